@@ -1,0 +1,176 @@
+//! Command-line definitions. pum 0.x spellings keep working: its multi-letter
+//! short flags (`-p1`, `-pp`, ...) are rewritten to long flags before clap
+//! sees them, and its underscore long flags are kept beside kebab-case ones.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::commands;
+
+/// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
+/// inside the database, and upgrades rehearsed on a copy of production.
+#[derive(Debug, Parser)]
+#[command(name = "pum", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file [default: pum.yaml in the current directory, if present].
+    #[arg(
+        short = 'c',
+        long = "config",
+        visible_alias = "config_file",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Output format of reports.
+    #[arg(long = "format", global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Never colour the output (also: NO_COLOR set in the environment).
+    #[arg(long = "no-color", global = true)]
+    pub no_color: bool,
+    /// Print only errors and the final verdict.
+    #[arg(short = 'q', long = "quiet", global = true)]
+    pub quiet: bool,
+}
+
+/// How reports are written to standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables and text for a person.
+    Text,
+    /// One JSON document (schemas in the README).
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the upgrades table and record the database's current version.
+    Baseline(commands::baseline::BaselineArgs),
+    /// Show the database's version, the deltas found and the upgrade history.
+    Info(commands::info::InfoArgs),
+    /// Apply the pending deltas.
+    Upgrade(commands::upgrade::UpgradeArgs),
+}
+
+/// Where to connect: a service name from pg_service.conf, a postgresql:// URI
+/// or a key=value conninfo string.
+#[derive(Debug, Args, Clone)]
+pub struct ServiceArg {
+    /// Service name (pg_service.conf), postgresql:// URI or conninfo string
+    /// [default: PGSERVICE, then the PG* environment variables].
+    #[arg(
+        short = 'p',
+        long = "pg_service",
+        visible_alias = "pg-service",
+        value_name = "SERVICE"
+    )]
+    pub pg_service: Option<String>,
+}
+
+/// The upgrades table.
+#[derive(Debug, Args, Clone)]
+pub struct TableArg {
+    /// Upgrades table, schema-qualified (e.g. public.pum_upgrades)
+    /// [default: upgrades_table in pum.yaml].
+    #[arg(short = 't', long = "table", value_name = "TABLE")]
+    pub table: Option<String>,
+}
+
+/// The delta directories.
+#[derive(Debug, Args, Clone)]
+pub struct DirArgs {
+    /// Delta directory; repeat for several, applied in the order given
+    /// [default: delta_dirs / delta_dir in pum.yaml].
+    #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+}
+
+/// pum 0.x's multi-letter short flags and the long flags they stand for.
+const OLD_SHORT_FLAGS: &[(&str, &str)] = &[
+    ("-p1", "--pg_service1"),
+    ("-p2", "--pg_service2"),
+    ("-pp", "--pg_service_prod"),
+    ("-pt", "--pg_service_test"),
+    ("-pc", "--pg_service_comp"),
+    ("-vv", "--verbose"),
+];
+
+/// Rewrites pum 0.x multi-letter short flags (`-p1 SVC`, `-pp=SVC`) into
+/// their long forms; clap cannot parse multi-letter short flags itself.
+/// Everything after `--` is left alone.
+pub fn normalize_args<I>(args: I) -> Vec<OsString>
+where
+    I: IntoIterator<Item = OsString>,
+{
+    let mut out = Vec::new();
+    let mut passthrough = false;
+    for arg in args {
+        if passthrough {
+            out.push(arg);
+            continue;
+        }
+        if arg == "--" {
+            passthrough = true;
+            out.push(arg);
+            continue;
+        }
+        let rewritten = arg.to_str().and_then(|s| {
+            OLD_SHORT_FLAGS.iter().find_map(|(short, long)| {
+                if s == *short {
+                    Some(OsString::from(*long))
+                } else {
+                    s.strip_prefix(short)
+                        .and_then(|rest| rest.strip_prefix('='))
+                        .map(|value| OsString::from(format!("{long}={value}")))
+                }
+            })
+        });
+        out.push(rewritten.unwrap_or(arg));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(args: &[&str]) -> Vec<String> {
+        normalize_args(args.iter().map(OsString::from))
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn rewrites_old_short_flags() {
+        assert_eq!(
+            norm(&["pum", "check", "-p1", "a", "-p2=b"]),
+            ["pum", "check", "--pg_service1", "a", "--pg_service2=b"]
+        );
+        assert_eq!(
+            norm(&["pum", "x", "-pp", "prod"]),
+            ["pum", "x", "--pg_service_prod", "prod"]
+        );
+        // A service literally named like a flag after `--`, and a plain -p, stay.
+        assert_eq!(
+            norm(&["pum", "-p", "svc", "--", "-p1"]),
+            ["pum", "-p", "svc", "--", "-p1"]
+        );
+    }
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,19 @@
+//! One module per subcommand. Each wires its arguments to the shared parts
+//! and holds no SQL and no diff logic of its own.
+
+pub mod baseline;
+pub mod info;
+pub mod upgrade;
+
+use crate::cli::Command;
+use crate::error::Result;
+use crate::{Context, Outcome};
+
+/// The one exhaustive dispatch from subcommand to its implementation.
+pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Baseline(args) => baseline::run(ctx, &args),
+        Command::Info(args) => info::run(ctx, &args),
+        Command::Upgrade(args) => upgrade::run(ctx, &args),
+    }
+}

@@ -1,0 +1,166 @@
+//! `pum.yaml`: the project's configuration file. Keys of pum 0.x plus pum's
+//! own; unknown keys and wrong types are errors with file, line and column.
+//! Relative paths in it are relative to the file's own directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Location, Result};
+
+/// The default configuration file name, looked for in the current directory.
+pub const DEFAULT_FILE: &str = "pum.yaml";
+
+/// The contents of pum.yaml. Every key is optional; flags override them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Upgrades table, e.g. `public.pum_upgrades`.
+    pub upgrades_table: Option<String>,
+    /// One delta directory (pum 0.x).
+    pub delta_dir: Option<PathBuf>,
+    /// Several delta directories, applied in this order.
+    pub delta_dirs: Option<Vec<PathBuf>>,
+    /// Where test-and-upgrade writes the production dump.
+    pub backup_file: Option<PathBuf>,
+    /// Object kinds `check` ignores.
+    pub ignore_elements: Option<Vec<String>>,
+    /// The pg_dump program.
+    pub pg_dump_exe: Option<PathBuf>,
+    /// The pg_restore program.
+    pub pg_restore_exe: Option<PathBuf>,
+    /// Variables substituted into deltas as `%(NAME)s`.
+    pub variables: Option<BTreeMap<String, VariableValue>>,
+}
+
+/// A variable's value in pum.yaml: YAML numbers become SQL numbers, strings SQL literals.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum VariableValue {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+}
+
+impl Config {
+    /// Loads `path`, or `pum.yaml` in the current directory when no path was
+    /// given (a missing default file is fine, a missing named one is not).
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_FILE), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default())
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        let mut config = Self::parse(&text, &path)?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        config.rebase(&base);
+        Ok(config)
+    }
+
+    /// Parses the YAML text; `path` names the file in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        serde_yaml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            Error::Config {
+                location: Location {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                },
+                message: e
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        })
+    }
+
+    fn rebase(&mut self, base: &Path) {
+        let join = |p: &mut PathBuf| {
+            if p.is_relative() && !base.as_os_str().is_empty() {
+                *p = base.join(&*p);
+            }
+        };
+        if let Some(d) = self.delta_dir.as_mut() {
+            join(d)
+        }
+        for d in self.delta_dirs.iter_mut().flatten() {
+            join(d)
+        }
+        if let Some(b) = self.backup_file.as_mut() {
+            join(b)
+        }
+    }
+
+    /// The configured delta directories (`delta_dirs` wins over `delta_dir`).
+    pub fn delta_dirs(&self) -> Vec<PathBuf> {
+        match (&self.delta_dirs, &self.delta_dir) {
+            (Some(dirs), _) => dirs.clone(),
+            (None, Some(dir)) => vec![dir.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let text = "upgrades_table: a.b\n  \ndelta_dri: x\n";
+        let err = Config::parse(text, Path::new("pum.yaml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("pum.yaml:3:1: unknown field `delta_dri`"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_an_error() {
+        let err = Config::parse("delta_dirs: 3\n", Path::new("p.yaml")).unwrap_err();
+        assert!(err.to_string().starts_with("p.yaml:1:"), "{err}");
+    }
+
+    #[test]
+    fn example_file_parses_with_every_key() {
+        let text = include_str!("../pum.yaml.example");
+        let config = Config::parse(text, Path::new("pum.yaml.example")).unwrap();
+        assert!(config.upgrades_table.is_some());
+        assert!(config.delta_dirs.is_some());
+        assert!(config.backup_file.is_some());
+        assert!(config.ignore_elements.is_some());
+        assert!(config.pg_dump_exe.is_some());
+        assert!(config.pg_restore_exe.is_some());
+        assert!(config.variables.is_some());
+    }
+
+    #[test]
+    fn variables_keep_their_yaml_type() {
+        let c = Config::parse("variables:\n  SRID: 2056\n  NAME: x\n", Path::new("p")).unwrap();
+        let v = c.variables.unwrap();
+        assert_eq!(v["SRID"], VariableValue::Int(2056));
+        assert_eq!(v["NAME"], VariableValue::Text("x".into()));
+    }
+}

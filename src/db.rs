@@ -1,0 +1,162 @@
+//! pum's own connection to PostgreSQL and the one helper that quotes identifiers.
+
+use postgres::{Client, NoTls};
+
+use crate::error::{describe_pg_error, Error, Result};
+use crate::service::ConnParams;
+
+/// The `application_name` of every session pum opens, so DBAs can find it in
+/// `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "pum";
+
+/// Connects with the resolved parameters. Errors name the service and
+/// `host:port/dbname` and never contain the password.
+pub fn connect(params: &ConnParams) -> Result<Client> {
+    let cfg = params.pg_config(APPLICATION_NAME)?;
+    cfg.connect(NoTls).map_err(|e| Error::Connect {
+        target: format!("{} ({})", params.origin(), params.target()),
+        message: describe_pg_error(&e),
+    })
+}
+
+/// Quotes an identifier the way `quote_ident` does: always double-quoted,
+/// embedded double quotes doubled.
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Quotes a string as an SQL literal (`E''` form when it holds backslashes),
+/// for the few places where a value cannot be bound: text sent to the server
+/// as part of a script, such as substituted delta variables.
+pub fn quote_literal(value: &str) -> String {
+    let escaped = value.replace('\'', "''");
+    if value.contains('\\') {
+        format!("E'{}'", escaped.replace('\\', "\\\\"))
+    } else {
+        format!("'{escaped}'")
+    }
+}
+
+/// A possibly schema-qualified table name such as `"My Schema".upgrades`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QualifiedName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl QualifiedName {
+    /// Parses `schema.table`, where either part may be double-quoted (and
+    /// then may contain dots, spaces and doubled quotes). Unquoted parts are
+    /// kept as written: pum 0.x users write them in lower case.
+    pub fn parse(input: &str) -> Result<QualifiedName> {
+        let err = |why: &str| Error::Usage(format!("invalid table name {input:?}: {why}"));
+        let mut parts: Vec<String> = Vec::new();
+        let mut chars = input.trim().chars().peekable();
+        loop {
+            let mut part = String::new();
+            if chars.peek() == Some(&'"') {
+                chars.next();
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            part.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => part.push(c),
+                        None => return Err(err("unterminated double quote")),
+                    }
+                }
+            } else {
+                while let Some(&c) = chars.peek() {
+                    if c == '.' {
+                        break;
+                    }
+                    if c == '"' {
+                        return Err(err("a double quote inside an unquoted name"));
+                    }
+                    part.push(c);
+                    chars.next();
+                }
+            }
+            if part.is_empty() {
+                return Err(err("empty name part"));
+            }
+            parts.push(part);
+            match chars.next() {
+                None => break,
+                Some('.') => continue,
+                Some(c) => return Err(err(&format!("unexpected {c:?} after a quoted name"))),
+            }
+        }
+        match parts.len() {
+            1 => Ok(QualifiedName {
+                schema: None,
+                name: parts.remove(0),
+            }),
+            2 => {
+                let name = parts.remove(1);
+                Ok(QualifiedName {
+                    schema: Some(parts.remove(0)),
+                    name,
+                })
+            }
+            _ => Err(err("expected at most schema.table")),
+        }
+    }
+
+    /// The quoted form for SQL text.
+    pub fn quoted(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.name)),
+            None => quote_ident(&self.name),
+        }
+    }
+}
+
+impl std::fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let show = |s: &str| {
+            if s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                s.to_string()
+            } else {
+                quote_ident(s)
+            }
+        };
+        match &self.schema {
+            Some(s) => write!(f, "{}.{}", show(s), show(&self.name)),
+            None => write!(f, "{}", show(&self.name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_quoted_names() {
+        let q = QualifiedName::parse("public.pum_upgrades").unwrap();
+        assert_eq!(q.schema.as_deref(), Some("public"));
+        assert_eq!(q.quoted(), "\"public\".\"pum_upgrades\"");
+        let q = QualifiedName::parse("\"My Schema\".\"a.b\"\"c\"").unwrap();
+        assert_eq!(q.schema.as_deref(), Some("My Schema"));
+        assert_eq!(q.name, "a.b\"c");
+        assert_eq!(q.quoted(), "\"My Schema\".\"a.b\"\"c\"");
+        assert!(QualifiedName::parse("a.b.c").is_err());
+        assert!(QualifiedName::parse("a.").is_err());
+        assert!(QualifiedName::parse("\"open").is_err());
+    }
+
+    #[test]
+    fn literals_are_quoted() {
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(quote_literal("a\\b"), "E'a\\\\b'");
+        assert_eq!(
+            quote_literal("'); DROP TABLE x; --"),
+            "'''); DROP TABLE x; --'"
+        );
+    }
+}

@@ -1,0 +1,164 @@
+//! The one error type of pum. Every variant carries the context a user needs to
+//! act on it: the file and line, the service, the SQLSTATE, the child's command
+//! line and stderr. Messages are lowercase and name the thing at fault.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Shorthand used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in a text file something went wrong (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
+}
+
+/// A server error raised while running a delta, mapped back onto the file.
+#[derive(Debug, Clone)]
+pub struct DeltaFailure {
+    pub file: PathBuf,
+    /// Line and column inside the file, when the server reported a position.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub sqlstate: Option<String>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for DeltaFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": ")?;
+        if let Some(code) = &self.sqlstate {
+            write!(f, "[{code}] ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(detail) = &self.detail {
+            write!(f, "\n  detail: {detail}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Wrong flags or arguments.
+    #[error("{0}")]
+    Usage(String),
+
+    /// A configuration file (pum.yaml, .pum.yaml) is malformed.
+    #[error("{location}: {message}")]
+    Config { location: Location, message: String },
+
+    /// A configuration problem that has no position in a file.
+    #[error("{0}")]
+    Settings(String),
+
+    /// A service name, service file, passfile or conninfo could not be resolved.
+    #[error("{0}")]
+    Service(String),
+
+    /// Could not connect to (or authenticate with) a server.
+    #[error("cannot connect to {target}: {message}")]
+    Connect { target: String, message: String },
+
+    /// A query of pum's own failed.
+    #[error("{context}: {message}")]
+    Sql { context: String, message: String },
+
+    /// A delta failed; the database was left at its last good version.
+    #[error("delta failed: {0}")]
+    Delta(Box<DeltaFailure>),
+
+    /// Problems with the delta files themselves (names, duplicates, encoding).
+    #[error("{0}")]
+    Deltas(String),
+
+    /// The database state does not allow the operation (no upgrades table, lock held...).
+    #[error("{0}")]
+    State(String),
+
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A child process (pg_dump, pg_restore, python3, initdb) failed.
+    #[error("{program} failed ({status}): {stderr}\n  command: {command}")]
+    Child {
+        program: String,
+        command: String,
+        status: String,
+        stderr: String,
+    },
+
+    /// The user declined a confirmation, or none could be asked.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl Error {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Wraps a `postgres` error from one of pum's own queries, keeping the
+    /// server's message, detail and hint.
+    pub fn sql(context: impl Into<String>, err: postgres::Error) -> Self {
+        Error::Sql {
+            context: context.into(),
+            message: describe_pg_error(&err),
+        }
+    }
+}
+
+/// Renders a `postgres::Error` with the server's SQLSTATE, message, detail and hint.
+pub fn describe_pg_error(err: &postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        let mut s = format!("[{}] {}", db.code().code(), db.message());
+        if let Some(d) = db.detail() {
+            s.push_str(&format!(" (detail: {d})"));
+        }
+        if let Some(h) = db.hint() {
+            s.push_str(&format!(" (hint: {h})"));
+        }
+        s
+    } else {
+        let mut s = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !s.contains(&text) {
+                s.push_str(": ");
+                s.push_str(&text);
+            }
+            source = cause.source();
+        }
+        s
+    }
+}

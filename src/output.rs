@@ -1,0 +1,109 @@
+//! All output goes through the [`Printer`]: reports to stdout, progress and
+//! warnings to stderr, colour only on a terminal and never with `NO_COLOR`.
+//! A closed stdout (`pum info | head`) is not an error.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::Format;
+
+/// Writes reports, messages and warnings, knowing the format, colour and quiet settings.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    pub format: Format,
+    pub color: bool,
+    pub quiet: bool,
+    /// Whether stderr is a terminal (progress bars, prompts).
+    pub stderr_tty: bool,
+}
+
+impl Printer {
+    pub fn new(format: Format, no_color: bool, quiet: bool, no_color_env: bool) -> Self {
+        let stdout_tty = std::io::stdout().is_terminal();
+        Printer {
+            format,
+            color: stdout_tty && !no_color && !no_color_env,
+            quiet,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A printer that writes plain text (tests, library use).
+    pub fn plain(format: Format) -> Self {
+        Printer {
+            format,
+            color: false,
+            quiet: false,
+            stderr_tty: false,
+        }
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
+    /// Report text for stdout.
+    pub fn out(&self, text: impl AsRef<str>) {
+        let mut stdout = std::io::stdout().lock();
+        // A reader that went away (broken pipe) is not our error.
+        let _ = writeln!(stdout, "{}", text.as_ref());
+    }
+
+    /// A JSON document for stdout, pretty-printed.
+    pub fn json(&self, value: &serde_json::Value) {
+        self.out(serde_json::to_string_pretty(value).expect("JSON values always serialise"));
+    }
+
+    /// A progress line for stderr ("applying delta_1.2.0.sql ... 12 ms").
+    /// In JSON mode too, so pipelines still see what happens; never with --quiet.
+    pub fn step(&self, text: impl AsRef<str>) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "{}", text.as_ref());
+        }
+    }
+
+    /// A warning for stderr; shown even with --quiet.
+    pub fn warn(&self, text: impl AsRef<str>) {
+        let prefix = if self.stderr_tty {
+            console::style("warning:").yellow().bold().to_string()
+        } else {
+            "warning:".to_string()
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", text.as_ref());
+    }
+
+    /// Styles text for stdout when colour is on.
+    pub fn paint(&self, text: &str, style: Style) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let s = console::style(text).force_styling(true);
+        match style {
+            Style::Good => s.green().to_string(),
+            Style::Bad => s.red().to_string(),
+            Style::Changed => s.yellow().to_string(),
+            Style::Heading => s.bold().to_string(),
+            Style::Dim => s.dim().to_string(),
+        }
+    }
+
+    /// A comfy-table with the house style.
+    pub fn table(&self, header: &[&str]) -> comfy_table::Table {
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        if !self.color {
+            table.force_no_tty();
+        }
+        table.set_header(header.to_vec());
+        table
+    }
+}
+
+/// Semantic styles; the printer maps them to colours.
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    Good,
+    Bad,
+    Changed,
+    Heading,
+    Dim,
+}

@@ -1,0 +1,375 @@
+//! A throw-away PostgreSQL cluster started from the installed server binaries:
+//! `initdb` into a private temporary directory, the server listening on a
+//! unix socket there, durability off. `test-and-upgrade` rehearses in it, `pum
+//! demo` runs in it, and the integration tests use the same code. As root the
+//! server runs as the `postgres` OS user, because PostgreSQL refuses root.
+
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::service::ConnParams;
+
+/// The superuser created by `initdb` in every sandbox.
+pub const SUPERUSER: &str = "postgres";
+
+/// Where the server binaries were found and which major version they are.
+#[derive(Debug, Clone)]
+pub struct ServerBinaries {
+    pub bindir: PathBuf,
+    pub major: u32,
+}
+
+impl ServerBinaries {
+    /// Finds `initdb`/`postgres`: `PUM_PG_BINDIR`, then `pg_config --bindir`,
+    /// then the newest `/usr/lib/postgresql/*/bin`, then `PATH`.
+    pub fn find() -> Result<ServerBinaries> {
+        let mut tried = Vec::new();
+        let mut candidates: Vec<PathBuf> = Vec::new();
+        if let Some(dir) = std::env::var_os("PUM_PG_BINDIR") {
+            candidates.push(dir.into());
+        }
+        if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+            if out.status.success() {
+                let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if !dir.is_empty() {
+                    candidates.push(dir.into());
+                }
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
+            let mut versioned: Vec<(u32, PathBuf)> = entries
+                .flatten()
+                .filter_map(|e| {
+                    let v = e.file_name().to_str()?.parse::<u32>().ok()?;
+                    Some((v, e.path().join("bin")))
+                })
+                .collect();
+            versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
+            candidates.extend(versioned.into_iter().map(|(_, p)| p));
+        }
+        if let Some(path) = std::env::var_os("PATH") {
+            candidates.extend(std::env::split_paths(&path));
+        }
+        for dir in candidates {
+            if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
+                let major = server_major(&dir.join("postgres"))?;
+                return Ok(ServerBinaries { bindir: dir, major });
+            }
+            tried.push(dir.display().to_string());
+        }
+        Err(Error::State(format!(
+            "PostgreSQL server binaries (initdb, postgres) not found; install them \
+             (Debian/Ubuntu: apt-get install postgresql) or set PUM_PG_BINDIR. Searched: {}",
+            tried.join(", ")
+        )))
+    }
+}
+
+fn server_major(postgres: &Path) -> Result<u32> {
+    let out = Command::new(postgres)
+        .arg("--version")
+        .output()
+        .map_err(|e| Error::io(postgres, e))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    // "postgres (PostgreSQL) 15.18 (Debian ...)"
+    text.split_whitespace()
+        .find_map(|w| w.split('.').next()?.parse::<u32>().ok())
+        .ok_or_else(|| Error::State(format!("cannot read the version of {}", postgres.display())))
+}
+
+/// Options for [`Cluster::start`].
+#[derive(Debug, Clone, Default)]
+pub struct ClusterOptions {
+    /// Also listen on 127.0.0.1 (password authentication there) on this port.
+    pub tcp: bool,
+    /// Kill the server when the thread that started it dies (a safety net
+    /// against stray servers if pum itself is killed).
+    pub die_with_parent: bool,
+}
+
+/// A running throw-away cluster; stopped and removed on drop.
+pub struct Cluster {
+    dir: Option<tempfile::TempDir>,
+    server: Option<Child>,
+    port: u16,
+    pub binaries: ServerBinaries,
+    keep: bool,
+}
+
+impl Cluster {
+    /// Initialises and starts a new cluster.
+    pub fn start(options: &ClusterOptions) -> Result<Cluster> {
+        let binaries = ServerBinaries::find()?;
+        let dir = tempfile::Builder::new()
+            .prefix("pum-sandbox-")
+            .tempdir()
+            .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+        let owner = server_owner()?;
+        if let Some((uid, gid)) = owner {
+            chown(dir.path(), uid, gid)?;
+        }
+        // The server insists that its data directory be private.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| Error::io(dir.path(), e))?;
+        let data = dir.path().join("data");
+        let mut initdb = Command::new(binaries.bindir.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args([
+                "-U",
+                SUPERUSER,
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            ])
+            .current_dir(dir.path());
+        run_as(&mut initdb, owner);
+        let out = initdb
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Error::io(binaries.bindir.join("initdb"), e))?;
+        if !out.status.success() {
+            return Err(child_error("initdb", &initdb, &out.status, &out.stderr));
+        }
+        let port = free_port()?;
+        let conf = format!(
+            "\n# pum sandbox\nport = {port}\nunix_socket_directories = '{socket}'\n\
+             listen_addresses = '{listen}'\nfsync = off\nsynchronous_commit = off\n\
+             full_page_writes = off\nmax_connections = 100\nshared_buffers = 128MB\n\
+             max_wal_size = 1GB\ncheckpoint_timeout = 30min\nlog_min_messages = warning\n\
+             logging_collector = off\n",
+            socket = dir.path().display().to_string().replace('\'', "''"),
+            listen = if options.tcp { "127.0.0.1" } else { "" },
+        );
+        append(&data.join("postgresql.conf"), &conf)?;
+        let log = std::fs::File::create(dir.path().join("server.log"))
+            .map_err(|e| Error::io(dir.path().join("server.log"), e))?;
+        if let Some((uid, gid)) = owner {
+            chown(&dir.path().join("server.log"), uid, gid)?;
+        }
+        let mut server = Command::new(binaries.bindir.join("postgres"));
+        server
+            .arg("-D")
+            .arg(&data)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| Error::io(dir.path(), e))?)
+            .stderr(log);
+        run_as(&mut server, owner);
+        if options.die_with_parent {
+            // SAFETY: prctl is async-signal-safe; it runs in the forked child
+            // just before exec and touches no memory of the parent.
+            unsafe {
+                server.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                    Ok(())
+                });
+            }
+        }
+        let child = server
+            .spawn()
+            .map_err(|e| Error::io(binaries.bindir.join("postgres"), e))?;
+        let mut cluster = Cluster {
+            dir: Some(dir),
+            server: Some(child),
+            port,
+            binaries,
+            keep: false,
+        };
+        cluster.wait_ready()?;
+        Ok(cluster)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let params = self.params("postgres");
+        loop {
+            if let Some(child) = self.server.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return Err(Error::State(format!(
+                        "the sandbox server exited ({status}) during start-up:\n{}",
+                        self.log_tail()
+                    )));
+                }
+            }
+            if crate::db::connect(&params).is_ok() {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(Error::State(format!(
+                    "the sandbox server did not accept connections within 60 s:\n{}",
+                    self.log_tail()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let Some(dir) = &self.dir else {
+            return String::new();
+        };
+        let text = std::fs::read_to_string(dir.path().join("server.log")).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// Connection parameters for one of this cluster's databases, as the superuser.
+    pub fn params(&self, dbname: &str) -> ConnParams {
+        ConnParams::local_socket(self.socket_dir(), self.port, dbname, SUPERUSER)
+    }
+
+    pub fn socket_dir(&self) -> &Path {
+        self.dir.as_ref().expect("cluster directory").path()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The server's process id (for clean-up hooks).
+    pub fn pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
+    }
+
+    /// Immediate shutdown from a shared reference, for `atexit` hooks where
+    /// the value itself is never dropped (a test harness's static cluster).
+    pub fn shutdown_now(&self) {
+        if let Some(child) = &self.server {
+            let pid = child.id() as libc::pid_t;
+            // SAFETY: signalling and reaping our own child process by pid.
+            unsafe {
+                libc::kill(pid, libc::SIGINT);
+                let mut status = 0;
+                libc::waitpid(pid, &mut status, 0);
+            }
+        }
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir.path());
+        }
+    }
+
+    /// Leaves the cluster running and its directory in place when dropped.
+    pub fn keep(&mut self) {
+        self.keep = true;
+    }
+
+    /// Creates a database (owned by the superuser).
+    pub fn create_database(&self, name: &str) -> Result<ConnParams> {
+        let mut client = crate::db::connect(&self.params("postgres"))?;
+        client
+            .batch_execute(&format!("CREATE DATABASE {}", crate::db::quote_ident(name)))
+            .map_err(|e| Error::sql(format!("creating sandbox database {name}"), e))?;
+        Ok(self.params(name))
+    }
+
+    /// Fast shutdown, wait for the server to exit, remove the directory.
+    pub fn stop(&mut self) {
+        if self.keep {
+            if let Some(dir) = self.dir.take() {
+                let _ = dir.keep();
+            }
+            self.server.take();
+            return;
+        }
+        if let Some(mut child) = self.server.take() {
+            // SAFETY: sending a signal to our own child process by pid.
+            unsafe {
+                libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            loop {
+                match child.try_wait() {
+                    Ok(Some(_)) | Err(_) => break,
+                    Ok(None) if Instant::now() > deadline => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        break;
+                    }
+                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+                }
+            }
+        }
+        self.dir.take();
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// `(uid, gid)` of the `postgres` OS user when pum runs as root.
+fn server_owner() -> Result<Option<(u32, u32)>> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    let name = std::ffi::CString::new(SUPERUSER).expect("static name");
+    // SAFETY: getpwnam returns null or a pointer to static storage that we
+    // read immediately.
+    unsafe {
+        let pw = libc::getpwnam(name.as_ptr());
+        if pw.is_null() {
+            return Err(Error::State(
+                "running as root, but there is no 'postgres' OS user to run the sandbox server as; \
+                 install the postgresql package or run pum as an ordinary user"
+                    .into(),
+            ));
+        }
+        Ok(Some(((*pw).pw_uid, (*pw).pw_gid)))
+    }
+}
+
+fn run_as(cmd: &mut Command, owner: Option<(u32, u32)>) {
+    // std drops root's supplementary groups itself when a uid is set.
+    if let Some((uid, gid)) = owner {
+        cmd.uid(uid).gid(gid);
+    }
+}
+
+fn chown(path: &Path, uid: u32, gid: u32) -> Result<()> {
+    std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| Error::io(path, e))
+}
+
+fn append(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
+    f.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+}
+
+fn free_port() -> Result<u16> {
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| Error::io("127.0.0.1:0", e))?
+        .port();
+    Ok(port)
+}
+
+fn child_error(
+    program: &str,
+    cmd: &Command,
+    status: &std::process::ExitStatus,
+    stderr: &[u8],
+) -> Error {
+    Error::Child {
+        program: program.into(),
+        command: format!("{cmd:?}"),
+        status: status.to_string(),
+        stderr: String::from_utf8_lossy(stderr).trim().to_string(),
+    }
+}

@@ -1,0 +1,5 @@
+//! The integration tests: one binary, one throw-away cluster, real `pum` runs.
+
+mod support;
+
+mod upgrade_loop;

@@ -1,0 +1,272 @@
+//! Test harness: ONE throw-away PostgreSQL cluster per test run (the same
+//! sandbox code `pum demo` uses), a fresh database per test, and a builder
+//! that runs the real `pum` binary with an isolated environment.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use pum::sandbox::{Cluster, ClusterOptions};
+use pum::service::ConnParams;
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn stop_cluster() {
+    if let Some(c) = CLUSTER.get() {
+        c.shutdown_now();
+    }
+}
+
+/// The shared cluster, started on first use. Missing server binaries fail
+/// the tests with a message saying what to install.
+pub fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        let cluster = Cluster::start(&ClusterOptions {
+            tcp: true,
+            die_with_parent: false,
+        })
+        .unwrap_or_else(|e| panic!("cannot start the test cluster: {e}"));
+        // SAFETY: registering a plain extern "C" function with atexit.
+        unsafe {
+            libc::atexit(stop_cluster);
+        }
+        cluster
+    })
+}
+
+/// A database of its own for one test, dropped at the end.
+pub struct TestDb {
+    pub name: String,
+    pub params: ConnParams,
+    /// A private HOME for the pum child: its service file lives here.
+    pub home: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("t{}_{n}", std::process::id());
+        let params = cluster()
+            .create_database(&name)
+            .expect("create test database");
+        let home = tempfile::tempdir().expect("temp home");
+        let db = TestDb { name, params, home };
+        db.write_service_file("[test]\n");
+        db
+    }
+
+    /// A second database on the same cluster (for check, restore...).
+    pub fn sibling(&self) -> TestDb {
+        TestDb::new()
+    }
+
+    /// Writes `~/.pg_service.conf` with service `test` (and `extra` text
+    /// prepended, e.g. more sections).
+    pub fn write_service_file(&self, extra: &str) {
+        let c = cluster();
+        let mut text = String::new();
+        if extra != "[test]\n" {
+            text.push_str(extra);
+            text.push('\n');
+        }
+        text.push_str(&format!(
+            "[test]\nhost={}\nport={}\ndbname={}\nuser=postgres\n",
+            c.socket_dir().display(),
+            c.port(),
+            self.name
+        ));
+        std::fs::write(self.home.path().join(".pg_service.conf"), text).unwrap();
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        pum::db::connect(&self.params).expect("connect to test database")
+    }
+
+    pub fn execute(&self, sql: &str) {
+        self.client()
+            .batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {}", pum::error::describe_pg_error(&e)));
+    }
+
+    /// First column of the first row, as text.
+    pub fn query_one(&self, sql: &str) -> Option<String> {
+        let row = self.client().query_one(sql, &[]).expect(sql);
+        row.get(0)
+    }
+
+    pub fn query_strings(&self, sql: &str) -> Vec<String> {
+        self.client()
+            .query(sql, &[])
+            .expect(sql)
+            .iter()
+            .map(|r| r.get::<_, Option<String>>(0).unwrap_or_default())
+            .collect()
+    }
+
+    /// `pum` with `-p test` reachable through the private service file.
+    pub fn pum(&self) -> Pum {
+        Pum::new(self.home.path())
+    }
+
+    pub fn exists_table(&self, qualified: &str) -> bool {
+        self.query_one(&format!("SELECT to_regclass('{qualified}')::text"))
+            .is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = pum::db::connect(&cluster().params("postgres")) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                pum::db::quote_ident(&self.name)
+            ));
+        }
+    }
+}
+
+/// A fluent builder around the real `pum` binary.
+pub struct Pum {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+/// What a run of `pum` gave back.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "pum failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Run {
+        assert_eq!(
+            self.code, expected,
+            "unexpected exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, needle: &str) -> Run {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, needle: &str) -> Run {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Pum {
+    pub fn new(home: &Path) -> Pum {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pum"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PG") || k == "NO_COLOR" || k == "PUM_PG_BINDIR" {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("HOME", home).current_dir(home);
+        Pum { cmd, stdin: None }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Pum
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Pum {
+        self.cmd.arg(arg);
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Pum {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Pum {
+        self.cmd.current_dir(dir);
+        self
+    }
+
+    pub fn stdin(mut self, input: &str) -> Pum {
+        self.stdin = Some(input.as_bytes().to_vec());
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.cmd.stdin(if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = self.cmd.spawn().expect("spawn pum");
+        if let Some(input) = self.stdin.take() {
+            use std::io::Write;
+            let _ = child.stdin.take().unwrap().write_all(&input);
+        }
+        let out: Output = child.wait_with_output().expect("wait for pum");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The repository's shipped example deltas.
+pub fn example_deltas() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("deltas")
+}
+
+/// The test fixtures folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// A temporary delta directory with the given files.
+pub fn delta_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
