@@ -33,10 +33,10 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
                 .map_err(|why| crate::error::Error::Usage(format!("-u/--max-version: {why}")))
         })
         .transpose()?;
-    let dirs = ctx.delta_dirs(&args.dirs.dirs);
-    let found = deltas::discover(&dirs)?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
+    let dirs = ctx.delta_dirs(&args.dirs.dirs);
     let mut client = db::connect(&params)?;
+    let found = deltas::discover(&dirs)?;
     history::require(&mut client, &table, &params.target())?;
     let rows = history::read(&mut client, &table)?;
     let applied: Vec<_> = rows.iter().map(history::HistoryRow::as_applied).collect();

@@ -87,10 +87,10 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
     let variables = args.deltas.variables(ctx)?;
     let max_version = args.deltas.max_version()?;
     let lock_timeout = args.deltas.lock_timeout()?;
-    let dirs = ctx.delta_dirs(&args.deltas.dirs.dirs);
-    let discovered = deltas::discover(&dirs)?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
+    let dirs = ctx.delta_dirs(&args.deltas.dirs.dirs);
     let mut client = db::connect(&params)?;
+    let discovered = deltas::discover(&dirs)?;
     let request = UpgradeRequest {
         params: &params,
         service_name: args.service.pg_service.as_deref(),
