@@ -60,6 +60,8 @@ pub enum Command {
     Info(commands::info::InfoArgs),
     /// Apply the pending deltas.
     Upgrade(commands::upgrade::UpgradeArgs),
+    /// Create the next delta file and print its path.
+    New(commands::new::NewArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

@@ -32,6 +32,68 @@ pub struct Config {
     pub pg_restore_exe: Option<PathBuf>,
     /// Variables substituted into deltas as `%(NAME)s`.
     pub variables: Option<BTreeMap<String, VariableValue>>,
+    /// How long a run waits for another run's lock (`60s`, `2min`, seconds as a number).
+    pub run_lock_timeout: Option<DurationValue>,
+    /// The server's `lock_timeout` for each delta (`5s` by default, `0` for none).
+    pub lock_timeout: Option<DurationValue>,
+    /// The server's `statement_timeout` for each delta (none by default).
+    pub statement_timeout: Option<DurationValue>,
+    /// How often a delta that hit `lock_timeout` is tried again.
+    pub retries: Option<u32>,
+    /// What to do when an applied delta's file changed since: `warn` or `fail`.
+    pub on_checksum_change: Option<OnChecksumChange>,
+}
+
+/// A duration in pum.yaml: a number of seconds or a string with a unit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    Seconds(f64),
+    Text(String),
+}
+
+impl DurationValue {
+    /// The duration; `key` names the setting in errors.
+    pub fn resolve(&self, key: &str) -> Result<std::time::Duration> {
+        let text = match self {
+            DurationValue::Seconds(s) => format!("{s}s"),
+            DurationValue::Text(t) => t.clone(),
+        };
+        parse_duration(&text).map_err(|why| Error::Settings(format!("{key} in pum.yaml: {why}")))
+    }
+}
+
+/// `warn` (default) or `fail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnChecksumChange {
+    Warn,
+    Fail,
+}
+
+/// Parses `500ms`, `5s`, `2min`, `1h`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?} (examples: 500ms, 5s, 2min, 1h)"))?;
+    let factor = match unit.trim() {
+        "ms" => 0.001,
+        "" | "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        other => {
+            return Err(format!(
+                "invalid duration unit {other:?} in {text:?} (use ms, s, min or h)"
+            ))
+        }
+    };
+    std::time::Duration::try_from_secs_f64(value * factor)
+        .map_err(|_| format!("invalid duration {text:?}"))
 }
 
 /// A variable's value in pum.yaml: YAML numbers become SQL numbers, strings SQL literals.
@@ -154,6 +216,34 @@ mod tests {
         assert!(config.pg_dump_exe.is_some());
         assert!(config.pg_restore_exe.is_some());
         assert!(config.variables.is_some());
+        assert!(config.run_lock_timeout.is_some());
+        assert!(config.lock_timeout.is_some());
+        assert!(config.statement_timeout.is_some());
+        assert!(config.retries.is_some());
+        assert!(config.on_checksum_change.is_some());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap().as_millis(), 5000);
+        assert_eq!(parse_duration("500ms").unwrap().as_millis(), 500);
+        assert_eq!(parse_duration("2min").unwrap().as_secs(), 120);
+        assert_eq!(parse_duration("1.5").unwrap().as_millis(), 1500);
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+        let c = Config::parse("lock_timeout: 2s\nrun_lock_timeout: 30\n", Path::new("p")).unwrap();
+        assert_eq!(
+            c.lock_timeout
+                .unwrap()
+                .resolve("lock_timeout")
+                .unwrap()
+                .as_secs(),
+            2
+        );
+        assert_eq!(
+            c.run_lock_timeout.unwrap().resolve("x").unwrap().as_secs(),
+            30
+        );
     }
 
     #[test]

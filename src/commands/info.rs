@@ -66,7 +66,8 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
                     "type": d.kind,
                     "type_code": d.kind.type_code(),
                     "status": s,
-                    "atomic": !d.kind.is_python() && !d.manages_transaction,
+                    "atomic": d.mode.is_atomic(),
+                    "mode": d.mode,
                     "checksum": d.checksum,
                 })
             })
@@ -102,7 +103,7 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
     if found.deltas.is_empty() {
         p.out("(no delta files found)");
     } else {
-        let mut table_out = p.table(&["Version", "Name", "Type", "Status", "Atomic"]);
+        let mut table_out = p.table(&["Version", "Name", "Type", "Status", "Mode"]);
         for (d, s) in found.deltas.iter().zip(&statuses) {
             let style = match s {
                 plan::Status::Applied => Style::Good,
@@ -110,17 +111,17 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
                 plan::Status::ChangedSinceApplied => Style::Bad,
                 _ => Style::Dim,
             };
-            let atomic = if d.kind.is_python() || d.manages_transaction {
-                "no"
+            let mode = if d.mode.is_atomic() {
+                d.mode.label().to_string()
             } else {
-                "yes"
+                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
             };
             table_out.add_row(vec![
                 d.version.to_string(),
                 d.description.clone(),
                 d.kind.label().to_string(),
                 p.paint(s.label(), style),
-                atomic.to_string(),
+                mode,
             ]);
         }
         p.out(table_out.to_string());

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod info;
+pub mod new;
 pub mod upgrade;
 
 use crate::cli::Command;
@@ -15,5 +16,6 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Baseline(args) => baseline::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
+        Command::New(args) => new::run(ctx, &args),
     }
 }

@@ -1,17 +1,18 @@
-//! `pum upgrade`: apply the pending deltas.
-
-use std::time::Duration;
+//! `pum upgrade`: apply the pending deltas (or, with `--dry-run`, show them).
 
 use clap::Args;
+use serde_json::json;
 
 use crate::cli::{DirArgs, ServiceArg, TableArg};
+use crate::config::{parse_duration, OnChecksumChange};
 use crate::deltas::vars::{self, Variables};
 use crate::deltas::{self, Version};
 use crate::error::{Error, Result};
-use crate::upgrade::{self, UpgradeRequest};
+use crate::output::Style;
+use crate::upgrade::{self, RunOptions, UpgradeRequest};
 use crate::{db, Context, Outcome};
 
-/// Flags shared by `upgrade` and `test-and-upgrade`: what to apply.
+/// Flags shared by `upgrade` and `test-and-upgrade`: what to apply and how.
 #[derive(Debug, Args, Clone)]
 pub struct DeltaArgs {
     #[command(flatten)]
@@ -28,9 +29,26 @@ pub struct DeltaArgs {
     /// or str. Repeatable; overrides `variables:` in pum.yaml.
     #[arg(short = 'v', long = "var", num_args = 3, value_names = ["TYPE", "NAME", "VALUE"], action = clap::ArgAction::Append)]
     pub vars: Vec<String>,
-    /// How long to wait for another pum run's lock on the same database, in seconds.
-    #[arg(long = "lock-timeout", value_name = "SECONDS", default_value_t = 60.0)]
-    pub lock_timeout: f64,
+    /// How long to wait for another pum run's lock on the same database
+    /// (500ms, 60s, 2min) [default: run_lock_timeout in pum.yaml, else 60s].
+    #[arg(long = "lock-timeout", value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// The server's lock_timeout for each delta; 0 for none
+    /// [default: lock_timeout in pum.yaml, else 5s].
+    #[arg(long = "delta-lock-timeout", value_name = "DURATION")]
+    pub delta_lock_timeout: Option<String>,
+    /// The server's statement_timeout for each delta; 0 for none
+    /// [default: statement_timeout in pum.yaml, else none].
+    #[arg(long = "statement-timeout", value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+    /// Tries again after a delta hit its lock_timeout (it was rolled back)
+    /// [default: retries in pum.yaml, else 3].
+    #[arg(long = "retries", value_name = "N")]
+    pub retries: Option<u32>,
+    /// Refuse to run when an applied delta's file changed or is missing
+    /// (also: on_checksum_change: fail in pum.yaml).
+    #[arg(long = "strict")]
+    pub strict: bool,
 }
 
 impl DeltaArgs {
@@ -59,12 +77,47 @@ impl DeltaArgs {
             .transpose()
     }
 
-    pub fn lock_timeout(&self) -> Result<Duration> {
-        Duration::try_from_secs_f64(self.lock_timeout).map_err(|_| {
-            Error::Usage(format!(
-                "--lock-timeout: invalid number of seconds {}",
-                self.lock_timeout
-            ))
+    /// Flags over pum.yaml over defaults.
+    pub fn run_options(&self, ctx: &Context) -> Result<RunOptions> {
+        let defaults = RunOptions::default();
+        let flag = |value: &Option<String>, name: &str| -> Result<Option<std::time::Duration>> {
+            value
+                .as_deref()
+                .map(|v| parse_duration(v).map_err(|why| Error::Usage(format!("{name}: {why}"))))
+                .transpose()
+        };
+        let config = |value: &Option<crate::config::DurationValue>,
+                      key: &str|
+         -> Result<Option<std::time::Duration>> {
+            value.as_ref().map(|v| v.resolve(key)).transpose()
+        };
+        let zero_is_none = |d: Option<std::time::Duration>| d.filter(|d| !d.is_zero());
+        let run_lock_timeout = match flag(&self.lock_timeout, "--lock-timeout")? {
+            Some(d) => d,
+            None => config(&ctx.config.run_lock_timeout, "run_lock_timeout")?
+                .unwrap_or(defaults.run_lock_timeout),
+        };
+        let delta_lock_timeout = match flag(&self.delta_lock_timeout, "--delta-lock-timeout")? {
+            Some(d) => zero_is_none(Some(d)),
+            None => match config(&ctx.config.lock_timeout, "lock_timeout")? {
+                Some(d) => zero_is_none(Some(d)),
+                None => defaults.delta_lock_timeout,
+            },
+        };
+        let statement_timeout = match flag(&self.statement_timeout, "--statement-timeout")? {
+            Some(d) => zero_is_none(Some(d)),
+            None => zero_is_none(config(&ctx.config.statement_timeout, "statement_timeout")?),
+        };
+        Ok(RunOptions {
+            run_lock_timeout,
+            delta_lock_timeout,
+            statement_timeout,
+            retries: self
+                .retries
+                .or(ctx.config.retries)
+                .unwrap_or(defaults.retries),
+            strict_checksums: self.strict
+                || ctx.config.on_checksum_change == Some(OnChecksumChange::Fail),
         })
     }
 }
@@ -77,6 +130,10 @@ pub struct UpgradeArgs {
     pub table: TableArg,
     #[command(flatten)]
     pub deltas: DeltaArgs,
+    /// Print what would be applied (each delta, its mode, the SQL with
+    /// variables substituted in JSON) and change nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
     /// Accepted for pum 0.x compatibility (pum always prints each delta).
     #[arg(long = "verbose", hide = true)]
     pub verbose: bool,
@@ -86,9 +143,9 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
     let table = ctx.upgrades_table(args.table.table.as_deref())?;
     let variables = args.deltas.variables(ctx)?;
     let max_version = args.deltas.max_version()?;
-    let lock_timeout = args.deltas.lock_timeout()?;
-    let params = ctx.service(args.service.pg_service.as_deref())?;
+    let options = args.deltas.run_options(ctx)?;
     let dirs = ctx.delta_dirs(&args.deltas.dirs.dirs);
+    let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
     let discovered = deltas::discover(&dirs)?;
     let request = UpgradeRequest {
@@ -98,8 +155,11 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
         discovered: &discovered,
         variables: &variables,
         max_version: max_version.as_ref(),
-        lock_timeout,
+        options,
     };
+    if args.dry_run {
+        return dry_run(ctx, &mut client, &request);
+    }
     let report = upgrade::run(&mut client, &request, &ctx.printer)?;
     if ctx.printer.is_json() {
         ctx.printer
@@ -114,6 +174,94 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
             if report.applied.len() == 1 { "" } else { "s" },
             upgrade::format_ms(report.duration_ms)
         ));
+    }
+    Ok(Outcome::Success)
+}
+
+fn dry_run(
+    ctx: &Context,
+    client: &mut postgres::Client,
+    req: &UpgradeRequest<'_>,
+) -> Result<Outcome> {
+    let plan = upgrade::pending(client, req)?;
+    upgrade::check_drift(&plan, req.options.strict_checksums, &ctx.printer)?;
+    let mut steps = Vec::new();
+    for d in &plan.deltas {
+        let sql = d
+            .sql
+            .as_deref()
+            .map(|t| {
+                vars::substitute(t, req.variables)
+                    .map_err(|why| Error::Deltas(format!("{}:{why}", d.path.display())))
+            })
+            .transpose()?;
+        steps.push((d, sql));
+    }
+    let newest = plan
+        .deltas
+        .iter()
+        .map(|d| &d.version)
+        .max()
+        .or(plan.current.as_ref());
+    let hooks: Vec<String> = req
+        .discovered
+        .pre_all
+        .iter()
+        .chain(&req.discovered.post_all)
+        .map(|h| h.path.display().to_string())
+        .collect();
+    if ctx.printer.is_json() {
+        let deltas: Vec<_> = steps
+            .iter()
+            .map(|(d, sql)| {
+                json!({
+                    "file": d.path.display().to_string(),
+                    "version": d.version.to_string(),
+                    "name": d.description,
+                    "type": d.kind,
+                    "mode": d.mode,
+                    "sql": sql,
+                })
+            })
+            .collect();
+        ctx.printer.json(&json!({
+            "dry_run": true,
+            "database": req.params.dbname(),
+            "version_before": plan.current.as_ref().map(ToString::to_string),
+            "version_after": newest.map(ToString::to_string),
+            "deltas": deltas,
+            "hooks": hooks,
+        }));
+        return Ok(Outcome::Success);
+    }
+    let p = &ctx.printer;
+    p.out(format!(
+        "dry run: {} would go from {} to {} with {} delta{} (nothing is changed)",
+        req.params.dbname(),
+        upgrade::display_version(plan.current.as_ref()),
+        upgrade::display_version(newest),
+        steps.len(),
+        if steps.len() == 1 { "" } else { "s" }
+    ));
+    if !steps.is_empty() {
+        let mut t = p.table(&["Version", "File", "Type", "Mode"]);
+        for (d, _) in &steps {
+            let mode = if d.mode.is_atomic() {
+                d.mode.label().to_string()
+            } else {
+                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
+            };
+            t.add_row(vec![
+                d.version.to_string(),
+                d.file_name.clone(),
+                d.kind.label().to_string(),
+                mode,
+            ]);
+        }
+        p.out(t.to_string());
+    }
+    for h in hooks {
+        p.out(format!("hook that would run: {h}"));
     }
     Ok(Outcome::Success)
 }

@@ -118,9 +118,8 @@ pub struct Delta {
     pub checksum: String,
     /// The file's text with a UTF-8 byte order mark removed (SQL deltas only).
     pub sql: Option<String>,
-    /// Whether the file has top-level BEGIN/COMMIT and so cannot be applied
-    /// atomically with its history row.
-    pub manages_transaction: bool,
+    /// How the delta is applied (atomically with its history row or not).
+    pub mode: TxMode,
     /// Position of the directory among the delta directories.
     pub dir_index: usize,
 }
@@ -140,6 +139,46 @@ impl Delta {
     pub fn script(&self) -> String {
         self.path.display().to_string().chars().take(1000).collect()
     }
+}
+
+/// How a delta is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxMode {
+    /// The delta and its history row commit in one transaction.
+    Atomic,
+    /// The file has its own top-level BEGIN/COMMIT: applied as pum 0.x
+    /// applies it, its history row recorded right after.
+    SelfManaged,
+    /// First line `-- pum:no-transaction`: statement by statement in
+    /// autocommit (CREATE INDEX CONCURRENTLY, VACUUM...).
+    NoTransaction,
+    /// A Python delta: it makes its own connections.
+    Python,
+}
+
+impl TxMode {
+    pub fn is_atomic(self) -> bool {
+        self == TxMode::Atomic
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TxMode::Atomic => "transaction",
+            TxMode::SelfManaged => "own transaction",
+            TxMode::NoTransaction => "no transaction",
+            TxMode::Python => "python",
+        }
+    }
+}
+
+/// The marker that makes a delta run outside a transaction.
+pub const NO_TRANSACTION_MARKER: &str = "-- pum:no-transaction";
+
+fn has_no_transaction_marker(text: &str) -> bool {
+    text.lines()
+        .next()
+        .is_some_and(|l| l.trim_end().eq_ignore_ascii_case(NO_TRANSACTION_MARKER))
 }
 
 /// A pre-all or post-all script, run on every upgrade and never recorded.
@@ -271,7 +310,12 @@ fn load_delta(
     } else {
         Some(decode_sql(&path, bytes)?)
     };
-    let manages_transaction = sql.as_deref().is_some_and(sql_lexer::manages_transaction);
+    let mode = match sql.as_deref() {
+        None => TxMode::Python,
+        Some(text) if has_no_transaction_marker(text) => TxMode::NoTransaction,
+        Some(text) if sql_lexer::manages_transaction(text) => TxMode::SelfManaged,
+        Some(_) => TxMode::Atomic,
+    };
     Ok(Delta {
         path,
         file_name: name.to_string(),
@@ -280,7 +324,7 @@ fn load_delta(
         kind,
         checksum,
         sql,
-        manages_transaction,
+        mode,
         dir_index,
     })
 }
@@ -432,6 +476,34 @@ mod tests {
     }
 
     #[test]
+    fn transaction_modes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("delta_1.0.1_a.sql"), "CREATE TABLE a ();").unwrap();
+        std::fs::write(
+            dir.path().join("delta_1.0.2_b.sql"),
+            "BEGIN;\nCREATE TABLE b ();\nCOMMIT;",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("delta_1.0.3_c.sql"),
+            "-- pum:no-transaction\nCREATE INDEX CONCURRENTLY i ON a (x);",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("delta_1.0.4_d.py"), "").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        let modes: Vec<TxMode> = found.deltas.iter().map(|d| d.mode).collect();
+        assert_eq!(
+            modes,
+            [
+                TxMode::Atomic,
+                TxMode::SelfManaged,
+                TxMode::NoTransaction,
+                TxMode::Python
+            ]
+        );
+    }
+
+    #[test]
     fn rejects_duplicates_and_bad_encodings() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("delta_1.0.0_x.sql"), "").unwrap();
@@ -468,5 +540,82 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("delta directory "), "{err}");
+    }
+}
+
+/// Turns a free-text description into the name part of a delta file
+/// (`Add pipe owner` → `add_pipe_owner`).
+pub fn slug(description: &str) -> String {
+    let mut out = String::new();
+    for c in description.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+/// Creates the next delta file in `dir` and returns its path. The version
+/// defaults to the next patch after the newest delta there (1.0.0 in an
+/// empty directory). Never overwrites.
+pub fn create_delta_file(
+    dir: &Path,
+    description: &str,
+    version: Option<Version>,
+) -> Result<PathBuf> {
+    let name = slug(description);
+    if name.is_empty() {
+        return Err(Error::Usage(format!(
+            "description {description:?} has no letters or digits to name the file with"
+        )));
+    }
+    let version = match version {
+        Some(v) => v,
+        None => {
+            let found = discover(&[dir.to_path_buf()])?;
+            found
+                .newest_version()
+                .map(Version::next_patch)
+                .unwrap_or_else(|| Version::parse("1.0.0").expect("valid version"))
+        }
+    };
+    let path = dir.join(format!("delta_{version}_{name}.sql"));
+    let header = format!(
+        "-- {version}: {}\n-- Runs in one transaction with its history row. Put\n-- \"{NO_TRANSACTION_MARKER}\" on the first line for statements that cannot\n-- (CREATE INDEX CONCURRENTLY, VACUUM).\n\n",
+        description.trim()
+    );
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    std::io::Write::write_all(&mut file, header.as_bytes()).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod new_file_tests {
+    use super::*;
+
+    #[test]
+    fn next_patch_version_and_slug() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = create_delta_file(dir.path(), "Initial model", None).unwrap();
+        assert!(first.ends_with("delta_1.0.0_initial_model.sql"));
+        std::fs::write(dir.path().join("delta_1.4.9_x.sql"), "").unwrap();
+        let next = create_delta_file(dir.path(), "Add pipe owner!", None).unwrap();
+        assert!(next.ends_with("delta_1.4.10_add_pipe_owner.sql"));
+        assert!(parse_file_name(next.file_name().unwrap().to_str().unwrap())
+            .unwrap()
+            .is_some());
+        let pinned =
+            create_delta_file(dir.path(), "x", Some(Version::parse("2.0.0").unwrap())).unwrap();
+        assert!(pinned.ends_with("delta_2.0.0_x.sql"));
+        assert!(
+            create_delta_file(dir.path(), "x", Some(Version::parse("2.0.0").unwrap())).is_err()
+        );
+        assert!(create_delta_file(dir.path(), "!!!", None).is_err());
     }
 }

@@ -110,7 +110,7 @@ mod tests {
             kind,
             checksum: checksum.into(),
             sql: Some(String::new()),
-            manages_transaction: false,
+            mode: crate::deltas::TxMode::Atomic,
             dir_index: 0,
         }
     }

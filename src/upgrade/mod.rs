@@ -15,7 +15,7 @@ use crate::db::QualifiedName;
 use crate::deltas::plan::{self, Status};
 use crate::deltas::sql_lexer;
 use crate::deltas::vars::{self, Variables};
-use crate::deltas::{Delta, Discovered, Hook, Version};
+use crate::deltas::{Delta, Discovered, Hook, TxMode, Version};
 use crate::error::{DeltaFailure, Error, Result};
 use crate::history;
 use crate::output::Printer;
@@ -30,7 +30,35 @@ pub struct UpgradeRequest<'a> {
     pub discovered: &'a Discovered,
     pub variables: &'a Variables,
     pub max_version: Option<&'a Version>,
-    pub lock_timeout: Duration,
+    pub options: RunOptions,
+}
+
+/// How careful a run is with the server and with drift.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// How long to wait for another run's lock on the same database.
+    pub run_lock_timeout: Duration,
+    /// `lock_timeout` for each delta, so long DDL never queues behind
+    /// another session's lock and stalls every reader behind it.
+    pub delta_lock_timeout: Option<Duration>,
+    /// `statement_timeout` for each delta.
+    pub statement_timeout: Option<Duration>,
+    /// How often a delta that hit `lock_timeout` is tried again.
+    pub retries: u32,
+    /// Refuse to run when an applied delta's file changed or is missing.
+    pub strict_checksums: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            run_lock_timeout: Duration::from_secs(60),
+            delta_lock_timeout: Some(Duration::from_secs(5)),
+            statement_timeout: None,
+            retries: 3,
+            strict_checksums: false,
+        }
+    }
 }
 
 /// One delta that was applied.
@@ -61,6 +89,8 @@ pub struct Pending<'a> {
     pub deltas: Vec<&'a Delta>,
     /// Applied deltas whose file changed since, with the recorded checksum.
     pub changed: Vec<(&'a Delta, String)>,
+    /// Rows recorded as applied whose file is gone: `version name (type)`.
+    pub missing: Vec<String>,
 }
 
 /// Plans against the database's history (no lock, nothing applied).
@@ -98,10 +128,22 @@ pub fn pending<'a>(client: &mut Client, req: &UpgradeRequest<'a>) -> Result<Pend
             _ => {}
         }
     }
+    let missing = plan::missing_on_disk(&rows, &req.discovered.deltas)
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} {} ({})",
+                r.version,
+                r.description,
+                crate::deltas::type_label(r.type_code)
+            )
+        })
+        .collect();
     Ok(Pending {
         current,
         deltas,
         changed,
+        missing,
     })
 }
 
@@ -115,7 +157,7 @@ pub fn run(
 ) -> Result<UpgradeReport> {
     let started = Instant::now();
     history::require(client, req.table, &req.params.target())?;
-    lock::acquire(client, req.table, req.lock_timeout)?;
+    lock::acquire(client, req.table, req.options.run_lock_timeout)?;
     let result = run_locked(client, req, printer, started);
     lock::release(client, req.table);
     result
@@ -129,13 +171,7 @@ fn run_locked(
 ) -> Result<UpgradeReport> {
     // Planned under the lock, so a concurrent run cannot make us apply twice.
     let plan = pending(client, req)?;
-    for (d, recorded) in &plan.changed {
-        printer.warn(format!(
-            "{} was changed after it was applied (checksum {recorded} recorded, {} on disk); it is not applied again",
-            d.path.display(),
-            d.checksum
-        ));
-    }
+    check_drift(&plan, req.options.strict_checksums, printer)?;
     // Everything that can fail without the database fails before anything runs.
     let needs_python = plan.deltas.iter().any(|d| d.kind.is_python())
         || req
@@ -197,7 +233,8 @@ fn run_locked(
     for (delta, sql) in prepared {
         let t0 = Instant::now();
         let atomic = match (&sql, python.as_ref()) {
-            (Some(sql), _) => apply_sql(client, req.table, delta, sql)?,
+            // Python deltas make their own connections: record right after.
+            (Some(sql), _) => apply_sql_with_retries(client, req, delta, sql, printer)?,
             (None, Some(py)) => {
                 let ctx = hook_context(req, current.as_ref());
                 py.run(&delta.path, &module_name(&delta.path), &ctx)?;
@@ -244,36 +281,142 @@ fn run_locked(
     Ok(report)
 }
 
+/// Warns about (or, strict, refuses) applied deltas whose file changed or vanished.
+pub fn check_drift(plan: &Pending<'_>, strict: bool, printer: &Printer) -> Result<()> {
+    let mut problems = Vec::new();
+    for (d, recorded) in &plan.changed {
+        problems.push(format!(
+            "{} was changed after it was applied (checksum {recorded} recorded, {} on disk)",
+            d.path.display(),
+            d.checksum
+        ));
+    }
+    for m in &plan.missing {
+        problems.push(format!(
+            "{m} is recorded as applied but its file was not found"
+        ));
+    }
+    if strict && !problems.is_empty() {
+        return Err(Error::State(format!(
+            "{}\nrefusing to upgrade (--strict / on_checksum_change: fail); nothing was applied",
+            problems.join("\n")
+        )));
+    }
+    for p in problems {
+        printer.warn(format!("{p}; it is not applied again"));
+    }
+    Ok(())
+}
+
 fn substitute(text: &str, variables: &Variables, path: &Path) -> Result<String> {
     vars::substitute(text, variables)
         .map_err(|why| Error::Deltas(format!("{}:{why}", path.display())))
 }
 
-/// Applies one SQL delta and records it. Returns whether that happened in
-/// one transaction (false for files with their own BEGIN/COMMIT).
-fn apply_sql(client: &mut Client, table: &QualifiedName, delta: &Delta, sql: &str) -> Result<bool> {
-    let t0 = Instant::now();
-    if delta.manages_transaction {
-        // As pum 0.x: inside a transaction that the file's own COMMIT ends,
-        // then the history row on its own.
-        let run = client
-            .batch_execute("BEGIN")
-            .and_then(|_| client.batch_execute(sql))
-            .and_then(|_| client.batch_execute("COMMIT"));
-        if let Err(e) = run {
-            let _ = client.batch_execute("ROLLBACK");
-            return Err(delta_error(&delta.path, sql, &e, None));
+/// SQLSTATE of `lock_not_available`, raised when `lock_timeout` fires.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// Applies an SQL delta, trying again when it was rolled back because it
+/// could not get a lock in time.
+fn apply_sql_with_retries(
+    client: &mut Client,
+    req: &UpgradeRequest<'_>,
+    delta: &Delta,
+    sql: &str,
+    printer: &Printer,
+) -> Result<bool> {
+    let mut attempt = 0;
+    loop {
+        match apply_sql(client, req, delta, sql) {
+            Err(Error::Delta(failure))
+                if delta.mode.is_atomic()
+                    && failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
+                    && attempt < req.options.retries =>
+            {
+                attempt += 1;
+                let wait = Duration::from_millis(500 * (1 << (attempt - 1).min(6)));
+                printer.warn(format!(
+                    "{}: {} (rolled back); attempt {} of {} in {}",
+                    delta.file_name,
+                    failure.message,
+                    attempt + 1,
+                    req.options.retries + 1,
+                    format_ms(wait.as_millis() as u64)
+                ));
+                std::thread::sleep(wait);
+            }
+            other => return other,
         }
-        history::record_delta(client, table, delta, elapsed_ms(t0))?;
-        return Ok(false);
+    }
+}
+
+/// Sets the per-delta timeouts; `local` limits them to the current transaction.
+fn set_timeouts(
+    client: &mut impl postgres::GenericClient,
+    options: &RunOptions,
+    local: bool,
+) -> Result<()> {
+    let ms = |d: Option<Duration>| {
+        d.map(|d| d.as_millis().to_string())
+            .unwrap_or_else(|| "0".into())
+    };
+    client
+        .execute(
+            "SELECT set_config('lock_timeout', $1, $3), set_config('statement_timeout', $2, $3)",
+            &[
+                &ms(options.delta_lock_timeout),
+                &ms(options.statement_timeout),
+                &local,
+            ],
+        )
+        .map_err(|e| Error::sql("setting lock_timeout and statement_timeout", e))?;
+    Ok(())
+}
+
+/// Applies one SQL delta and records it. Returns whether that happened in
+/// one transaction with its history row.
+fn apply_sql(
+    client: &mut Client,
+    req: &UpgradeRequest<'_>,
+    delta: &Delta,
+    sql: &str,
+) -> Result<bool> {
+    let t0 = Instant::now();
+    let table = req.table;
+    match delta.mode {
+        TxMode::Atomic => {}
+        TxMode::SelfManaged => {
+            // As pum 0.x: inside a transaction that the file's own COMMIT
+            // ends, then the history row on its own.
+            set_timeouts(client, &req.options, false)?;
+            let run = client
+                .batch_execute("BEGIN")
+                .and_then(|_| client.batch_execute(sql))
+                .and_then(|_| client.batch_execute("COMMIT"));
+            if let Err(e) = run {
+                let _ = client.batch_execute("ROLLBACK");
+                let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+                return Err(delta_error(&delta.path, sql, &e, None));
+            }
+            let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+            history::record_delta(client, table, delta, elapsed_ms(t0))?;
+            return Ok(false);
+        }
+        TxMode::NoTransaction => {
+            apply_without_transaction(client, &req.options, delta, sql)?;
+            history::record_delta(client, table, delta, elapsed_ms(t0))?;
+            return Ok(false);
+        }
+        TxMode::Python => unreachable!("python deltas are not SQL"),
     }
     let mut tx = client
         .transaction()
         .map_err(|e| Error::sql("starting a transaction", e))?;
+    set_timeouts(&mut tx, &req.options, true)?;
     if let Err(e) = tx.batch_execute(sql) {
         drop(tx);
-        let located = if position_of(&e).is_none() {
-            locate_failing_statement(client, sql)
+        let located = if position_of(&e).is_none() && worth_replaying(&e) {
+            locate_failing_statement(client, sql, &req.options)
         } else {
             None
         };
@@ -283,6 +426,79 @@ fn apply_sql(client: &mut Client, table: &QualifiedName, delta: &Delta, sql: &st
     tx.commit()
         .map_err(|e| delta_error(&delta.path, sql, &e, None))?;
     Ok(true)
+}
+
+/// Runs a `-- pum:no-transaction` delta statement by statement in
+/// autocommit, then makes sure no index it built was left invalid (a failed
+/// CREATE INDEX CONCURRENTLY leaves one behind).
+fn apply_without_transaction(
+    client: &mut Client,
+    options: &RunOptions,
+    delta: &Delta,
+    sql: &str,
+) -> Result<()> {
+    const INVALID: &str =
+        "SELECT indexrelid::oid, indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid";
+    let before: Vec<u32> = client
+        .query(INVALID, &[])
+        .map_err(|e| Error::sql("listing invalid indexes", e))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    set_timeouts(client, options, false)?;
+    let statements = sql_lexer::split(sql);
+    let total = statements.len();
+    for (i, stmt) in statements.iter().enumerate() {
+        if let Err(e) = client.batch_execute(stmt.text) {
+            let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+            let lead = stmt.text.len() - stmt.text.trim_start().len();
+            let mut err = delta_error(&delta.path, sql, &e, Some(stmt.start + lead));
+            if let Error::Delta(failure) = &mut err {
+                if position_of(&e).is_some() {
+                    // The server's position is relative to the statement alone.
+                    let offset = stmt.start
+                        + sql_lexer::char_position_to_byte(
+                            stmt.text,
+                            position_of(&e).unwrap_or(1) as usize,
+                        );
+                    let (l, c) = sql_lexer::line_col(sql, offset);
+                    failure.line = Some(l);
+                    failure.column = Some(c);
+                }
+                failure.message = format!(
+                    "{} (statement {} of {total}; this delta runs without a transaction, so statements 1 to {} \
+                     stayed applied and nothing was recorded: make the delta safe to re-run, fix it, and run upgrade again)",
+                    failure.message,
+                    i + 1,
+                    i
+                );
+            }
+            return Err(err);
+        }
+    }
+    let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+    let invalid: Vec<String> = client
+        .query(INVALID, &[])
+        .map_err(|e| Error::sql("listing invalid indexes", e))?
+        .iter()
+        .filter(|r| !before.contains(&r.get::<_, u32>(0)))
+        .map(|r| r.get(1))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(Error::Delta(Box::new(DeltaFailure {
+            file: delta.path.clone(),
+            line: None,
+            column: None,
+            sqlstate: None,
+            message: format!(
+                "the delta left invalid index(es) {}; drop and rebuild them, then run upgrade again (nothing was recorded)",
+                invalid.join(", ")
+            ),
+            detail: None,
+            hint: None,
+        })));
+    }
+    Ok(())
 }
 
 /// Runs a pre-all/post-all hook. SQL hooks run in a transaction of their own.
@@ -303,6 +519,7 @@ fn run_hook(
             let mut tx = client
                 .transaction()
                 .map_err(|e| Error::sql("starting a transaction", e))?;
+            set_timeouts(&mut tx, &req.options, true)?;
             if let Err(e) = tx.batch_execute(&sql) {
                 drop(tx);
                 return Err(delta_error(&hook.path, &sql, &e, None));
@@ -348,11 +565,24 @@ fn position_of(err: &postgres::Error) -> Option<u32> {
     }
 }
 
+/// Whether replaying a failed delta can tell where it failed: not for
+/// lock waits, cancellations, resource or connection trouble, which would
+/// only happen again (or wait again).
+fn worth_replaying(err: &postgres::Error) -> bool {
+    let Some(db) = err.as_db_error() else {
+        return false;
+    };
+    let class = &db.code().code()[..2];
+    !matches!(class, "08" | "40" | "53" | "55" | "57" | "58" | "XX")
+}
+
 /// When the server gives no position (a runtime error such as a constraint
-/// violation), replays the statements one by one in a transaction that is
-/// rolled back, to find the byte offset of the one that fails.
-fn locate_failing_statement(client: &mut Client, sql: &str) -> Option<usize> {
+/// violation), replays the statements one by one, under the same timeouts,
+/// in a transaction that is rolled back, to find the byte offset of the one
+/// that fails.
+fn locate_failing_statement(client: &mut Client, sql: &str, options: &RunOptions) -> Option<usize> {
     let mut tx = client.transaction().ok()?;
+    set_timeouts(&mut tx, options, true).ok()?;
     for stmt in sql_lexer::split(sql) {
         if tx.batch_execute(stmt.text).is_err() {
             let lead = stmt.text.len() - stmt.text.trim_start().len();

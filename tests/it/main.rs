@@ -4,4 +4,5 @@ mod support;
 
 mod bad_input;
 mod python_hooks;
+mod safety;
 mod upgrade_loop;
