@@ -2,4 +2,5 @@
 
 mod support;
 
+mod service;
 mod upgrade_loop;
