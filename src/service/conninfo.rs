@@ -120,10 +120,17 @@ pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
     let mut p = 0;
 
     // libpq looks for the credentials' `@` only up to the first `/`.
-    if let Some(at) = rest
+    let credentials_end = rest
         .find(['@', '/'])
-        .filter(|&i| rest.as_bytes()[i] == b'@')
-    {
+        .filter(|&i| rest.as_bytes()[i] == b'@');
+    if credentials_end.is_none() && rest.split('?').next().unwrap_or_default().contains('@') {
+        // libpq would read `user:pa/ss@host/db` as host `user`, port `pa`
+        // and database `ss@host/db`, and show that in every message.
+        return Err(err(
+            "a \"/\" comes before the \"@\" of user:password@; percent-encode \"/\" in user names and passwords as %2F (and \"@\" as %40)".into(),
+        ));
+    }
+    if let Some(at) = credentials_end {
         let credentials = &rest[..at];
         let (user, password) = match credentials.split_once(':') {
             Some((u, pw)) => (u, Some(pw)),
@@ -391,6 +398,10 @@ mod tests {
             ),
             ("postgresql://:pw@h", &[("host", "h"), ("password", "pw")]),
             ("postgresql://a+b@h", &[("host", "h"), ("user", "a+b")]),
+            (
+                "postgresql://h/db?options=a%40b",
+                &[("dbname", "db"), ("host", "h"), ("options", "a@b")],
+            ),
         ];
         for (uri, expected) in cases {
             let got = parse_uri(uri).unwrap_or_else(|e| panic!("{uri}: {e}"));
@@ -424,6 +435,8 @@ mod tests {
                 "the password is not valid utf-8",
             ),
             ("postgresql://u:s3cr@et@h/db", "percent-encode \"@\""),
+            ("postgresql://u:s3cr/et@h/db", "percent-encode \"/\""),
+            ("postgresql://h/s3cr@et", "percent-encode \"/\""),
             (
                 "postgresql://h/db%2",
                 "invalid percent-encoding in the database name",

@@ -21,7 +21,7 @@ pub use passfile::DEFAULT_SOCKET_DIR;
 /// The slice of the process environment the resolver reads. Captured once at
 /// start-up so that commands never read raw environment variables and tests
 /// can resolve against an environment of their own.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Environment {
     vars: BTreeMap<String, String>,
     pub home: Option<PathBuf>,
@@ -117,6 +117,30 @@ impl Environment {
                 Ok(PathBuf::from(dir))
             })
             .clone()
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let vars: BTreeMap<&str, &str> = self
+            .vars
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k == "PGPASSWORD" {
+                    "<hidden>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Environment")
+            .field("vars", &vars)
+            .field("home", &self.home)
+            .field("os_user", &self.os_user)
+            .field("pg_config", &self.pg_config)
+            .field("sysconfdir", &self.sysconfdir.get())
+            .finish()
     }
 }
 

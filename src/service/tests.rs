@@ -388,6 +388,8 @@ fn passwords_never_show() {
         let other = p.with_dbname("x");
         assert!(!format!("{other:?}").contains(SECRET));
     }
+    let e_with_pw = env(&[("PGPASSWORD", SECRET)], home.path());
+    assert!(!format!("{e_with_pw:?}").contains(SECRET));
     for bad in [
         format!("host=h password={SECRET} port=nope"),
         format!("postgresql://u:{SECRET}@h:nope/db"),
