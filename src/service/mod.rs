@@ -329,9 +329,9 @@ impl Endpoint {
         self.hostaddr.is_none() && (self.host.starts_with('/') || self.host.starts_with('@'))
     }
 
-    /// The host the password file knows this endpoint by (libpq: `host` if
-    /// given, else `hostaddr`).
-    fn passfile_host(&self) -> &str {
+    /// The server's name: `host` if given, else `hostaddr` (which is also
+    /// what libpq looks up in the password file).
+    fn name(&self) -> &str {
         if self.host.is_empty() {
             self.hostaddr.as_deref().unwrap_or_default()
         } else {
@@ -342,7 +342,7 @@ impl Endpoint {
 
 impl std::fmt::Display for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = self.passfile_host();
+        let name = self.name();
         if name.contains(':') && !self.is_socket() {
             write!(f, "[{name}]:{}", self.port)
         } else {
@@ -498,7 +498,7 @@ impl ConnParams {
         };
         let found = passfile::lookup(
             path,
-            first.passfile_host(),
+            first.name(),
             &first.port_text,
             self.dbname(),
             self.user(),

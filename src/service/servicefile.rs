@@ -50,7 +50,7 @@ pub fn lookup(name: &str, env: &Environment) -> Result<Found> {
         if let Some(values) = parse_file(&path, name)? {
             return Ok(Found { values, file: path });
         }
-        searched.push(path.display().to_string());
+        searched.push(describe_searched(&path, name));
     }
 
     let sysconfdir = match env.get("PGSYSCONFDIR") {
@@ -64,7 +64,7 @@ pub fn lookup(name: &str, env: &Environment) -> Result<Found> {
                 if let Some(values) = parse_file(&path, name)? {
                     return Ok(Found { values, file: path });
                 }
-                searched.push(path.display().to_string());
+                searched.push(describe_searched(&path, name));
             } else {
                 searched.push(format!("{} (absent)", path.display()));
             }
@@ -77,6 +77,27 @@ pub fn lookup(name: &str, env: &Environment) -> Result<Found> {
         "definition of service \"{name}\" not found; searched: {}",
         searched.join(", ")
     )))
+}
+
+/// A searched file for the not-found message, with a hint when the service
+/// is there but hidden behind a byte-order mark (which libpq does not skip,
+/// so the first header line is not a header to it).
+fn describe_searched(path: &Path, name: &str) -> String {
+    let text = std::fs::read(path).unwrap_or_default();
+    let hidden = String::from_utf8_lossy(&text)
+        .strip_prefix('\u{feff}')
+        .is_some_and(|rest| {
+            rest.trim_start_matches(c_isspace)
+                .starts_with(&format!("[{name}]"))
+        });
+    if hidden {
+        format!(
+            "{} (its [{name}] follows a byte-order mark, which libpq does not accept; save the file without it)",
+            path.display()
+        )
+    } else {
+        path.display().to_string()
+    }
 }
 
 fn parse_file(path: &Path, name: &str) -> Result<Option<BTreeMap<String, String>>> {

@@ -157,6 +157,15 @@ fn unknown_service_lists_every_file_searched() {
         "{err}"
     );
 
+    // A byte-order mark hides the first section from libpq; say so.
+    std::fs::write(
+        home.path().join(".pg_service.conf"),
+        "\u{feff}[nope]\nhost=h\n",
+    )
+    .unwrap();
+    let err = ConnParams::resolve("nope", &e).unwrap_err().to_string();
+    assert!(err.contains("byte-order mark"), "{err}");
+
     let missing = home.path().join("missing.conf");
     let e = env(&[("PGSERVICEFILE", missing.to_str().unwrap())], home.path());
     let err = ConnParams::resolve("nope", &e).unwrap_err().to_string();
