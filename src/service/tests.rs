@@ -451,3 +451,49 @@ fn child_env_points_at_the_same_target() {
     let pw = child.iter().find(|(k, _)| k == "PGPASSWORD").unwrap();
     assert_eq!(pw.1, None);
 }
+
+#[test]
+fn pg_config_mirrors_the_endpoints_and_refuses_what_it_cannot_honour() {
+    use postgres::config::Host;
+    let home = tempfile::tempdir().unwrap();
+    let e = env(&[], home.path());
+    let cfg = |spec: &str| ConnParams::resolve(spec, &e).unwrap().pg_config("pum");
+
+    let c = cfg("host=db hostaddr=127.0.0.1 port=6000").unwrap();
+    assert_eq!(
+        c.get_hostaddrs(),
+        &["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]
+    );
+    assert_eq!(c.get_hosts(), &[Host::Tcp("db".into())]);
+    assert_eq!(c.get_ports(), &[6000]);
+
+    let c = cfg("host=/tmp,db, port=1,2,3 application_name=app").unwrap();
+    assert_eq!(
+        c.get_hosts(),
+        &[
+            Host::Unix("/tmp".into()),
+            Host::Tcp("db".into()),
+            Host::Unix(DEFAULT_SOCKET_DIR.into())
+        ]
+    );
+    assert_eq!(c.get_ports(), &[1, 2, 3]);
+    assert_eq!(c.get_application_name(), Some("app"));
+    assert_eq!(cfg("host=h").unwrap().get_application_name(), Some("pum"));
+    assert!(
+        cfg("host=h connect_timeout=1")
+            .unwrap()
+            .get_connect_timeout()
+            == Some(&std::time::Duration::from_secs(2))
+    );
+
+    for (spec, needle) in [
+        ("sslmode=require", "needs TLS"),
+        ("sslmode=verify-full", "needs TLS"),
+        ("target_session_attrs=standby", "not supported"),
+        ("requirepeer=postgres", "not supported"),
+        ("connect_timeout=soon", "invalid connect_timeout"),
+    ] {
+        let err = cfg(spec).unwrap_err().to_string();
+        assert!(err.contains(needle), "{spec}: {err}");
+    }
+}
