@@ -488,7 +488,9 @@ impl ConnParams {
         Ok(resolved)
     }
 
-    /// Fills the password from the password file, for the first server.
+    /// Fills the password from the password file. libpq looks each server
+    /// of a host list up separately, but pum's driver takes one password for
+    /// all of them, so the first server's line decides.
     fn lookup_passfile(&mut self) {
         let (Some(path), Ok(endpoints)) = (&self.passfile, self.endpoints()) else {
             return;
