@@ -6,23 +6,32 @@
 //! never point at different databases.
 
 mod conninfo;
+mod passfile;
 mod servicefile;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
+
+pub use passfile::DEFAULT_SOCKET_DIR;
 
 /// The slice of the process environment the resolver reads. Captured once at
 /// start-up so that commands never read raw environment variables and tests
 /// can resolve against an environment of their own.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Environment {
     vars: BTreeMap<String, String>,
     pub home: Option<PathBuf>,
     /// The current OS user's name: libpq's default for `user`.
     pub os_user: Option<String>,
+    /// The program asked for libpq's compiled-in sysconfdir (`pg_config`).
+    pg_config: Option<PathBuf>,
+    /// `pg_config --sysconfdir`, run at most once and only when a service is
+    /// not found in the user's own service file.
+    sysconfdir: OnceLock<std::result::Result<PathBuf, String>>,
 }
 
 impl Environment {
@@ -31,11 +40,15 @@ impl Environment {
         let vars = std::env::vars()
             .filter(|(k, _)| k.starts_with("PG"))
             .collect();
-        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let home = std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+            .or_else(passwd_home);
         Environment {
             vars,
             home,
             os_user: current_os_user(),
+            ..Default::default()
         }
     }
 
@@ -53,14 +66,81 @@ impl Environment {
                 .collect(),
             home,
             os_user: current_os_user(),
+            ..Default::default()
         }
     }
 
+    /// Uses `program` instead of `pg_config` from `PATH` to learn libpq's sysconfdir.
+    pub fn with_pg_config(mut self, program: impl Into<PathBuf>) -> Self {
+        self.pg_config = Some(program.into());
+        self.sysconfdir = OnceLock::new();
+        self
+    }
+
+    /// Fixes the sysconfdir used when `PGSYSCONFDIR` is unset (`None`: there
+    /// is none), so that `pg_config` is never run.
+    pub fn with_sysconfdir(self, dir: Option<PathBuf>) -> Self {
+        let sysconfdir = OnceLock::new();
+        let _ = sysconfdir.set(dir.ok_or_else(|| "no sysconfdir configured".to_string()));
+        Environment { sysconfdir, ..self }
+    }
+
+    /// A variable's value; empty counts as unset, as it does for libpq's defaults.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.vars
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// libpq's compiled-in sysconfdir, as `pg_config --sysconfdir` reports it.
+    fn default_sysconfdir(&self) -> std::result::Result<PathBuf, String> {
+        self.sysconfdir
+            .get_or_init(|| {
+                let program = self
+                    .pg_config
+                    .clone()
+                    .unwrap_or_else(|| PathBuf::from("pg_config"));
+                let out = std::process::Command::new(&program)
+                    .arg("--sysconfdir")
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .map_err(|e| format!("cannot run {} --sysconfdir: {e}", program.display()))?;
+                let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                if !out.status.success() || dir.is_empty() {
+                    return Err(format!(
+                        "{} --sysconfdir failed ({})",
+                        program.display(),
+                        out.status
+                    ));
+                }
+                Ok(PathBuf::from(dir))
+            })
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let vars: BTreeMap<&str, &str> = self
+            .vars
+            .iter()
+            .map(|(k, v)| {
+                let shown = if k == "PGPASSWORD" {
+                    "<hidden>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Environment")
+            .field("vars", &vars)
+            .field("home", &self.home)
+            .field("os_user", &self.os_user)
+            .field("pg_config", &self.pg_config)
+            .field("sysconfdir", &self.sysconfdir.get())
+            .finish()
     }
 }
 
@@ -77,6 +157,33 @@ fn current_os_user() -> Option<String> {
     }
 }
 
+/// The home directory from the password database, for when `HOME` is unset.
+fn passwd_home() -> Option<PathBuf> {
+    // SAFETY: as in `current_os_user`; the directory is copied out at once.
+    unsafe {
+        let pw = libc::getpwuid(libc::geteuid());
+        if pw.is_null() || (*pw).pw_dir.is_null() {
+            return None;
+        }
+        let dir = std::ffi::CStr::from_ptr((*pw).pw_dir);
+        Some(PathBuf::from(dir.to_string_lossy().into_owned()))
+    }
+}
+
+/// Where the password came from, which decides whether it must be looked up
+/// again when the database changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordSource {
+    /// The service file, URI or conninfo string.
+    Explicit,
+    /// `PGPASSWORD`.
+    Environment,
+    /// The password file, for this host, port, database and user.
+    Passfile,
+    /// No password known (the server may not ask for one).
+    None,
+}
+
 /// Fully resolved connection parameters, keyed by libpq keyword.
 #[derive(Clone)]
 pub struct ConnParams {
@@ -85,21 +192,45 @@ pub struct ConnParams {
     /// through a generic dump of the parameters.
     params: BTreeMap<String, String>,
     password: Option<String>,
+    password_source: PasswordSource,
+    /// The password file consulted (and to consult again for another database).
+    passfile: Option<PathBuf>,
     /// What the user named: `service prod`, `conninfo`, `uri`.
     origin: String,
+    /// The file the service was found in, if a service was used.
+    service_file: Option<PathBuf>,
 }
+
+/// Keywords whose values are secrets besides `password`.
+const SECRET_KEYWORDS: &[&str] = &["sslpassword"];
 
 impl std::fmt::Debug for ConnParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let params: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let shown = if SECRET_KEYWORDS.contains(&k.as_str()) {
+                    "<hidden>"
+                } else {
+                    v.as_str()
+                };
+                (k.as_str(), shown)
+            })
+            .collect();
         f.debug_struct("ConnParams")
-            .field("params", &self.params)
+            .field("params", &params)
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .field("password_source", &self.password_source)
+            .field("passfile", &self.passfile)
             .field("origin", &self.origin)
+            .field("service_file", &self.service_file)
             .finish()
     }
 }
 
-/// Keywords libpq accepts in a service file or conninfo string.
+/// Keywords libpq accepts in a service file, URI or conninfo string (the
+/// union over the libpq versions in use, so a newer client's files work).
 pub const KEYWORDS: &[&str] = &[
     "host",
     "hostaddr",
@@ -108,6 +239,7 @@ pub const KEYWORDS: &[&str] = &[
     "user",
     "password",
     "passfile",
+    "channel_binding",
     "connect_timeout",
     "client_encoding",
     "options",
@@ -119,26 +251,32 @@ pub const KEYWORDS: &[&str] = &[
     "keepalives_count",
     "tcp_user_timeout",
     "sslmode",
+    "sslnegotiation",
     "sslcompression",
     "sslcert",
     "sslkey",
+    "sslcertmode",
     "sslpassword",
     "sslrootcert",
     "sslcrl",
     "sslcrldir",
     "sslsni",
     "requirepeer",
+    "require_auth",
     "ssl_min_protocol_version",
     "ssl_max_protocol_version",
     "gssencmode",
     "krbsrvname",
     "gsslib",
+    "gssdelegation",
+    "replication",
     "target_session_attrs",
     "load_balance_hosts",
     "service",
 ];
 
-/// The `PG*` variable libpq reads for each keyword.
+/// The `PG*` variable libpq reads for each keyword. Keywords missing here
+/// (keepalives, tcp_user_timeout, sslpassword, ...) have no variable.
 pub const ENV_VARS: &[(&str, &str)] = &[
     ("host", "PGHOST"),
     ("hostaddr", "PGHOSTADDR"),
@@ -147,19 +285,71 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("user", "PGUSER"),
     ("password", "PGPASSWORD"),
     ("passfile", "PGPASSFILE"),
+    ("channel_binding", "PGCHANNELBINDING"),
     ("connect_timeout", "PGCONNECT_TIMEOUT"),
     ("client_encoding", "PGCLIENTENCODING"),
     ("options", "PGOPTIONS"),
     ("application_name", "PGAPPNAME"),
     ("sslmode", "PGSSLMODE"),
+    ("sslnegotiation", "PGSSLNEGOTIATION"),
+    ("sslcompression", "PGSSLCOMPRESSION"),
     ("sslcert", "PGSSLCERT"),
     ("sslkey", "PGSSLKEY"),
+    ("sslcertmode", "PGSSLCERTMODE"),
     ("sslrootcert", "PGSSLROOTCERT"),
     ("sslcrl", "PGSSLCRL"),
+    ("sslcrldir", "PGSSLCRLDIR"),
+    ("sslsni", "PGSSLSNI"),
     ("requirepeer", "PGREQUIREPEER"),
+    ("require_auth", "PGREQUIREAUTH"),
+    ("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
+    ("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
     ("gssencmode", "PGGSSENCMODE"),
+    ("krbsrvname", "PGKRBSRVNAME"),
+    ("gsslib", "PGGSSLIB"),
+    ("gssdelegation", "PGGSSDELEGATION"),
     ("target_session_attrs", "PGTARGETSESSIONATTRS"),
+    ("load_balance_hosts", "PGLOADBALANCEHOSTS"),
 ];
+
+/// One server to try, after libpq's pairing of the `host`, `hostaddr` and
+/// `port` lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Host name or socket directory; empty when only `hostaddr` is given.
+    pub host: String,
+    pub hostaddr: Option<String>,
+    pub port: u16,
+    /// The port as written (libpq matches it textually in the password file).
+    port_text: String,
+}
+
+impl Endpoint {
+    fn is_socket(&self) -> bool {
+        self.hostaddr.is_none() && (self.host.starts_with('/') || self.host.starts_with('@'))
+    }
+
+    /// The server's name: `host` if given, else `hostaddr` (which is also
+    /// what libpq looks up in the password file).
+    fn name(&self) -> &str {
+        if self.host.is_empty() {
+            self.hostaddr.as_deref().unwrap_or_default()
+        } else {
+            &self.host
+        }
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.name();
+        if name.contains(':') && !self.is_socket() {
+            write!(f, "[{name}]:{}", self.port)
+        } else {
+            write!(f, "{name}:{}", self.port)
+        }
+    }
+}
 
 impl ConnParams {
     /// Resolves what the user wrote where a service is expected: a service
@@ -190,27 +380,35 @@ impl ConnParams {
 
     fn resolve_map(
         mut explicit: BTreeMap<String, String>,
-        origin: String,
+        mut origin: String,
         env: &Environment,
     ) -> Result<ConnParams> {
-        // A service named inside a conninfo string (or by PGSERVICE when no
-        // service was named) supplies values the string does not set.
-        let service = explicit
-            .get("service")
-            .cloned()
+        // A service named inside a conninfo string (or by PGSERVICE when none
+        // is named) supplies values the string itself does not set; both
+        // come before the PG* variables, as in libpq.
+        let named = explicit.remove("service").filter(|s| !s.is_empty());
+        let service = named
+            .clone()
             .or_else(|| env.get("PGSERVICE").map(str::to_string));
+        let mut service_file = None;
         if let Some(service) = service {
-            let from_file = servicefile::lookup(&service, env)?;
-            for (k, v) in from_file {
+            let found = servicefile::lookup(&service, env)?;
+            service_file = Some(found.file);
+            for (k, v) in found.values {
                 explicit.entry(k).or_insert(v);
             }
+            if !origin.starts_with("service ") {
+                let how = if named.is_some() { "" } else { "PGSERVICE=" };
+                origin = format!("{origin} (service {how}{service})");
+            }
         }
-        explicit.remove("service");
-        Self::finish(explicit, origin, env)
+        let mut resolved = Self::finish(explicit, origin, env)?;
+        resolved.service_file = service_file;
+        Ok(resolved)
     }
 
     /// Parameters for a local sandbox cluster reached through a unix socket.
-    pub fn local_socket(socket_dir: &std::path::Path, port: u16, dbname: &str, user: &str) -> Self {
+    pub fn local_socket(socket_dir: &Path, port: u16, dbname: &str, user: &str) -> Self {
         let mut params = BTreeMap::new();
         params.insert("host".into(), socket_dir.display().to_string());
         params.insert("port".into(), port.to_string());
@@ -219,7 +417,10 @@ impl ConnParams {
         ConnParams {
             params,
             password: None,
+            password_source: PasswordSource::None,
+            passfile: None,
             origin: format!("sandbox database {dbname}"),
+            service_file: None,
         }
     }
 
@@ -228,22 +429,36 @@ impl ConnParams {
         origin: String,
         env: &Environment,
     ) -> Result<ConnParams> {
+        // An explicit password, even an empty one, hides PGPASSWORD; an
+        // empty one still lets the password file answer.
+        let explicit_password = params.remove("password");
+        let (password, password_source) = match explicit_password {
+            Some(p) => (Some(p), PasswordSource::Explicit),
+            None => match env.get("PGPASSWORD") {
+                Some(p) => (Some(p.to_string()), PasswordSource::Environment),
+                None => (None, PasswordSource::None),
+            },
+        };
+        // Likewise any explicit value hides its variable: libpq only falls
+        // back to the environment for options still unset.
         for (key, var) in ENV_VARS {
-            if !params.contains_key(*key) {
+            if *key != "password" && !params.contains_key(*key) {
                 if let Some(v) = env.get(var) {
                     params.insert((*key).to_string(), v.to_string());
                 }
             }
         }
-        params
-            .entry("host".into())
-            .or_insert_with(|| "/var/run/postgresql".into());
+        // Past this point an empty value means libpq's default.
+        params.retain(|_, v| !v.is_empty());
+        if !params.contains_key("host") && !params.contains_key("hostaddr") {
+            params.insert("host".into(), DEFAULT_SOCKET_DIR.into());
+        }
         params.entry("port".into()).or_insert_with(|| "5432".into());
         if !params.contains_key("user") {
             let user = env.os_user.clone().ok_or_else(|| {
-                Error::Service(
-                    "cannot tell the user name: set user in the service or PGUSER".into(),
-                )
+                Error::Service(format!(
+                    "{origin}: cannot tell the user name: set user in the service or PGUSER"
+                ))
             })?;
             params.insert("user".into(), user);
         }
@@ -251,28 +466,72 @@ impl ConnParams {
             let user = params["user"].clone();
             params.insert("dbname".into(), user);
         }
-        let password = params.remove("password");
+        let passfile = params
+            .remove("passfile")
+            .map(PathBuf::from)
+            .or_else(|| env.home.as_ref().map(|h| h.join(".pgpass")));
         let mut resolved = ConnParams {
             params,
-            password,
+            password: password.filter(|p| !p.is_empty()),
+            password_source,
+            passfile,
             origin,
+            service_file: None,
         };
-        resolved.port()?;
         if resolved.password.is_none() {
-            resolved.password = resolved.passfile_password(env)?;
+            resolved.password_source = PasswordSource::None;
+        }
+        resolved.endpoints()?;
+        if resolved.password.is_none() {
+            resolved.lookup_passfile();
         }
         Ok(resolved)
     }
 
-    fn passfile_password(&self, _env: &Environment) -> Result<Option<String>> {
-        Ok(None)
+    /// Fills the password from the password file. libpq looks each server
+    /// of a host list up separately, but pum's driver takes one password for
+    /// all of them, so the first server's line decides.
+    fn lookup_passfile(&mut self) {
+        let (Some(path), Ok(endpoints)) = (&self.passfile, self.endpoints()) else {
+            return;
+        };
+        let Some(first) = endpoints.first() else {
+            return;
+        };
+        let found = passfile::lookup(
+            path,
+            first.name(),
+            &first.port_text,
+            self.dbname(),
+            self.user(),
+        );
+        if let Some(warning) = &found.warning {
+            eprintln!("{warning}");
+        }
+        match found.password.filter(|p| !p.is_empty()) {
+            Some(pw) => {
+                self.password = Some(pw);
+                self.password_source = PasswordSource::Passfile;
+            }
+            None => {
+                self.password = None;
+                self.password_source = PasswordSource::None;
+            }
+        }
     }
 
-    /// The same server and credentials, another database.
+    /// The same server and credentials, another database. A password from
+    /// the password file is looked up again, since its lines name databases.
     pub fn with_dbname(&self, dbname: &str) -> ConnParams {
         let mut other = self.clone();
         other.params.insert("dbname".into(), dbname.into());
         other.origin = format!("{} (database {dbname})", self.origin);
+        if matches!(
+            other.password_source,
+            PasswordSource::Passfile | PasswordSource::None
+        ) {
+            other.lookup_passfile();
+        }
         other
     }
 
@@ -284,10 +543,9 @@ impl ConnParams {
         self.get("host").unwrap_or_default()
     }
 
+    /// The port of the first server.
     pub fn port(&self) -> Result<u16> {
-        let raw = self.get("port").unwrap_or("5432");
-        raw.parse()
-            .map_err(|_| Error::Service(format!("{}: invalid port {raw:?}", self.origin)))
+        Ok(self.endpoints()?.first().map_or(5432, |e| e.port))
     }
 
     pub fn dbname(&self) -> &str {
@@ -302,48 +560,126 @@ impl ConnParams {
         self.password.is_some()
     }
 
+    /// Where the password came from.
+    pub fn password_source(&self) -> PasswordSource {
+        self.password_source
+    }
+
+    /// The password file consulted when no password was given.
+    pub fn passfile(&self) -> Option<&Path> {
+        self.passfile.as_deref()
+    }
+
+    /// The service file the service was found in, when one was used.
+    pub fn service_file(&self) -> Option<&Path> {
+        self.service_file.as_deref()
+    }
+
     /// What the user named, for messages: `service prod`.
     pub fn origin(&self) -> &str {
         &self.origin
     }
 
-    /// `host:port/dbname` for messages and reports; never the password.
+    /// The servers to try, in order: libpq pairs the comma-separated `host`,
+    /// `hostaddr` and `port` lists (one port may serve every host).
+    pub fn endpoints(&self) -> Result<Vec<Endpoint>> {
+        let err = |msg: String| Error::Service(format!("{}: {msg}", self.origin));
+        let split = |key: &str| -> Vec<String> {
+            self.get(key)
+                .map(|v| v.split(',').map(str::to_string).collect())
+                .unwrap_or_default()
+        };
+        let hosts = split("host");
+        let hostaddrs = split("hostaddr");
+        let ports = split("port");
+        if !hosts.is_empty() && !hostaddrs.is_empty() && hosts.len() != hostaddrs.len() {
+            return Err(err(format!(
+                "could not match {} host names to {} hostaddr values",
+                hosts.len(),
+                hostaddrs.len()
+            )));
+        }
+        let count = hosts.len().max(hostaddrs.len()).max(1);
+        if ports.len() > 1 && ports.len() != count {
+            return Err(err(format!(
+                "could not match {} port numbers to {count} hosts",
+                ports.len()
+            )));
+        }
+        let mut endpoints = Vec::with_capacity(count);
+        for i in 0..count {
+            let hostaddr = hostaddrs.get(i).filter(|a| !a.is_empty()).cloned();
+            let mut host = hosts.get(i).cloned().unwrap_or_default();
+            if host.is_empty() && hostaddr.is_none() {
+                host = DEFAULT_SOCKET_DIR.into();
+            }
+            let port_text = match ports.get(i).or(ports.first()) {
+                Some(p) if !p.is_empty() => p.clone(),
+                _ => "5432".to_string(),
+            };
+            let port = port_text
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| err(format!("invalid port number {port_text:?}")))?;
+            if let Some(addr) = &hostaddr {
+                addr.parse::<std::net::IpAddr>()
+                    .map_err(|_| err(format!("invalid hostaddr {addr:?}")))?;
+            }
+            endpoints.push(Endpoint {
+                host,
+                hostaddr,
+                port,
+                port_text,
+            });
+        }
+        Ok(endpoints)
+    }
+
+    /// `host:port/dbname as user` for messages and reports; never the password.
     pub fn target(&self) -> String {
-        format!(
-            "{}:{}/{} as {}",
-            self.get("hostaddr").unwrap_or(self.host()),
-            self.get("port").unwrap_or("5432"),
-            self.dbname(),
-            self.user()
-        )
+        let servers = match self.endpoints() {
+            Ok(list) => list
+                .iter()
+                .map(Endpoint::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+            Err(_) => format!("{}:{}", self.host(), self.get("port").unwrap_or("5432")),
+        };
+        format!("{servers}/{} as {}", self.dbname(), self.user())
     }
 
     /// A `postgres::Config` for pum's own connection.
     pub fn pg_config(&self, application_name: &str) -> Result<postgres::Config> {
+        let err = |msg: String| Error::Service(format!("{}: {msg}", self.origin));
         let mut cfg = postgres::Config::new();
-        let host = self.host();
-        let hostaddr = self.get("hostaddr");
-        match hostaddr {
-            Some(addr) => {
-                let ip: std::net::IpAddr = addr.parse().map_err(|_| {
-                    Error::Service(format!("{}: invalid hostaddr {addr:?}", self.origin))
-                })?;
-                cfg.hostaddr(ip);
-                if !host.is_empty() {
-                    cfg.host(host);
+        let endpoints = self.endpoints()?;
+        let any_hostaddr = endpoints.iter().any(|e| e.hostaddr.is_some());
+        for e in &endpoints {
+            match &e.hostaddr {
+                Some(addr) => {
+                    cfg.hostaddr(addr.parse().expect("validated by endpoints()"));
                 }
-            }
-            None => {
-                for h in host.split(',') {
-                    if h.starts_with('/') {
-                        cfg.host_path(h);
-                    } else {
-                        cfg.host(h);
-                    }
+                None if any_hostaddr => {
+                    return Err(err(
+                        "a hostaddr list with empty entries is not supported".into()
+                    ))
                 }
+                None => {}
             }
+            // With hostaddr, host only names the server (passfile, TLS).
+            if e.host.starts_with('/') {
+                cfg.host_path(&e.host);
+            } else if !e.host.is_empty() || !any_hostaddr {
+                cfg.host(&e.host);
+            }
+            cfg.port(e.port);
         }
-        cfg.port(self.port()?);
+        if any_hostaddr && !cfg.get_hosts().is_empty() && cfg.get_hosts().len() != endpoints.len() {
+            return Err(err(
+                "mixing empty and non-empty host names with hostaddr is not supported".into(),
+            ));
+        }
         cfg.dbname(self.dbname());
         cfg.user(self.user());
         if let Some(pw) = &self.password {
@@ -352,46 +688,113 @@ impl ConnParams {
         if let Some(opts) = self.get("options") {
             cfg.options(opts);
         }
-        if let Some(t) = self.get("connect_timeout") {
-            let secs: u64 = t.parse().map_err(|_| {
-                Error::Service(format!("{}: invalid connect_timeout {t:?}", self.origin))
-            })?;
+        let seconds = |key: &str| -> Result<Option<u64>> {
+            self.get(key)
+                .map(|t| {
+                    t.trim()
+                        .parse::<u64>()
+                        .map_err(|_| err(format!("invalid {key} {t:?}")))
+                })
+                .transpose()
+        };
+        if let Some(secs) = seconds("connect_timeout")? {
+            // libpq waits at least two seconds; zero means forever.
             if secs > 0 {
                 cfg.connect_timeout(std::time::Duration::from_secs(secs.max(2)));
             }
         }
-        let app = self.get("application_name").unwrap_or(application_name);
+        if let Some(v) = self.get("keepalives") {
+            cfg.keepalives(v.trim() != "0");
+        }
+        if let Some(secs) = seconds("keepalives_idle")? {
+            cfg.keepalives_idle(std::time::Duration::from_secs(secs));
+        }
+        if let Some(secs) = seconds("keepalives_interval")? {
+            cfg.keepalives_interval(std::time::Duration::from_secs(secs));
+        }
+        if let Some(count) = seconds("keepalives_count")? {
+            cfg.keepalives_retries(u32::try_from(count).unwrap_or(u32::MAX));
+        }
+        if let Some(ms) = seconds("tcp_user_timeout")? {
+            cfg.tcp_user_timeout(std::time::Duration::from_millis(ms));
+        }
+        let app = self
+            .get("application_name")
+            .or(self.get("fallback_application_name"))
+            .unwrap_or(application_name);
         cfg.application_name(app);
+        match self.get("target_session_attrs").unwrap_or("any") {
+            "any" => {}
+            "read-write" => {
+                cfg.target_session_attrs(postgres::config::TargetSessionAttrs::ReadWrite);
+            }
+            "read-only" => {
+                cfg.target_session_attrs(postgres::config::TargetSessionAttrs::ReadOnly);
+            }
+            other => {
+                return Err(err(format!(
+                    "target_session_attrs={other} is not supported yet; use any, read-write or read-only"
+                )))
+            }
+        }
+        match self.get("load_balance_hosts").unwrap_or("disable") {
+            "disable" => {}
+            "random" => {
+                cfg.load_balance_hosts(postgres::config::LoadBalanceHosts::Random);
+            }
+            other => return Err(err(format!("invalid load_balance_hosts {other:?}"))),
+        }
+        // Silently skipping these would weaken what the user asked to be checked.
+        for key in ["requirepeer", "require_auth"] {
+            if self.get(key).is_some() {
+                return Err(err(format!("{key} is not supported by pum yet")));
+            }
+        }
         match self.get("sslmode").unwrap_or("prefer") {
             "disable" | "allow" | "prefer" => {}
             other => {
-                return Err(Error::Service(format!(
-                    "{}: sslmode={other} needs TLS, which this build of pum does not support yet; use sslmode=disable or prefer",
-                    self.origin
+                return Err(err(format!(
+                    "sslmode={other} needs TLS, which this build of pum does not support yet; use sslmode=disable or prefer"
                 )))
             }
+        }
+        match self.get("channel_binding").unwrap_or("prefer") {
+            "disable" | "prefer" => {}
+            other => {
+                return Err(err(format!(
+                "channel_binding={other} needs TLS, which this build of pum does not support yet"
+            )))
+            }
+        }
+        if self.get("gssencmode") == Some("require") {
+            return Err(err(
+                "gssencmode=require is not supported by pum; use prefer or disable".into(),
+            ));
         }
         Ok(cfg)
     }
 
     /// Environment for a child process (pg_dump, pg_restore, psql, python
-    /// hooks): every resolved parameter as its `PG*` variable, the password
-    /// only as `PGPASSWORD`, and `PGSERVICE` removed so the child cannot
-    /// re-resolve to somewhere else. `None` means "remove from the child".
+    /// hooks): every resolved parameter that has a variable as its `PG*`
+    /// variable (the others are unset in the child), the password only as
+    /// `PGPASSWORD`, the same password file, and `PGSERVICE`/`PGSERVICEFILE`
+    /// removed so the child cannot re-resolve to somewhere else. `None`
+    /// means "remove from the child".
     pub fn child_env(&self) -> Vec<(OsString, Option<OsString>)> {
         let mut env: Vec<(OsString, Option<OsString>)> = Vec::new();
         for (key, var) in ENV_VARS {
-            let value = if *key == "password" {
-                self.password.clone()
-            } else if *key == "passfile" {
-                None
-            } else {
-                self.params.get(*key).cloned()
+            let value = match *key {
+                "password" => self.password.clone().map(OsString::from),
+                "passfile" => self.passfile.clone().map(OsString::from),
+                _ => self.params.get(*key).cloned().map(OsString::from),
             };
-            env.push((var.into(), value.map(OsString::from)));
+            env.push((var.into(), value));
         }
         env.push(("PGSERVICE".into(), None));
         env.push(("PGSERVICEFILE".into(), None));
         env
     }
 }
+
+#[cfg(test)]
+mod tests;

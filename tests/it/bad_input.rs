@@ -32,12 +32,17 @@ fn unknown_service_lists_the_files_searched() {
 #[test]
 fn service_file_syntax_error_names_file_and_line() {
     let db = TestDb::new();
-    db.write_service_file("[broken]\nhost=x\nthis line has no equals sign\n");
+    // libpq checks only the lines of the section it looks up.
+    std::fs::write(
+        db.home.path().join(".pg_service.conf"),
+        "[other]\nhost=x\n[test]\nthis line has no equals sign\n",
+    )
+    .unwrap();
     db.pum()
         .args(["info", "-p", "test", "-t", TABLE])
         .run()
         .code(2)
-        .stderr_has(".pg_service.conf:3");
+        .stderr_has(".pg_service.conf:4");
 }
 
 #[test]

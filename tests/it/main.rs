@@ -5,4 +5,5 @@ mod support;
 mod bad_input;
 mod python_hooks;
 mod safety;
+mod service;
 mod upgrade_loop;
