@@ -60,6 +60,8 @@ pub enum Command {
     Info(commands::info::InfoArgs),
     /// Apply the pending deltas.
     Upgrade(commands::upgrade::UpgradeArgs),
+    /// Compare the schemas of two databases (exit 1 when they differ).
+    Check(commands::check::CheckArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI
