@@ -91,11 +91,13 @@ SQL
     "${PSQL[@]}" -d postgres -c "CREATE DATABASE ${db}_copy TEMPLATE $db"
 }
 
-# The floor script: pum's queries with empty filters, in pum's transaction.
+# The floor script: pum's queries with empty filters, in a transaction and
+# session set up exactly as pum sets up its own.
 FLOOR_SQL="$WORK/floor.sql"
 {
     echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"
-    echo "SET LOCAL search_path = pg_catalog;"
+    echo "SET LOCAL search_path = pg_catalog; SET LOCAL jit = off;"
+    echo "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB';"
     for f in "$ROOT"/src/catalog/sql/*.sql; do
         [ "$(basename "$f")" = prelude.sql ] && continue
         cat "$ROOT/src/catalog/sql/prelude.sql" "$f" | sed -E 's/\$[123]::text\[\]/'"'{}'"'::text[]/g'

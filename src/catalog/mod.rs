@@ -5,8 +5,9 @@
 //! filters are bound parameters of every query. Deciding what differs is the
 //! job of `crate::diff`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use fallible_iterator::FallibleIterator;
 use postgres::types::ToSql;
@@ -143,11 +144,13 @@ impl fmt::Display for Kind {
 }
 
 /// One object: what contains it (for reporting a missing container once) and
-/// its compared values, in the order of [`Objects::fields`].
+/// its compared values, in the order of [`Objects::fields`]. Values are
+/// shared (`Arc<str>`): most are repeated thousands of times (`integer`,
+/// `false`, a table name as parent), and a 20 000-table catalog stays small.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Object {
-    pub parent: Option<(Kind, String)>,
-    pub values: Vec<Option<String>>,
+    pub parent: Option<(Kind, Arc<str>)>,
+    pub values: Vec<Option<Arc<str>>>,
 }
 
 /// All objects of one kind, keyed by their identity (`public.t.col`,
@@ -163,7 +166,7 @@ impl Objects {
     /// The value of `field` of `object`, if both exist.
     pub fn value(&self, object: &Object, field: &str) -> Option<String> {
         let i = self.fields.iter().position(|f| f == field)?;
-        object.values.get(i).cloned().flatten()
+        object.values.get(i)?.as_deref().map(str::to_string)
     }
 }
 
@@ -202,7 +205,7 @@ impl Catalog {
         let mut values = vec![None; objects.fields.len()];
         for (name, value) in fields {
             let i = objects.fields.iter().position(|f| f == name).unwrap();
-            values[i] = value.map(str::to_string);
+            values[i] = value.map(Arc::from);
         }
         for other in objects.items.values_mut() {
             other.values.resize(objects.fields.len(), None);
@@ -210,7 +213,7 @@ impl Catalog {
         objects.items.insert(
             identity.to_string(),
             Object {
-                parent: parent.map(|(k, p)| (k, p.to_string())),
+                parent: parent.map(|(k, p)| (k, Arc::from(p))),
                 values,
             },
         );
@@ -265,9 +268,15 @@ pub fn introspect(client: &mut Client, filters: &Filters) -> Result<Catalog> {
         .start()
         .map_err(|e| Error::sql("starting the catalog transaction", e))?;
     // Names outside pg_catalog come out schema-qualified whatever the
-    // database's own search_path is, so both sides print them alike.
-    tx.batch_execute("SET LOCAL search_path = pg_catalog")
-        .map_err(|e| Error::sql("setting search_path", e))?;
+    // database's own search_path is, so both sides print them alike. The
+    // catalog queries are many short expressions over many rows: JIT
+    // compilation costs more than it saves (over half a second per query on
+    // big catalogs), and parallel workers only add start-up time.
+    tx.batch_execute(
+        "SET LOCAL search_path = pg_catalog; SET LOCAL jit = off; \
+         SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '64MB'",
+    )
+    .map_err(|e| Error::sql("setting up the catalog session", e))?;
     let mut catalog = Catalog::default();
     for kind in Kind::ALL {
         let objects = read_kind(&mut tx, kind, filters)?;
@@ -297,20 +306,81 @@ fn read_kind(tx: &mut postgres::Transaction<'_>, kind: Kind, filters: &Filters) 
         .query_raw(&stmt, all[..wanted].iter().copied())
         .map_err(|e| Error::sql(context(), e))?;
     let mut items = BTreeMap::new();
+    let mut pool = Interner::default();
     while let Some(row) = rows.next().map_err(|e| Error::sql(context(), e))? {
         let identity: String = row.get(0);
         let parent_kind: Option<&str> = row.get(1);
-        let parent: Option<String> = row.get(2);
+        let parent: Option<&str> = row.get(2);
         let parent = match (parent_kind.and_then(Kind::parse), parent) {
-            (Some(k), Some(p)) => Some((k, p)),
+            (Some(k), Some(p)) => Some((k, pool.get(p))),
             _ => None,
         };
         let values = (3..row.len())
-            .map(|i| row.get::<_, Option<&str>>(i).map(normalize))
+            .map(|i| {
+                row.get::<_, Option<&str>>(i)
+                    .map(|v| pool.get(&normalize(v)))
+            })
             .collect();
         items.insert(identity, Object { parent, values });
     }
-    Ok(Objects { fields, items })
+    let mut objects = Objects { fields, items };
+    if kind == Kind::Columns {
+        renumber_positions(&mut objects);
+    }
+    Ok(objects)
+}
+
+/// Shares equal strings between the objects of one kind.
+#[derive(Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    /// Long values (definitions) are rarely repeated; only short ones are pooled.
+    const MAX_POOLED: usize = 64;
+
+    fn get(&mut self, value: &str) -> Arc<str> {
+        if value.len() > Self::MAX_POOLED {
+            return Arc::from(value);
+        }
+        if let Some(v) = self.0.get(value) {
+            return v.clone();
+        }
+        let v: Arc<str> = Arc::from(value);
+        self.0.insert(v.clone());
+        v
+    }
+}
+
+/// The columns query returns `attnum` as `position`; dropped columns leave
+/// gaps in it, so it becomes the place among the table's live columns (1, 2,
+/// ...): a column added after one was dropped is still in the same position.
+fn renumber_positions(objects: &mut Objects) {
+    let Some(field) = objects.fields.iter().position(|f| f == "position") else {
+        return;
+    };
+    let mut by_table: HashMap<Arc<str>, Vec<(i64, &mut Object)>> = HashMap::new();
+    for object in objects.items.values_mut() {
+        let attnum = object.values[field]
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let table = object
+            .parent
+            .as_ref()
+            .map(|(_, p)| p.clone())
+            .unwrap_or_else(|| Arc::from(""));
+        by_table.entry(table).or_default().push((attnum, object));
+    }
+    let mut numbers: Vec<Arc<str>> = Vec::new();
+    for columns in by_table.values_mut() {
+        columns.sort_by_key(|(attnum, _)| *attnum);
+        for (i, (_, object)) in columns.iter_mut().enumerate() {
+            while numbers.len() <= i {
+                numbers.push(Arc::from((numbers.len() + 1).to_string()));
+            }
+            object.values[field] = Some(numbers[i].clone());
+        }
+    }
 }
 
 /// Removes what never changes behaviour: trailing whitespace at line ends

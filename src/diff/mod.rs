@@ -218,8 +218,8 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
                                 object: name.clone(),
                                 side: Side::Both,
                                 field: Some((*field).to_string()),
-                                left: lv,
-                                right: rv,
+                                left: lv.map(|v| v.to_string()),
+                                right: rv.map(|v| v.to_string()),
                             });
                         }
                     }
@@ -234,7 +234,7 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
 /// itself (or its own container) is the difference to report.
 fn container_missing(obj: &catalog::Object, other: &Catalog) -> bool {
     match &obj.parent {
-        Some((kind, parent)) => !other.contains(*kind, parent),
+        Some((kind, parent)) => !other.contains(*kind, parent.as_ref()),
         None => false,
     }
 }

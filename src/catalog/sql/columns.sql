@@ -1,5 +1,6 @@
--- $3: LIKE patterns of column names to leave out. `position` is the
--- column's place among the live columns; it only counts with --column-order.
+-- $3: LIKE patterns of column names to leave out. `position` is attnum here;
+-- the reader renumbers it to the place among the live columns (cheaper than a
+-- window function); it only counts with --column-order.
 SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) AS object,
        'tables' AS parent_kind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS parent,
        format_type(a.atttypid, a.atttypmod) AS type,
@@ -18,7 +19,7 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_i
        CASE WHEN a.attcollation <> t.typcollation THEN
            quote_ident(cn.nspname) || '.' || quote_ident(co.collname)
        END AS collation,
-       row_number() OVER (PARTITION BY a.attrelid ORDER BY a.attnum)::text AS position
+       a.attnum::text AS position
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN ns n ON n.oid = c.relnamespace

@@ -10,11 +10,13 @@ WITH ns AS (
       AND n.nspname NOT LIKE 'pg\_temp\_%'
       AND NOT (n.nspname LIKE ANY ($1::text[]))
       AND (cardinality($2::text[]) = 0 OR n.nspname LIKE ANY ($2::text[]))
-      AND NOT EXISTS (
-          SELECT 1 FROM pg_depend d
-          WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e'
-      )
+      AND n.oid NOT IN (
+          SELECT d.objid FROM pg_depend d
+          WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+            AND d.classid = 'pg_namespace'::regclass)
 ),
+-- Read through the index on the referenced object: only extensions' rows.
 ext AS (
-    SELECT d.classid, d.objid FROM pg_depend d WHERE d.deptype = 'e'
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
 )

@@ -1,18 +1,16 @@
 -- Privileges as "<type> <name> to <grantee>" → the privileges granted. A
 -- NULL ACL means the built-in default, so it is compared as acldefault();
 -- the owner is named "(owner)" so that a change of owner is reported once,
--- under owners. Column ACLs have no default. Default privileges (ALTER
--- DEFAULT PRIVILEGES) are keyed by role, schema and object type; a global
--- entry stores the whole ACL, so what the built-in default grants anyway is
+-- under owners. With the owner anonymised every default ACL of a type is the
+-- same, so the defaults are expanded once per type, not once per object.
+-- Column ACLs have no default. Default privileges (ALTER DEFAULT
+-- PRIVILEGES) are keyed by role, schema and object type; a global entry
+-- stores the whole ACL, so what the built-in default grants anyway is
 -- left out of it.
-SELECT o.label || ' ' || o.name || ' to ' || x.grantee AS object,
-       o.parent_kind, o.parent,
-       string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END,
-                  ', ' ORDER BY x.privilege_type) AS privileges
-FROM (
+, objs AS MATERIALIZED (
     SELECT 'schema' AS label, 'schemas' AS parent_kind, quote_ident(n.nspname) AS name,
            quote_ident(n.nspname) AS parent, n.nspowner AS owner,
-           coalesce(n.nspacl, acldefault('n', n.nspowner)) AS acl, NULL::aclitem[] AS builtin
+           n.nspacl AS acl, 'n'::"char" AS deftype, NULL::aclitem[] AS builtin
     FROM ns n
     UNION ALL
     SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
@@ -22,7 +20,7 @@ FROM (
            quote_ident(n.nspname) || '.' || quote_ident(c.relname),
            quote_ident(n.nspname) || '.' || quote_ident(c.relname),
            c.relowner,
-           coalesce(c.relacl, acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", c.relowner)), NULL
+           c.relacl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", NULL
     FROM pg_class c
     JOIN ns n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
@@ -36,7 +34,7 @@ FROM (
            quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
            quote_ident(n.nspname) || '.' || quote_ident(c.relname)
                || CASE WHEN c.relkind IN ('v', 'm') THEN '' ELSE '.' || quote_ident(a.attname) END,
-           c.relowner, a.attacl, NULL
+           c.relowner, a.attacl, NULL, NULL
     FROM pg_attribute a
     JOIN pg_class c ON c.oid = a.attrelid
     JOIN ns n ON n.oid = c.relnamespace
@@ -50,7 +48,7 @@ FROM (
            quote_ident(n.nspname) || '.' || quote_ident(p.proname)
                || '(' || pg_get_function_identity_arguments(p.oid) || ')',
            p.proowner,
-           coalesce(p.proacl, acldefault('f', p.proowner)), NULL
+           p.proacl, 'f', NULL
     FROM pg_proc p
     JOIN ns n ON n.oid = p.pronamespace
     WHERE NOT EXISTS (
@@ -62,7 +60,7 @@ FROM (
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),
            t.typowner,
-           coalesce(t.typacl, acldefault('T', t.typowner)), NULL
+           t.typacl, 'T', NULL
     FROM pg_type t
     JOIN ns n ON n.oid = t.typnamespace
     WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
@@ -78,7 +76,7 @@ FROM (
                                                  WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
                                                  WHEN 'n' THEN 'schemas' ELSE d.defaclobjtype::text END,
            quote_ident(n.nspname),
-           d.defaclrole, d.defaclacl,
+           d.defaclrole, d.defaclacl, NULL,
            CASE WHEN d.defaclnamespace = 0 THEN
                acldefault(CASE d.defaclobjtype WHEN 'S' THEN 's' WHEN 'n' THEN 'n'
                                                WHEN 'f' THEN 'f' WHEN 'T' THEN 'T' ELSE 'r' END::"char",
@@ -87,7 +85,27 @@ FROM (
     FROM pg_default_acl d
     LEFT JOIN ns n ON n.oid = d.defaclnamespace
     WHERE d.defaclnamespace = 0 OR n.oid IS NOT NULL
-) o
+),
+defaults AS (
+    SELECT t.deftype,
+           CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE '(owner)' END AS grantee,
+           string_agg(a.privilege_type || CASE WHEN a.is_grantable THEN ' with grant option' ELSE '' END,
+                      ', ' ORDER BY a.privilege_type) AS privileges
+    FROM unnest('{n,r,s,f,T}'::"char"[]) AS t(deftype)
+    CROSS JOIN LATERAL aclexplode(acldefault(t.deftype, 10)) a
+    GROUP BY t.deftype, a.grantee
+)
+SELECT o.label || ' ' || o.name || ' to ' || d.grantee AS object,
+       o.parent_kind, o.parent, d.privileges
+FROM objs o
+JOIN defaults d ON d.deftype = o.deftype
+WHERE o.acl IS NULL
+UNION ALL
+SELECT o.label || ' ' || o.name || ' to ' || x.grantee,
+       o.parent_kind, o.parent,
+       string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END,
+                  ', ' ORDER BY x.privilege_type)
+FROM objs o
 CROSS JOIN LATERAL (
     SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
                 WHEN a.grantee = o.owner THEN '(owner)'
@@ -99,4 +117,5 @@ CROSS JOIN LATERAL (
         WHERE b.grantee = a.grantee AND b.privilege_type = a.privilege_type
           AND b.is_grantable = a.is_grantable)
 ) x
+WHERE o.acl IS NOT NULL
 GROUP BY o.label, o.name, o.parent_kind, o.parent, x.grantee
