@@ -423,6 +423,42 @@ mod tests {
     }
 
     #[test]
+    fn positions_skip_dropped_columns() {
+        let mut cat = Catalog::default();
+        // attnum 1 and 3: column 2 was dropped; u has its columns in order.
+        for (col, table, attnum) in [
+            ("a", "t", "1"),
+            ("c", "t", "3"),
+            ("x", "u", "2"),
+            ("w", "u", "1"),
+        ] {
+            cat.add(
+                Kind::Columns,
+                &format!("{table}.{col}"),
+                Some((Kind::Tables, table)),
+                &[("type", Some("integer")), ("position", Some(attnum))],
+            );
+        }
+        let objects = cat.kinds.get_mut(&Kind::Columns).unwrap();
+        renumber_positions(objects);
+        let pos = |name: &str| objects.value(&objects.items[name], "position").unwrap();
+        assert_eq!(pos("t.a"), "1");
+        assert_eq!(pos("t.c"), "2");
+        assert_eq!(pos("u.w"), "1");
+        assert_eq!(pos("u.x"), "2");
+    }
+
+    #[test]
+    fn interner_shares_short_values_only() {
+        let mut pool = Interner::default();
+        let a = pool.get("integer");
+        let b = pool.get("integer");
+        assert!(Arc::ptr_eq(&a, &b));
+        let long = "x".repeat(Interner::MAX_POOLED + 1);
+        assert!(!Arc::ptr_eq(&pool.get(&long), &pool.get(&long)));
+    }
+
+    #[test]
     fn normalize_strips_only_trailing_whitespace() {
         assert_eq!(normalize("a  \n  b\t\n\n"), "a\n  b");
         assert_eq!(normalize("x "), "x");
