@@ -385,9 +385,9 @@ fn renumber_positions(objects: &mut Objects) {
 
 /// Removes what never changes behaviour: trailing whitespace at line ends
 /// and at the end of the text.
-pub fn normalize(text: &str) -> String {
+pub fn normalize(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('\n') {
-        return text.trim_end().to_string();
+        return std::borrow::Cow::Borrowed(text.trim_end());
     }
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
@@ -396,7 +396,7 @@ pub fn normalize(text: &str) -> String {
     }
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
