@@ -36,6 +36,16 @@ pub struct CheckArgs {
     /// Print only the verdict (OK / N differences).
     #[arg(short = 's', long = "silent")]
     pub silent: bool,
+    /// pum 0.x verbosity: 0 prints only the verdict (like --silent), 1 and 2
+    /// the full report.
+    #[arg(
+        short = 'v',
+        long = "verbose_level",
+        visible_alias = "verbose-level",
+        value_name = "LEVEL",
+        value_parser = clap::value_parser!(u8).range(0..=2)
+    )]
+    pub verbose_level: Option<u8>,
     /// Write the report to FILE (created with mode 0600) instead of stdout.
     #[arg(
         short = 'o',
@@ -73,12 +83,13 @@ pub struct CheckFilterArgs {
     /// Compare only this schema (name or pattern with * and ?); repeatable.
     #[arg(short = 'n', long = "schema", value_name = "SCHEMA")]
     pub schema: Vec<String>,
-    /// Leave out columns whose name matches this SQL LIKE pattern; repeatable.
+    /// Leave out columns whose name matches one of these SQL LIKE patterns.
     #[arg(
         short = 'P',
         long = "exclude-field-pattern",
         visible_alias = "exclude_field_pattern",
-        value_name = "LIKE"
+        value_name = "LIKE",
+        num_args = 1..
     )]
     pub exclude_field_pattern: Vec<String>,
     /// Also report columns that are in a different order.
@@ -119,7 +130,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
     let left = ctx.service(Some(&args.pg_service1))?;
     let right = ctx.service(Some(&args.pg_service2))?;
     let report = diff::check(&left, &right, &opts)?;
-    let silent = args.silent || ctx.printer.quiet;
+    let silent = args.silent || ctx.printer.quiet || args.verbose_level == Some(0);
     let outcome = if report.is_empty() {
         Outcome::Success
     } else {
