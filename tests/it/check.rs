@@ -66,7 +66,10 @@ const CASES: &[Case] = &[
     Case {
         kind: "schemas",
         common: "",
-        left: "CREATE SCHEMA extra",
+        left: "CREATE SCHEMA extra; CREATE TABLE extra.t (id int PRIMARY KEY, v text); \
+               CREATE INDEX ON extra.t (v); CREATE VIEW extra.v AS SELECT id FROM extra.t; \
+               CREATE FUNCTION extra.f() RETURNS int LANGUAGE sql AS 'SELECT 1'; \
+               CREATE TYPE extra.e AS ENUM ('x'); COMMENT ON SCHEMA extra IS 'more'",
         right: "",
         object: "extra",
         side: "left",
