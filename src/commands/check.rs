@@ -139,8 +139,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
     let json = ctx.printer.is_json();
     let render = |printer: &crate::output::Printer| {
         if json {
-            let mut text = serde_json::to_string_pretty(&report.to_json())
-                .expect("JSON values always serialise");
+            let mut text = report.to_json_string();
             text.push('\n');
             text
         } else {

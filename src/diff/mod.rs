@@ -6,7 +6,7 @@ mod render;
 
 use std::collections::BTreeSet;
 
-use serde_json::json;
+use serde::Serialize;
 
 use crate::catalog::{self, Catalog, Filters, Kind, Objects};
 use crate::error::Result;
@@ -82,15 +82,38 @@ pub struct Difference {
 
 impl Difference {
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "kind": self.kind.name(),
-            "object": self.object,
-            "side": self.side.name(),
-            "field": self.field,
-            "left": self.left,
-            "right": self.right,
-        })
+        serde_json::to_value(self.json_view()).expect("JSON values always serialise")
     }
+
+    fn json_view(&self) -> JsonDifference<'_> {
+        JsonDifference {
+            kind: self.kind.name(),
+            object: &self.object,
+            side: self.side.name(),
+            field: self.field.as_deref(),
+            left: self.left.as_deref(),
+            right: self.right.as_deref(),
+        }
+    }
+}
+
+/// The JSON report's shape, in its documented key order (a
+/// `serde_json::Value` would sort the keys when printed).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    verdict: &'static str,
+    count: usize,
+    differences: Vec<JsonDifference<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDifference<'a> {
+    kind: &'static str,
+    object: &'a str,
+    side: &'static str,
+    field: Option<&'a str>,
+    left: Option<&'a str>,
+    right: Option<&'a str>,
 }
 
 /// The result of a check.
@@ -106,11 +129,20 @@ impl Report {
 
     /// The JSON report: `{verdict, count, differences: [...]}`.
     pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "verdict": if self.is_empty() { "ok" } else { "differences" },
-            "count": self.differences.len(),
-            "differences": self.differences.iter().map(Difference::to_json).collect::<Vec<_>>(),
-        })
+        serde_json::to_value(self.json_view()).expect("JSON values always serialise")
+    }
+
+    /// The JSON report as pretty-printed text, keys in the documented order.
+    pub fn to_json_string(&self) -> String {
+        serde_json::to_string_pretty(&self.json_view()).expect("JSON values always serialise")
+    }
+
+    fn json_view(&self) -> JsonReport<'_> {
+        JsonReport {
+            verdict: if self.is_empty() { "ok" } else { "differences" },
+            count: self.differences.len(),
+            differences: self.differences.iter().map(Difference::json_view).collect(),
+        }
     }
 
     /// `OK` or `N differences`.
@@ -380,5 +412,20 @@ mod tests {
         assert_eq!(j["differences"][0]["left"], "text");
         assert_eq!(j["differences"][0]["right"], "bytea");
         assert_eq!(Report::default().to_json()["verdict"], "ok");
+        let text = report.to_json_string();
+        let order: Vec<usize> = [
+            "\"verdict\"",
+            "\"count\"",
+            "\"kind\"",
+            "\"object\"",
+            "\"side\"",
+            "\"field\"",
+            "\"left\"",
+            "\"right\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 }
