@@ -62,6 +62,8 @@ pub enum Command {
     Upgrade(commands::upgrade::UpgradeArgs),
     /// Create the next delta file and print its path.
     New(commands::new::NewArgs),
+    /// Compare the schemas of two databases (exit 1 when they differ).
+    Check(commands::check::CheckArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

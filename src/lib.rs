@@ -2,11 +2,13 @@
 //! command line and maps [`run`]'s result to an exit code; everything else
 //! lives in the modules below and is reusable by any subcommand.
 
+pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
 pub mod deltas;
+pub mod diff;
 pub mod error;
 pub mod history;
 pub mod output;

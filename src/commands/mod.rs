@@ -2,6 +2,7 @@
 //! and holds no SQL and no diff logic of its own.
 
 pub mod baseline;
+pub mod check;
 pub mod info;
 pub mod new;
 pub mod upgrade;
@@ -14,6 +15,7 @@ use crate::{Context, Outcome};
 pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
     match command {
         Command::Baseline(args) => baseline::run(ctx, &args),
+        Command::Check(args) => check::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),

@@ -1,0 +1,52 @@
+-- The owner of every object that has one, keyed by "<type> <name>".
+SELECT o.label || ' ' || o.name AS object, o.parent_kind, o.name AS parent,
+       pg_get_userbyid(o.owner)::text AS owner
+FROM (
+    SELECT 'schema' AS label, 'schemas' AS parent_kind, quote_ident(n.nspname) AS name, n.nspowner AS owner
+    FROM ns n
+    UNION ALL
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                          WHEN 'S' THEN 'sequence' ELSE 'table' END,
+           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views'
+                          WHEN 'S' THEN 'sequences' ELSE 'tables' END,
+           quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner
+    FROM pg_class c
+    JOIN ns n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_depend d
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           'functions',
+           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner
+    FROM pg_proc p
+    JOIN ns n ON n.oid = p.pronamespace
+    WHERE NOT EXISTS (
+              SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+    UNION ALL
+    SELECT 'type', 'types', quote_ident(n.nspname) || '.' || quote_ident(t.typname), t.typowner
+    FROM pg_type t
+    JOIN ns n ON n.oid = t.typnamespace
+    WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+      AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+      AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
+    UNION ALL
+    SELECT 'collation', 'collations', quote_ident(n.nspname) || '.' || quote_ident(co.collname), co.collowner
+    FROM pg_collation co
+    JOIN ns n ON n.oid = co.collnamespace
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_collation'::regclass AND ext.objid = co.oid)
+    UNION ALL
+    SELECT 'event trigger', 'event_triggers', quote_ident(e.evtname), e.evtowner
+    FROM pg_event_trigger e
+    WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_event_trigger'::regclass AND ext.objid = e.oid)
+    UNION ALL
+    SELECT 'publication', 'publications', quote_ident(p.pubname), p.pubowner
+    FROM pg_publication p
+) o

@@ -1,0 +1,22 @@
+-- Shared head of every catalog query. $1: LIKE patterns of schemas to leave
+-- out, $2: LIKE patterns of schemas to keep (empty: all). System schemas and
+-- schemas created by an extension are never read; `ext` lists every object
+-- that belongs to an extension, so that the queries can skip those too.
+WITH ns AS (
+    SELECT n.oid, n.nspname, n.nspowner, n.nspacl
+    FROM pg_namespace n
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg\_toast%'
+      AND n.nspname NOT LIKE 'pg\_temp\_%'
+      AND NOT (n.nspname LIKE ANY ($1::text[]))
+      AND (cardinality($2::text[]) = 0 OR n.nspname LIKE ANY ($2::text[]))
+      AND n.oid NOT IN (
+          SELECT d.objid FROM pg_depend d
+          WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+            AND d.classid = 'pg_namespace'::regclass)
+),
+-- Read through the index on the referenced object: only extensions' rows.
+ext AS (
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+)

@@ -1,0 +1,121 @@
+-- Privileges as "<type> <name> to <grantee>" → the privileges granted. A
+-- NULL ACL means the built-in default, so it is compared as acldefault();
+-- the owner is named "(owner)" so that a change of owner is reported once,
+-- under owners. With the owner anonymised every default ACL of a type is the
+-- same, so the defaults are expanded once per type, not once per object.
+-- Column ACLs have no default. Default privileges (ALTER DEFAULT
+-- PRIVILEGES) are keyed by role, schema and object type; a global entry
+-- stores the whole ACL, so what the built-in default grants anyway is
+-- left out of it.
+, objs AS MATERIALIZED (
+    SELECT 'schema' AS label, 'schemas' AS parent_kind, quote_ident(n.nspname) AS name,
+           quote_ident(n.nspname) AS parent, n.nspowner AS owner,
+           n.nspacl AS acl, 'n'::"char" AS deftype, NULL::aclitem[] AS builtin
+    FROM ns n
+    UNION ALL
+    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                          WHEN 'S' THEN 'sequence' ELSE 'table' END,
+           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views'
+                          WHEN 'S' THEN 'sequences' ELSE 'tables' END,
+           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+           c.relowner,
+           c.relacl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", NULL
+    FROM pg_class c
+    JOIN ns n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_depend d
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+    UNION ALL
+    SELECT 'column',
+           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views' ELSE 'columns' END,
+           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
+           quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+               || CASE WHEN c.relkind IN ('v', 'm') THEN '' ELSE '.' || quote_ident(a.attname) END,
+           c.relowner, a.attacl, NULL, NULL
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    JOIN ns n ON n.oid = c.relnamespace
+    WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+    UNION ALL
+    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
+           'functions',
+           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+           p.proowner,
+           p.proacl, 'f', NULL
+    FROM pg_proc p
+    JOIN ns n ON n.oid = p.pronamespace
+    WHERE NOT EXISTS (
+              SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+    UNION ALL
+    SELECT 'type', 'types',
+           quote_ident(n.nspname) || '.' || quote_ident(t.typname),
+           quote_ident(n.nspname) || '.' || quote_ident(t.typname),
+           t.typowner,
+           t.typacl, 'T', NULL
+    FROM pg_type t
+    JOIN ns n ON n.oid = t.typnamespace
+    WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+      AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+      AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
+    UNION ALL
+    SELECT 'default privileges',
+           CASE WHEN d.defaclnamespace = 0 THEN NULL ELSE 'schemas' END,
+           'for role ' || quote_ident(pg_get_userbyid(d.defaclrole))
+               || coalesce(' in schema ' || quote_ident(n.nspname), '')
+               || ' on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
+                                                 WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
+                                                 WHEN 'n' THEN 'schemas' ELSE d.defaclobjtype::text END,
+           quote_ident(n.nspname),
+           d.defaclrole, d.defaclacl, NULL,
+           CASE WHEN d.defaclnamespace = 0 THEN
+               acldefault(CASE d.defaclobjtype WHEN 'S' THEN 's' WHEN 'n' THEN 'n'
+                                               WHEN 'f' THEN 'f' WHEN 'T' THEN 'T' ELSE 'r' END::"char",
+                          d.defaclrole)
+           END
+    FROM pg_default_acl d
+    LEFT JOIN ns n ON n.oid = d.defaclnamespace
+    WHERE d.defaclnamespace = 0 OR n.oid IS NOT NULL
+),
+defaults AS (
+    SELECT t.deftype,
+           CASE a.grantee WHEN 0 THEN 'PUBLIC' ELSE '(owner)' END AS grantee,
+           string_agg(a.privilege_type || CASE WHEN a.is_grantable THEN ' with grant option' ELSE '' END,
+                      ', ' ORDER BY a.privilege_type) AS privileges
+    FROM unnest('{n,r,s,f,T}'::"char"[]) AS t(deftype)
+    CROSS JOIN LATERAL aclexplode(acldefault(t.deftype, 10)) a
+    GROUP BY t.deftype, a.grantee
+)
+SELECT o.label || ' ' || o.name || ' to ' || d.grantee AS object,
+       o.parent_kind, o.parent, d.privileges
+FROM objs o
+JOIN defaults d ON d.deftype = o.deftype
+WHERE o.acl IS NULL
+UNION ALL
+SELECT o.label || ' ' || o.name || ' to ' || x.grantee,
+       o.parent_kind, o.parent,
+       string_agg(x.privilege_type || CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END,
+                  ', ' ORDER BY x.privilege_type)
+FROM objs o
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC'
+                WHEN a.grantee = o.owner THEN '(owner)'
+                ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS grantee,
+           a.privilege_type, a.is_grantable
+    FROM aclexplode(o.acl) a
+    WHERE o.builtin IS NULL OR NOT EXISTS (
+        SELECT 1 FROM aclexplode(o.builtin) b
+        WHERE b.grantee = a.grantee AND b.privilege_type = a.privilege_type
+          AND b.is_grantable = a.is_grantable)
+) x
+WHERE o.acl IS NOT NULL
+GROUP BY o.label, o.name, o.parent_kind, o.parent, x.grantee
