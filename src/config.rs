@@ -32,6 +32,17 @@ pub struct Config {
     pub pg_restore_exe: Option<PathBuf>,
     /// Variables substituted into deltas as `%(NAME)s`.
     pub variables: Option<BTreeMap<String, VariableValue>>,
+    /// Per-service settings, keyed by service name (pg_service.conf).
+    pub services: Option<BTreeMap<String, ServiceSettings>>,
+}
+
+/// Settings of one service in pum.yaml's `services:` map.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// `false` makes `pum restore` refuse this service whatever the flags
+    /// (production databases). Default: allowed.
+    pub allow_restore: Option<bool>,
 }
 
 /// A variable's value in pum.yaml: YAML numbers become SQL numbers, strings SQL literals.
@@ -110,6 +121,26 @@ impl Config {
         if let Some(b) = self.backup_file.as_mut() {
             join(b)
         }
+        // A bare program name (`pg_dump`) is looked up on PATH; only a path
+        // with a directory part is relative to this file.
+        for exe in [self.pg_dump_exe.as_mut(), self.pg_restore_exe.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if exe.components().count() > 1 {
+                join(exe)
+            }
+        }
+    }
+
+    /// Whether `pum restore` may write into the service named `name`
+    /// (`services.NAME.allow_restore`, default true).
+    pub fn allows_restore(&self, name: &str) -> bool {
+        self.services
+            .as_ref()
+            .and_then(|s| s.get(name))
+            .and_then(|s| s.allow_restore)
+            .unwrap_or(true)
     }
 
     /// The configured delta directories (`delta_dirs` wins over `delta_dir`).
@@ -154,6 +185,28 @@ mod tests {
         assert!(config.pg_dump_exe.is_some());
         assert!(config.pg_restore_exe.is_some());
         assert!(config.variables.is_some());
+        assert!(config.services.is_some());
+    }
+
+    #[test]
+    fn services_allow_restore_defaults_to_true() {
+        let c = Config::parse(
+            "services:\n  prod:\n    allow_restore: false\n  test: {}\n",
+            Path::new("p"),
+        )
+        .unwrap();
+        assert!(!c.allows_restore("prod"));
+        assert!(c.allows_restore("test"));
+        assert!(c.allows_restore("other"));
+        let err = Config::parse(
+            "services:\n  prod:\n    allow_restor: false\n",
+            Path::new("p"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `allow_restor`"),
+            "{err}"
+        );
     }
 
     #[test]

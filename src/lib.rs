@@ -7,6 +7,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod deltas;
+pub mod dump;
 pub mod error;
 pub mod history;
 pub mod output;

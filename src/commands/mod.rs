@@ -2,7 +2,10 @@
 //! and holds no SQL and no diff logic of its own.
 
 pub mod baseline;
+pub mod dump;
+pub mod dumps;
 pub mod info;
+pub mod restore;
 pub mod upgrade;
 
 use crate::cli::Command;
@@ -15,5 +18,8 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Baseline(args) => baseline::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
+        Command::Dump(args) => dump::run(ctx, &args),
+        Command::Restore(args) => restore::run(ctx, &args),
+        Command::Dumps(args) => dumps::run(ctx, &args),
     }
 }
