@@ -126,6 +126,28 @@ pub fn clean(client: &mut Client) -> Result<()> {
 /// Refuses when other sessions are connected to `dbname`: renaming or
 /// dropping it would fail half-way or cut them off mid-transaction.
 pub fn require_no_sessions(admin: &mut Client, dbname: &str) -> Result<()> {
+    // A client that just disconnected leaves its backend for a moment:
+    // give such sessions a second to go before calling them users.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let rows = loop {
+        let rows = sessions(admin, dbname)?;
+        if rows.is_empty() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "database {dbname} has {} other session(s): {}; close them (or terminate them with \
+         pg_terminate_backend) and run again — pum does not cut off other users",
+        rows.len(),
+        rows.join(", ")
+    )))
+}
+
+fn sessions(admin: &mut Client, dbname: &str) -> Result<Vec<String>> {
     let rows = admin
         .query(
             "SELECT coalesce(nullif(application_name, ''), '?') || ' (pid ' || pid || ', ' || coalesce(usename::text, '?') || ')' \
@@ -133,16 +155,7 @@ pub fn require_no_sessions(admin: &mut Client, dbname: &str) -> Result<()> {
             &[&dbname],
         )
         .map_err(|e| Error::sql(format!("looking for sessions on {dbname}"), e))?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let who: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    Err(Error::Refused(format!(
-        "database {dbname} has {} other session(s): {}; close them (or terminate them with \
-         pg_terminate_backend) and run again — pum does not cut off other users",
-        who.len(),
-        who.join(", ")
-    )))
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Whether a database of that name exists on the server.

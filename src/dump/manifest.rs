@@ -78,7 +78,7 @@ pub struct Manifest {
     pub pum_manifest: u32,
     pub kind: DumpKind,
     pub database: String,
-    /// UTC, ISO-8601 (`2026-01-31T12:00:00Z`), taken from the server when the dump started.
+    /// UTC, ISO-8601 with milliseconds (`2026-01-31T12:00:00.000Z`), taken from the server when the dump started.
     pub created_at: String,
     pub server_version: String,
     pub pg_dump_version: String,

@@ -132,7 +132,7 @@ fn read_source(client: &mut Client, table: Option<&QualifiedName>, target: &str)
     let row = client
         .query_one(
             "SELECT current_database()::text, split_part(current_setting('server_version'), ' ', 1), \
-             to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+             to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
             &[],
         )
         .map_err(|e| Error::sql("reading the database name and server version", e))?;

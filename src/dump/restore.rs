@@ -320,16 +320,84 @@ impl Plan<'_> {
                     && !self.opts.exclude_schemas.iter().any(|s| s == schema)
             })
             .collect();
+        // Each archive is restored through a list file (`pg_restore -L`):
+        // `pg_dump -n public` writes `CREATE SCHEMA public`, which every new
+        // (or cleaned) database already has, and foreign keys must wait for
+        // the primary keys of every schema, so they get a pass of their own.
+        let mut lists = Vec::new();
+        for file in &files {
+            lists.push(self.split_list(
+                &self.source.join(&file.path),
+                file.schema.as_deref() == Some("public"),
+            )?);
+        }
         let mut errors = 0;
-        for section in ["pre-data", "data", "post-data"] {
-            for file in &files {
+        let passes = [
+            ("pre-data", false),
+            ("data", false),
+            ("post-data", false),
+            ("post-data", true),
+        ];
+        for (section, foreign_keys) in passes {
+            for (file, (main, fks)) in files.iter().zip(&lists) {
+                let list = if foreign_keys { fks } else { main };
+                let Some(list) = list else { continue };
                 let mut args = self.common_args(progress);
                 args.push(format!("--section={section}").into());
+                let mut arg = OsString::from("--use-list=");
+                arg.push(list.path());
+                args.push(arg);
                 args.push(self.source.join(&file.path).into_os_string());
                 errors += self.pg_restore(params, args, progress)?;
             }
         }
         Ok(errors)
+    }
+
+    /// The archive's table of contents split in two list files: everything
+    /// but foreign keys (and without `CREATE SCHEMA public` when
+    /// `skip_public`), and the foreign keys alone (`None` when there are none).
+    fn split_list(
+        &self,
+        archive: &Path,
+        skip_public: bool,
+    ) -> Result<(
+        Option<tempfile::NamedTempFile>,
+        Option<tempfile::NamedTempFile>,
+    )> {
+        let out = std::process::Command::new(&self.tools.pg_restore)
+            .arg("--list")
+            .arg(archive)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Error::io(&self.tools.pg_restore, e))?;
+        if !out.status.success() {
+            return Err(Error::Child {
+                program: "pg_restore".into(),
+                command: format!(
+                    "{} --list {}",
+                    self.tools.pg_restore.display(),
+                    archive.display()
+                ),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        let (mut main, mut fks) = (String::new(), String::new());
+        for line in String::from_utf8_lossy(&out.stdout).lines() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if line.starts_with(';') || words.len() < 5 || !words[0].ends_with(';') {
+                continue;
+            }
+            if words[3] == "FK" && words[4] == "CONSTRAINT" {
+                fks.push_str(line);
+                fks.push('\n');
+            } else if !(skip_public && is_schema_entry(line, "public")) {
+                main.push_str(line);
+                main.push('\n');
+            }
+        }
+        Ok((list_file(&main)?, list_file(&fks)?))
     }
 
     fn common_args(&self, progress: &Progress) -> Vec<OsString> {
@@ -381,6 +449,30 @@ impl Plan<'_> {
         }
         Ok(errors)
     }
+}
+
+/// A temporary `pg_restore -L` file holding `entries`, or `None` when there are none.
+fn list_file(entries: &str) -> Result<Option<tempfile::NamedTempFile>> {
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    let mut file =
+        tempfile::NamedTempFile::new().map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    std::io::Write::write_all(&mut file, entries.as_bytes())
+        .map_err(|e| Error::io(file.path(), e))?;
+    Ok(Some(file))
+}
+
+/// Whether a `pg_restore --list` line is the entry creating schema `name`
+/// (`2; 2615 2200 SCHEMA - public postgres`).
+fn is_schema_entry(line: &str, name: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    !line.starts_with(';')
+        && words.len() >= 6
+        && words[0].ends_with(';')
+        && words[3] == "SCHEMA"
+        && words[4] == "-"
+        && words[5] == name
 }
 
 /// The count in pg_restore's closing `warning: errors ignored on restore: N`.
@@ -486,6 +578,23 @@ fn rename_database(admin: &mut Client, from: &str, to: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_the_schema_entry_in_a_list() {
+        assert!(is_schema_entry(
+            "2; 2615 2200 SCHEMA - public pg_database_owner",
+            "public"
+        ));
+        assert!(!is_schema_entry("; 2615 2200 SCHEMA - public x", "public"));
+        assert!(!is_schema_entry(
+            "3; 2615 2201 SCHEMA - app postgres",
+            "public"
+        ));
+        assert!(!is_schema_entry(
+            "4; 0 0 COMMENT - SCHEMA public x",
+            "public"
+        ));
+    }
 
     #[test]
     fn counts_ignored_errors() {

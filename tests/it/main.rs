@@ -2,4 +2,5 @@
 
 mod support;
 
+mod dump_restore;
 mod upgrade_loop;
