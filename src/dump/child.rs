@@ -145,6 +145,20 @@ impl ChildRun<'_> {
                 None => cmd.env_remove(key),
             };
         }
+        // Like system(3): while the child runs, Ctrl-C (sent to the whole
+        // foreground process group) stops the child only, so pum lives on
+        // to remove the partial output and report the interruption.
+        let _ignore = IgnoreInterrupts::new();
+        // SAFETY: signal() is async-signal-safe; the closure runs in the
+        // forked child before exec and only restores default dispositions.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| spawn_error(self.exe, self.config_key, e))?;
@@ -201,6 +215,36 @@ impl ChildRun<'_> {
             status: status.to_string(),
             stderr: interesting_stderr(&stderr),
         })
+    }
+}
+
+/// Ignores SIGINT and SIGQUIT in pum until dropped, restoring the previous
+/// dispositions.
+struct IgnoreInterrupts {
+    int: libc::sighandler_t,
+    quit: libc::sighandler_t,
+}
+
+impl IgnoreInterrupts {
+    fn new() -> Self {
+        // SAFETY: replacing signal dispositions of our own process; the old
+        // ones are put back in Drop.
+        unsafe {
+            IgnoreInterrupts {
+                int: libc::signal(libc::SIGINT, libc::SIG_IGN),
+                quit: libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+            }
+        }
+    }
+}
+
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        // SAFETY: restores the dispositions saved in new().
+        unsafe {
+            libc::signal(libc::SIGINT, self.int);
+            libc::signal(libc::SIGQUIT, self.quit);
+        }
     }
 }
 

@@ -764,3 +764,90 @@ fn dumps_lists_a_directory_and_latest_picks_the_newest() {
         .stderr_has("second");
     assert!(target.exists_table("public.second_only"));
 }
+
+#[test]
+fn ctrl_c_during_pg_dump_removes_the_partial_file() {
+    let db = model_db();
+    let dir = project(&format!(
+        "pg_dump_exe: {}\n",
+        fixture("pg_dump_slow").display()
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pum"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") {
+            cmd.env_remove(k);
+        }
+    }
+    // A process group of its own, as a shell gives a foreground job, so the
+    // interrupt reaches pum and its pg_dump together and nothing else.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd
+        .env("HOME", db.home.path())
+        .current_dir(dir.path())
+        .args(["dump", "-p", "test"])
+        .arg(out.path().join("net.dump"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while files_in(out.path()).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pg_dump never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: signalling the process group we just created.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGINT);
+    }
+    let result = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("pg_dump failed"), "{stderr}");
+    assert!(
+        files_in(out.path()).is_empty(),
+        "left behind: {:?}",
+        files_in(out.path())
+    );
+}
+
+#[test]
+fn plain_dumps_are_written_but_not_restored() {
+    let db = model_db();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("net.sql");
+    db.pum()
+        .args([
+            "dump",
+            "-p",
+            "test",
+            "--dump-format",
+            "plain",
+            "--schema-only",
+        ])
+        .arg(&file)
+        .run()
+        .success();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("CREATE TABLE app.pipe"), "{text}");
+    assert!(!text.contains("pipe 17"), "--schema-only leaves rows out");
+    assert!(out.path().join("net.sql.manifest.json").is_file());
+    let target = db.sibling();
+    db.pum()
+        .args(["restore", "-p", "test", "--into", &target.name])
+        .arg(&file)
+        .run()
+        .code(2)
+        .stderr_has("psql");
+    // -j needs the directory format.
+    db.pum()
+        .args(["dump", "-p", "test", "-j", "2"])
+        .arg(out.path().join("x.dump"))
+        .run()
+        .code(2)
+        .stderr_has("directory format");
+}
