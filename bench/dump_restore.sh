@@ -126,7 +126,7 @@ timed() {
     shift
     local t
     t=$(now)
-    "$@"
+    "$@" >/dev/null
     record "$key" "$(elapsed "$t")"
 }
 fresh() {

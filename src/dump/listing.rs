@@ -93,3 +93,70 @@ pub fn latest(dir: &Path, database: &str) -> Result<PathBuf> {
             ))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dump::manifest::{hash_file, FileEntry, SchemaSelection, MANIFEST_VERSION};
+
+    fn write_dump(dir: &Path, name: &str, database: &str, created_at: &str) {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("PGDMP {name}")).unwrap();
+        let (size, sha256) = hash_file(&path).unwrap();
+        Manifest {
+            pum_manifest: MANIFEST_VERSION,
+            kind: DumpKind::Custom,
+            database: database.into(),
+            created_at: created_at.into(),
+            server_version: "15.1".into(),
+            pg_dump_version: "15.1".into(),
+            version: Some("1.0.0".into()),
+            upgrades_table: None,
+            schemas: SchemaSelection::default(),
+            schema_only: false,
+            exclude_table_data: vec![],
+            files: vec![FileEntry {
+                path: name.into(),
+                size,
+                sha256,
+                schema: None,
+            }],
+        }
+        .write(&manifest::beside(&path))
+        .unwrap();
+    }
+
+    #[test]
+    fn lists_newest_first_and_picks_the_latest_of_a_database() {
+        let dir = tempfile::tempdir().unwrap();
+        write_dump(dir.path(), "a.dump", "net", "2026-01-01T10:00:00.000Z");
+        write_dump(dir.path(), "b.dump", "net", "2026-01-02T10:00:00.000Z");
+        write_dump(dir.path(), "c.dump", "other", "2026-01-03T10:00:00.000Z");
+        // A manifest whose dump never arrived, and a partial dump: both ignored.
+        write_dump(dir.path(), "gone.dump", "net", "2026-02-01T00:00:00.000Z");
+        std::fs::remove_file(dir.path().join("gone.dump")).unwrap();
+        std::fs::write(dir.path().join(".d.dump.pum-partial-1"), "PGDMP").unwrap();
+
+        let found = list(dir.path(), true).unwrap();
+        let names: Vec<_> = found
+            .iter()
+            .map(|d| d.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["c.dump", "b.dump", "a.dump"]);
+        assert!(found.iter().all(|d| d.verified == Some(true)));
+        assert_eq!(
+            latest(dir.path(), "net").unwrap(),
+            dir.path().join("b.dump")
+        );
+        assert!(latest(dir.path(), "nope").is_err());
+
+        std::fs::write(dir.path().join("a.dump"), "PGDMP changed").unwrap();
+        let a = list(dir.path(), true)
+            .unwrap()
+            .into_iter()
+            .find(|d| d.path.ends_with("a.dump"))
+            .unwrap();
+        assert_eq!(a.verified, Some(false));
+        assert_eq!(a.problems.len(), 1);
+    }
+}

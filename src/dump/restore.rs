@@ -161,7 +161,18 @@ pub fn restore(
     let errors;
     match opts.mode {
         RestoreMode::InPlace | RestoreMode::Clean => {
-            let mut client = db::connect(params)?;
+            // Connecting to the target itself (not the maintenance database,
+            // which a restricted user may not reach); a missing database
+            // gets a hint instead of a check of its own.
+            let mut client = db::connect(params).map_err(|e| match e {
+                Error::Connect { target, message } if message.contains("does not exist") => {
+                    Error::Connect {
+                        target,
+                        message: format!("{message}; pass --create to create it"),
+                    }
+                }
+                other => other,
+            })?;
             if opts.mode == RestoreMode::Clean {
                 guard::clean(&mut client)?;
             } else {

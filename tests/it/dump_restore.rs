@@ -260,6 +260,19 @@ fn directory_dump_with_two_jobs_round_trips_into_a_created_database() {
         .run()
         .success();
     assert_same_database(&db.name, &new_name);
+    // Without --create a missing database is an error with a hint.
+    db.pum()
+        .args([
+            "restore",
+            "-p",
+            "test",
+            "--into",
+            &format!("{new_name}_missing"),
+        ])
+        .arg(&dir)
+        .run()
+        .code(2)
+        .stderr_has("pass --create");
     // --create never writes into an existing database.
     db.pum()
         .args(["restore", "-p", "test", "--create", "--into", &new_name])
