@@ -125,6 +125,9 @@ timed() {
     local key=$1
     shift
     local t
+    # Start every step with the previous step's writes on disk, so that
+    # neither side pays for the other's write-back.
+    sync
     t=$(now)
     "$@" >/dev/null
     record "$key" "$(elapsed "$t")"
