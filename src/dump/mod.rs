@@ -231,7 +231,7 @@ pub fn dump(
     let pg_dump_version = tools.pg_dump_version()?;
     check_pg_dump_version(&pg_dump_version, &source.server_version, tools)?;
 
-    let progress = Progress::new(printer, &format!("dumping {}", source.database));
+    let progress = Progress::new(printer, &format!("dumping {}", source.database), true);
     let tmp = TempPath(Some(manifest::sibling_temp(target)));
     let kind;
     let files;

@@ -8,6 +8,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::output::Printer;
 
+const WITH_BYTES: &str = "{spinner} {prefix} {bytes:>10} {elapsed:>4} {wide_msg}";
+const WITHOUT_BYTES: &str = "{spinner} {prefix} {elapsed:>4} {wide_msg}";
+
 /// A cheap, cloneable handle; the reader thread of a child holds one.
 #[derive(Clone)]
 pub struct Progress {
@@ -15,16 +18,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A spinner labelled `label` ("dumping mydb"), or nothing off a terminal.
-    pub fn new(printer: &Printer, label: &str) -> Progress {
+    /// A spinner labelled `label` ("dumping mydb"), or nothing off a
+    /// terminal; `bytes`: whether to show the bytes written so far.
+    pub fn new(printer: &Printer, label: &str, bytes: bool) -> Progress {
         if !printer.stderr_tty || printer.quiet {
             return Progress::hidden();
         }
         let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} {bytes:>10} {elapsed:>4} {wide_msg}")
-                .expect("static template"),
-        );
+        let template = if bytes { WITH_BYTES } else { WITHOUT_BYTES };
+        bar.set_style(ProgressStyle::with_template(template).expect("static template"));
         bar.set_prefix(label.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));
         Progress { bar: Some(bar) }
@@ -64,5 +66,22 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_parse_and_hidden_progress_is_inert() {
+        for t in [WITH_BYTES, WITHOUT_BYTES] {
+            assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
+        }
+        let p = Progress::hidden();
+        assert!(!p.visible());
+        p.line("pg_dump: dumping contents of table \"a\"");
+        p.bytes(10);
+        p.finish();
     }
 }

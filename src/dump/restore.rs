@@ -299,7 +299,11 @@ struct Plan<'a> {
 impl Plan<'_> {
     /// Runs pg_restore into `params`' database; returns the number of errors ignored.
     fn run(&self, params: &ConnParams) -> Result<u64> {
-        let progress = Progress::new(self.printer, &format!("restoring {}", params.dbname()));
+        let progress = Progress::new(
+            self.printer,
+            &format!("restoring {}", params.dbname()),
+            false,
+        );
         let result = if self.kind == DumpKind::SchemaWise {
             self.run_schema_wise(params, &progress)
         } else {
