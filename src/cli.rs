@@ -64,6 +64,12 @@ pub enum Command {
     New(commands::new::NewArgs),
     /// Compare the schemas of two databases (exit 1 when they differ).
     Check(commands::check::CheckArgs),
+    /// Dump a database with pg_dump, with a manifest of sha256 sums.
+    Dump(commands::dump::DumpArgs),
+    /// Restore a dump with pg_restore (guarded; --swap, --create, --latest).
+    Restore(commands::restore::RestoreArgs),
+    /// List the dumps in a directory, newest first.
+    Dumps(commands::dumps::DumpsArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

@@ -42,6 +42,8 @@ pub struct Config {
     pub retries: Option<u32>,
     /// What to do when an applied delta's file changed since: `warn` or `fail`.
     pub on_checksum_change: Option<OnChecksumChange>,
+    /// Per-service settings, keyed by service name (pg_service.conf).
+    pub services: Option<BTreeMap<String, ServiceSettings>>,
 }
 
 /// A duration in pum.yaml: a number of seconds or a string with a unit.
@@ -94,6 +96,15 @@ pub fn parse_duration(text: &str) -> std::result::Result<std::time::Duration, St
     };
     std::time::Duration::try_from_secs_f64(value * factor)
         .map_err(|_| format!("invalid duration {text:?}"))
+}
+
+/// Settings of one service in pum.yaml's `services:` map.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSettings {
+    /// `false` makes `pum restore` refuse this service whatever the flags
+    /// (production databases). Default: allowed.
+    pub allow_restore: Option<bool>,
 }
 
 /// A variable's value in pum.yaml: YAML numbers become SQL numbers, strings SQL literals.
@@ -172,6 +183,26 @@ impl Config {
         if let Some(b) = self.backup_file.as_mut() {
             join(b)
         }
+        // A bare program name (`pg_dump`) is looked up on PATH; only a path
+        // with a directory part is relative to this file.
+        for exe in [self.pg_dump_exe.as_mut(), self.pg_restore_exe.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if exe.components().count() > 1 {
+                join(exe)
+            }
+        }
+    }
+
+    /// Whether `pum restore` may write into the service named `name`
+    /// (`services.NAME.allow_restore`, default true).
+    pub fn allows_restore(&self, name: &str) -> bool {
+        self.services
+            .as_ref()
+            .and_then(|s| s.get(name))
+            .and_then(|s| s.allow_restore)
+            .unwrap_or(true)
     }
 
     /// The configured delta directories (`delta_dirs` wins over `delta_dir`).
@@ -221,6 +252,7 @@ mod tests {
         assert!(config.statement_timeout.is_some());
         assert!(config.retries.is_some());
         assert!(config.on_checksum_change.is_some());
+        assert!(config.services.is_some());
     }
 
     #[test]
@@ -243,6 +275,27 @@ mod tests {
         assert_eq!(
             c.run_lock_timeout.unwrap().resolve("x").unwrap().as_secs(),
             30
+        );
+    }
+
+    #[test]
+    fn services_allow_restore_defaults_to_true() {
+        let c = Config::parse(
+            "services:\n  prod:\n    allow_restore: false\n  test: {}\n",
+            Path::new("p"),
+        )
+        .unwrap();
+        assert!(!c.allows_restore("prod"));
+        assert!(c.allows_restore("test"));
+        assert!(c.allows_restore("other"));
+        let err = Config::parse(
+            "services:\n  prod:\n    allow_restor: false\n",
+            Path::new("p"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field `allow_restor`"),
+            "{err}"
         );
     }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod deltas;
 pub mod diff;
+pub mod dump;
 pub mod error;
 pub mod history;
 pub mod output;

@@ -3,8 +3,11 @@
 
 pub mod baseline;
 pub mod check;
+pub mod dump;
+pub mod dumps;
 pub mod info;
 pub mod new;
+pub mod restore;
 pub mod upgrade;
 
 use crate::cli::Command;
@@ -19,5 +22,8 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),
+        Command::Dump(args) => dump::run(ctx, &args),
+        Command::Restore(args) => restore::run(ctx, &args),
+        Command::Dumps(args) => dumps::run(ctx, &args),
     }
 }

@@ -4,6 +4,7 @@ mod support;
 
 mod bad_input;
 mod check;
+mod dump_restore;
 mod python_hooks;
 mod safety;
 mod service;

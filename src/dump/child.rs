@@ -1,0 +1,329 @@
+//! Finding and running `pg_dump` / `pg_restore`: always an argument vector
+//! (never a shell), the connection only through the child's environment, and
+//! on failure an [`Error::Child`] that keeps the child's stderr and argv.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::service::ConnParams;
+
+use super::progress::Progress;
+
+/// The client programs pum drives.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    pub pg_dump: PathBuf,
+    pub pg_restore: PathBuf,
+}
+
+impl Default for Tools {
+    fn default() -> Self {
+        Tools {
+            pg_dump: PathBuf::from("pg_dump"),
+            pg_restore: PathBuf::from("pg_restore"),
+        }
+    }
+}
+
+impl Tools {
+    /// `pg_dump_exe` / `pg_restore_exe` from pum.yaml, else the names looked
+    /// up on PATH when spawned.
+    pub fn from_config(config: &Config) -> Tools {
+        let default = Tools::default();
+        Tools {
+            pg_dump: config.pg_dump_exe.clone().unwrap_or(default.pg_dump),
+            pg_restore: config.pg_restore_exe.clone().unwrap_or(default.pg_restore),
+        }
+    }
+
+    /// `pg_dump --version`, e.g. `15.18`.
+    pub fn pg_dump_version(&self) -> Result<String> {
+        program_version(&self.pg_dump, "pg_dump_exe")
+    }
+
+    /// `pg_restore --version`, e.g. `15.18`.
+    pub fn pg_restore_version(&self) -> Result<String> {
+        program_version(&self.pg_restore, "pg_restore_exe")
+    }
+}
+
+/// Runs `exe --version` and takes the first word that looks like a version
+/// (`pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → `15.18`).
+fn program_version(exe: &Path, key: &str) -> Result<String> {
+    let out = Command::new(exe)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| spawn_error(exe, key, e))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::State(format!(
+                "cannot read the version of {} from {:?}; set {key} in pum.yaml to a PostgreSQL client program",
+                exe.display(),
+                text.trim()
+            ))
+        })
+}
+
+fn spawn_error(exe: &Path, key: &str, e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        Error::State(format!(
+            "{} not found; install the PostgreSQL client (Debian/Ubuntu: apt-get install postgresql-client) or set {key} in pum.yaml",
+            exe.display()
+        ))
+    } else {
+        Error::io(exe, e)
+    }
+}
+
+/// The major version of a `MAJOR.MINOR` (or `9.6.x`) version string.
+pub fn major(version: &str) -> Option<u32> {
+    let mut parts = version.split('.');
+    let first: u32 = parts
+        .next()?
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    // Before PostgreSQL 10 the major version had two parts (9.6); servers
+    // that old are long unsupported, so the first part is enough to order them.
+    Some(first)
+}
+
+/// What a finished child left behind.
+#[derive(Debug, Default)]
+pub struct ChildOutput {
+    pub stderr: String,
+    /// The child exited non-zero but the caller asked to tolerate that.
+    pub failed: bool,
+}
+
+/// One child invocation.
+pub struct ChildRun<'a> {
+    /// `pg_dump` or `pg_restore`, for messages.
+    pub program: &'a str,
+    pub exe: &'a Path,
+    /// The pum.yaml key that names `exe`, for the "not found" hint.
+    pub config_key: &'a str,
+    pub args: Vec<OsString>,
+    pub params: &'a ConnParams,
+    /// Grows while the child runs; its size feeds the progress bar.
+    pub watch: Option<&'a Path>,
+    /// Return normally on a non-zero exit (pg_restore with ignored errors).
+    pub tolerate_failure: bool,
+}
+
+impl ChildRun<'_> {
+    /// The command line for messages. Safe to show: the password never is an argument.
+    pub fn display(&self) -> String {
+        std::iter::once(self.exe.as_os_str())
+            .chain(self.args.iter().map(OsString::as_os_str))
+            .map(shell_word)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Spawns the child and waits, feeding `progress` with its `--verbose`
+    /// lines and the size of the output.
+    pub fn run(&self, progress: &Progress) -> Result<ChildOutput> {
+        let mut cmd = Command::new(self.exe);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (key, value) in self.params.child_env() {
+            match value {
+                Some(v) => cmd.env(key, v),
+                None => cmd.env_remove(key),
+            };
+        }
+        // Like system(3): while the child runs, Ctrl-C (sent to the whole
+        // foreground process group) stops the child only, so pum lives on
+        // to remove the partial output and report the interruption.
+        let _ignore = IgnoreInterrupts::new();
+        // SAFETY: signal() is async-signal-safe; the closure runs in the
+        // forked child before exec and only restores default dispositions.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| spawn_error(self.exe, self.config_key, e))?;
+        let stderr = child.stderr.take().expect("stderr was piped");
+        let collected = Arc::new(Mutex::new(String::new()));
+        let reader = {
+            let collected = Arc::clone(&collected);
+            let progress = progress.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).split(b'\n').map_while(|l| l.ok()) {
+                    let line = String::from_utf8_lossy(&line).into_owned();
+                    progress.line(&line);
+                    let mut buf = collected.lock().expect("stderr buffer");
+                    buf.push_str(&line);
+                    buf.push('\n');
+                }
+            })
+        };
+        // Poll only to feed a visible progress bar; otherwise a blocking
+        // wait returns the moment the child exits.
+        let poll = self.watch.filter(|_| progress.visible());
+        let status = loop {
+            if poll.is_none() {
+                break child.wait().map_err(|e| Error::io(self.exe, e))?;
+            }
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) => {
+                    if let Some(path) = poll {
+                        progress.bytes(disk_size(path));
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(e) => return Err(Error::io(self.exe, e)),
+            }
+        };
+        let _ = reader.join();
+        let stderr = std::mem::take(&mut *collected.lock().expect("stderr buffer"));
+        if status.success() {
+            return Ok(ChildOutput {
+                stderr,
+                failed: false,
+            });
+        }
+        if self.tolerate_failure && status.code().is_some() {
+            return Ok(ChildOutput {
+                stderr,
+                failed: true,
+            });
+        }
+        Err(Error::Child {
+            program: self.program.to_string(),
+            command: self.display(),
+            status: status.to_string(),
+            stderr: interesting_stderr(&stderr),
+        })
+    }
+}
+
+/// Ignores SIGINT and SIGQUIT in pum until dropped, restoring the previous
+/// dispositions.
+struct IgnoreInterrupts {
+    int: libc::sighandler_t,
+    quit: libc::sighandler_t,
+}
+
+impl IgnoreInterrupts {
+    fn new() -> Self {
+        // SAFETY: replacing signal dispositions of our own process; the old
+        // ones are put back in Drop.
+        unsafe {
+            IgnoreInterrupts {
+                int: libc::signal(libc::SIGINT, libc::SIG_IGN),
+                quit: libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+            }
+        }
+    }
+}
+
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        // SAFETY: restores the dispositions saved in new().
+        unsafe {
+            libc::signal(libc::SIGINT, self.int);
+            libc::signal(libc::SIGQUIT, self.quit);
+        }
+    }
+}
+
+/// The stderr worth showing: `--verbose` progress lines are noise next to
+/// the error, so keep only the others (or everything when that leaves nothing).
+fn interesting_stderr(stderr: &str) -> String {
+    let useful: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            let l = l.trim_start();
+            !(l.starts_with("pg_dump: dumping")
+                || l.starts_with("pg_dump: reading")
+                || l.starts_with("pg_dump: saving")
+                || l.starts_with("pg_dump: identifying")
+                || l.starts_with("pg_dump: finding")
+                || l.starts_with("pg_dump: flagging")
+                || l.starts_with("pg_dump: last built-in")
+                || l.starts_with("pg_restore: creating")
+                || l.starts_with("pg_restore: processing")
+                || l.starts_with("pg_restore: connecting")
+                || l.starts_with("pg_restore: executing")
+                || l.starts_with("pg_restore: launching"))
+        })
+        .collect();
+    if useful.is_empty() {
+        stderr.trim().to_string()
+    } else {
+        useful.join("\n").trim().to_string()
+    }
+}
+
+/// Bytes on disk under `path` (a file, or a directory's files).
+pub fn disk_size(path: &Path) -> u64 {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => std::fs::read_dir(path)
+            .map(|entries| entries.flatten().map(|e| disk_size(&e.path())).sum())
+            .unwrap_or(0),
+        Ok(m) => m.len(),
+        Err(_) => 0,
+    }
+}
+
+/// Quotes a word the way a POSIX shell would read it back, for display only.
+fn shell_word(word: &OsStr) -> String {
+    let s = word.to_string_lossy();
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=./:,+@%".contains(c))
+    {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn majors_order_across_the_numbering_change() {
+        assert_eq!(major("15.18"), Some(15));
+        assert_eq!(major("17devel"), Some(17));
+        assert_eq!(major("9.6.24"), Some(9));
+        assert!(major("9.6.24") < major("10.1"));
+        assert_eq!(major("x"), None);
+    }
+
+    #[test]
+    fn command_line_display_quotes_odd_words() {
+        assert_eq!(shell_word(OsStr::new("-Fc")), "-Fc");
+        assert_eq!(shell_word(OsStr::new("my file")), "'my file'");
+        assert_eq!(shell_word(OsStr::new("it's")), "'it'\\''s'");
+        assert_eq!(shell_word(OsStr::new("")), "''");
+    }
+
+    #[test]
+    fn verbose_lines_are_dropped_from_errors() {
+        let text = "pg_dump: dumping contents of table \"a\"\npg_dump: error: boom\n";
+        assert_eq!(interesting_stderr(text), "pg_dump: error: boom");
+    }
+}

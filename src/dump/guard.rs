@@ -1,0 +1,170 @@
+//! What keeps a restore from destroying something by accident: the
+//! `allow_restore: false` switch in pum.yaml, the refusal to restore over
+//! existing user objects (unless `--clean`, which empties the database
+//! first), and the refusal to rename a database other sessions are using.
+
+use postgres::Client;
+
+use crate::config::Config;
+use crate::db::quote_ident;
+use crate::error::{Error, Result};
+
+/// Schemas that belong to the system, never to the user.
+const SYSTEM_SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
+/// Refuses when pum.yaml marks the service `allow_restore: false`.
+/// `service` is what the user passed to `-p` (or `PGSERVICE`); URIs and
+/// conninfo strings have no entry in the map and are allowed.
+pub fn check_allowed(config: &Config, service: Option<&str>) -> Result<()> {
+    match service {
+        Some(name) if !config.allows_restore(name) => Err(Error::Refused(format!(
+            "service {name} is marked allow_restore: false in pum.yaml; pum restore never writes into it"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Up to `limit` user objects of the database, as `kind schema.name`:
+/// relations, functions and types in non-system schemas that no extension
+/// owns, and user schemas other than an empty `public`.
+pub fn user_objects(client: &mut Client, limit: i64) -> Result<Vec<String>> {
+    let not_extension = |catalog: &str, oid: &str| {
+        format!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{catalog}'::regclass \
+             AND d.objid = {oid} AND d.deptype = 'e')"
+        )
+    };
+    let sql = format!(
+        "SELECT kind || ' ' || quote_ident(schema) || coalesce('.' || quote_ident(name), '') FROM (
+           SELECT 'relation' AS kind, n.nspname AS schema, c.relname::text AS name
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE {sys} AND {ext_c}
+           UNION ALL
+           SELECT 'function', n.nspname, p.proname::text
+             FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE {sys} AND {ext_p}
+           UNION ALL
+           SELECT 'type', n.nspname, t.typname::text
+             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE {sys} AND {ext_t} AND t.typrelid = 0 AND t.typcategory <> 'A'
+           UNION ALL
+           SELECT 'schema', n.nspname, NULL
+             FROM pg_namespace n
+            WHERE {sys} AND n.nspname <> 'public' AND {ext_n}
+         ) o ORDER BY 1 LIMIT $1",
+        sys = SYSTEM_SCHEMA_FILTER,
+        ext_c = not_extension("pg_class", "c.oid"),
+        ext_p = not_extension("pg_proc", "p.oid"),
+        ext_t = not_extension("pg_type", "t.oid"),
+        ext_n = not_extension("pg_namespace", "n.oid"),
+    );
+    let rows = client
+        .query(&sql, &[&limit])
+        .map_err(|e| Error::sql("looking for user objects in the target database", e))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Refuses to restore into a database that already holds user objects.
+pub fn require_empty(client: &mut Client, dbname: &str) -> Result<()> {
+    let found = user_objects(client, 6)?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = found.iter().take(5).map(String::as_str).collect();
+    let more = if found.len() > 5 { ", ..." } else { "" };
+    Err(Error::Refused(format!(
+        "database {dbname} is not empty ({}{more}); restoring over it would mix two databases. \
+         Pass --clean to drop its schemas first, --swap to restore beside it and switch, \
+         or --into/--create for another database",
+        shown.join(", ")
+    )))
+}
+
+/// Empties the database for `--clean`: drops every user schema (cascading to
+/// everything in it, extensions included) and recreates `public` the way
+/// `CREATE DATABASE` makes it for this server version. Chosen over
+/// `pg_restore --clean`, which only drops what the archive contains and
+/// would leave other objects behind to clash with or outlive the restore.
+pub fn clean(client: &mut Client) -> Result<()> {
+    let schemas: Vec<String> = client
+        .query(
+            &format!(
+                "SELECT n.nspname::text FROM pg_namespace n WHERE {SYSTEM_SCHEMA_FILTER} ORDER BY 1"
+            ),
+            &[],
+        )
+        .map_err(|e| Error::sql("listing schemas to drop", e))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let server_num: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .map_err(|e| Error::sql("reading the server version", e))?
+        .get(0);
+    let mut sql = String::from("BEGIN;\n");
+    for schema in &schemas {
+        sql.push_str(&format!("DROP SCHEMA {} CASCADE;\n", quote_ident(schema)));
+    }
+    if server_num >= 150000 {
+        sql.push_str(
+            "CREATE SCHEMA public AUTHORIZATION pg_database_owner;\n\
+             GRANT USAGE ON SCHEMA public TO PUBLIC;\n",
+        );
+    } else {
+        sql.push_str(
+            "CREATE SCHEMA public;\n\
+             GRANT CREATE, USAGE ON SCHEMA public TO PUBLIC;\n",
+        );
+    }
+    sql.push_str("COMMENT ON SCHEMA public IS 'standard public schema';\nCOMMIT;\n");
+    client
+        .batch_execute(&sql)
+        .map_err(|e| Error::sql("emptying the target database (--clean)", e))
+}
+
+/// Refuses when other sessions are connected to `dbname`: renaming or
+/// dropping it would fail half-way or cut them off mid-transaction.
+pub fn require_no_sessions(admin: &mut Client, dbname: &str) -> Result<()> {
+    // A client that just disconnected leaves its backend for a moment:
+    // give such sessions a second to go before calling them users.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let rows = loop {
+        let rows = sessions(admin, dbname)?;
+        if rows.is_empty() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "database {dbname} has {} other session(s): {}; close them (or terminate them with \
+         pg_terminate_backend) and run again — pum does not cut off other users",
+        rows.len(),
+        rows.join(", ")
+    )))
+}
+
+fn sessions(admin: &mut Client, dbname: &str) -> Result<Vec<String>> {
+    let rows = admin
+        .query(
+            "SELECT coalesce(nullif(application_name, ''), '?') || ' (pid ' || pid || ', ' || coalesce(usename::text, '?') || ')' \
+               FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid",
+            &[&dbname],
+        )
+        .map_err(|e| Error::sql(format!("looking for sessions on {dbname}"), e))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// Whether a database of that name exists on the server.
+pub fn database_exists(admin: &mut Client, dbname: &str) -> Result<bool> {
+    let row = admin
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
+            &[&dbname],
+        )
+        .map_err(|e| Error::sql(format!("looking for database {dbname}"), e))?;
+    Ok(row.get(0))
+}
