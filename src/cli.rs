@@ -60,6 +60,9 @@ pub enum Command {
     Info(commands::info::InfoArgs),
     /// Apply the pending deltas.
     Upgrade(commands::upgrade::UpgradeArgs),
+    /// Rehearse the upgrade on a copy of production, compare it with the
+    /// reference, then (confirmed) upgrade production.
+    TestAndUpgrade(Box<commands::test_and_upgrade::TestAndUpgradeArgs>),
     /// Create the next delta file and print its path.
     New(commands::new::NewArgs),
     /// Compare the schemas of two databases (exit 1 when they differ).

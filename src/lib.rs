@@ -13,6 +13,8 @@ pub mod dump;
 pub mod error;
 pub mod history;
 pub mod output;
+pub mod prompt;
+pub mod rehearsal;
 pub mod sandbox;
 pub mod service;
 pub mod upgrade;

@@ -8,6 +8,7 @@ pub mod dumps;
 pub mod info;
 pub mod new;
 pub mod restore;
+pub mod test_and_upgrade;
 pub mod upgrade;
 
 use crate::cli::Command;
@@ -21,6 +22,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Check(args) => check::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
+        Command::TestAndUpgrade(args) => test_and_upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),
         Command::Dump(args) => dump::run(ctx, &args),
         Command::Restore(args) => restore::run(ctx, &args),

@@ -592,7 +592,12 @@ fn locate_failing_statement(client: &mut Client, sql: &str, options: &RunOptions
     None
 }
 
-fn delta_error(path: &Path, sql: &str, err: &postgres::Error, located: Option<usize>) -> Error {
+pub(crate) fn delta_error(
+    path: &Path,
+    sql: &str,
+    err: &postgres::Error,
+    located: Option<usize>,
+) -> Error {
     let Some(db) = err.as_db_error() else {
         return Error::Delta(Box::new(DeltaFailure {
             file: path.to_path_buf(),

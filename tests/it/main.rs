@@ -6,6 +6,7 @@ mod bad_input;
 mod check;
 mod dump_restore;
 mod python_hooks;
+mod rehearsal;
 mod safety;
 mod service;
 mod upgrade_loop;

@@ -270,3 +270,72 @@ pub fn delta_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     dir
 }
+
+impl Pum {
+    /// Runs with a pseudo-terminal as standard input (so pum may ask), waits
+    /// until stderr shows `prompt`, calls `before` and types `answer`.
+    pub fn run_answering(mut self, prompt: &str, before: impl FnOnce(), answer: &str) -> Run {
+        use std::io::{Read, Write};
+        use std::os::fd::{FromRawFd, OwnedFd};
+        let (mut master, slave) = unsafe {
+            let (mut m, mut s) = (0, 0);
+            // SAFETY: openpty fills two fds we then own.
+            let rc = libc::openpty(
+                &mut m,
+                &mut s,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                std::ptr::null(),
+            );
+            assert_eq!(rc, 0, "openpty failed");
+            (
+                std::fs::File::from(OwnedFd::from_raw_fd(m)),
+                OwnedFd::from_raw_fd(s),
+            )
+        };
+        self.cmd
+            .stdin(Stdio::from(slave))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self.cmd.spawn().expect("spawn pum");
+        let mut stderr = child.stderr.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let out_thread = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stdout.read_to_string(&mut s);
+            s
+        });
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        let mut before = Some(before);
+        loop {
+            let n = stderr.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buf[..n]);
+            if before.is_some() && String::from_utf8_lossy(&seen).contains(prompt) {
+                (before.take().unwrap())();
+                master.write_all(answer.as_bytes()).unwrap();
+                master.write_all(b"\n").unwrap();
+            }
+        }
+        let status = child.wait().expect("wait for pum");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: out_thread.join().unwrap(),
+            stderr: String::from_utf8_lossy(&seen).into_owned(),
+        }
+    }
+}
+
+/// A conninfo string for another test database (for -pc, -p2 ...).
+pub fn conninfo(db: &TestDb) -> String {
+    let c = cluster();
+    format!(
+        "host={} port={} dbname={} user=postgres",
+        c.socket_dir().display(),
+        c.port(),
+        db.name
+    )
+}

@@ -1,0 +1,551 @@
+//! test-and-upgrade: dump production, restore it into a test database (a
+//! throw-away sandbox cluster unless one is named), apply the deltas there
+//! with the same runner, compare the result with the reference, and only then,
+//! after confirmation, upgrade production. Production is read by the dump
+//! and written only by the last step.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::{self, QualifiedName};
+use crate::deltas::vars::Variables;
+use crate::deltas::{plan, Discovered, Version};
+use crate::diff;
+use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
+use crate::error::{Error, Result};
+use crate::history;
+use crate::output::{Printer, Style};
+use crate::sandbox::{Cluster, ClusterOptions};
+use crate::service::ConnParams;
+use crate::upgrade::{self, format_ms, RunOptions, UpgradeReport, UpgradeRequest};
+
+/// Where the reference (the newest model built from scratch) comes from.
+pub enum Reference {
+    /// An existing database (`-pc`).
+    Database(ConnParams),
+    /// SQL files run in order in the sandbox, then baselined at the newest
+    /// delta version (`--reference-sql`).
+    Scripts(Vec<PathBuf>),
+}
+
+/// What to rehearse and how.
+pub struct Rehearsal<'a> {
+    pub prod: ConnParams,
+    /// What the user called production (a service name is handed to hooks).
+    pub prod_name: Option<&'a str>,
+    /// The test database; `None` means a sandbox cluster.
+    pub test: Option<ConnParams>,
+    pub test_name: Option<&'a str>,
+    pub reference: Reference,
+    pub table: QualifiedName,
+    pub discovered: &'a Discovered,
+    pub variables: &'a Variables,
+    pub max_version: Option<&'a Version>,
+    pub run_options: RunOptions,
+    pub check: diff::Options,
+    /// Keep the production dump here (else a private temporary file).
+    pub dump_file: Option<PathBuf>,
+    /// Parallel pg_dump/pg_restore jobs (directory format).
+    pub jobs: Option<u32>,
+    /// pum 0.x's -x: go past pg_restore errors.
+    pub ignore_restore_errors: bool,
+    pub tools: Tools,
+    /// Stop after the comparison (CI pre-deploy mode).
+    pub dry_run: bool,
+    /// Skip the confirmation (pipelines).
+    pub yes: bool,
+    pub keep_sandbox: bool,
+}
+
+/// One step of the run and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: &'static str,
+    pub duration_ms: u64,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Rehearsal passed and production was upgraded.
+    Upgraded,
+    /// Rehearsal passed; production already had every delta.
+    NothingToDo,
+    /// Rehearsal passed; stopped before production (--dry-run).
+    RehearsalPassed,
+    /// Rehearsal passed; the person said no.
+    Declined,
+    /// The upgraded test database differs from the reference.
+    Differences,
+    /// A step of the rehearsal failed.
+    RehearsalFailed,
+}
+
+/// Everything that happened, for people and for pipelines.
+#[derive(Debug, Clone, Serialize)]
+pub struct RehearsalReport {
+    pub production: String,
+    pub test: String,
+    pub reference: String,
+    pub version_before: Option<String>,
+    pub version_after: Option<String>,
+    pub pending: Vec<String>,
+    pub phases: Vec<Phase>,
+    pub test_upgrade: Option<UpgradeReport>,
+    pub check: Option<serde_json::Value>,
+    pub production_upgrade: Option<UpgradeReport>,
+    pub verdict: Verdict,
+    pub production_touched: bool,
+    #[serde(skip)]
+    pub differences_text: Option<String>,
+}
+
+impl RehearsalReport {
+    pub fn exit_is_failure(&self) -> bool {
+        matches!(
+            self.verdict,
+            Verdict::Differences | Verdict::RehearsalFailed
+        )
+    }
+}
+
+/// Name of the test database inside a sandbox.
+const SANDBOX_TEST_DB: &str = "pum_rehearsal";
+/// Name of the reference database built from scripts in a sandbox.
+const SANDBOX_REFERENCE_DB: &str = "pum_reference";
+
+struct Phases<'p> {
+    list: Vec<Phase>,
+    printer: &'p Printer,
+}
+
+impl Phases<'_> {
+    /// Runs one step, printing it with its duration.
+    fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.printer.step(format!("{name} ..."));
+        let t0 = Instant::now();
+        let out = f();
+        let ms = t0.elapsed().as_millis() as u64;
+        let ok = out.is_ok();
+        self.printer.step(format!(
+            "{name}: {} in {}",
+            if ok { "done" } else { "FAILED" },
+            format_ms(ms)
+        ));
+        self.list.push(Phase {
+            name,
+            duration_ms: ms,
+            ok,
+            error: out.as_ref().err().map(ToString::to_string),
+        });
+        out
+    }
+}
+
+/// Runs the whole rehearsal and, when it passes and is confirmed, the
+/// production upgrade.
+pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
+    let mut phases = Phases {
+        list: Vec::new(),
+        printer,
+    };
+    // Production as it is now: the version and what is pending.
+    let mut prod_client = db::connect(&r.prod)?;
+    let prod_request = request(r, &r.prod, r.prod_name);
+    let before = upgrade::pending(&mut prod_client, &prod_request)?;
+    upgrade::check_drift(&before, r.run_options.strict_checksums, printer)?;
+    let version_before = before.current.clone();
+    let pending: Vec<String> = before.deltas.iter().map(|d| d.file_name.clone()).collect();
+    drop(prod_client);
+
+    let mut report = RehearsalReport {
+        production: describe(&r.prod),
+        test: r
+            .test
+            .as_ref()
+            .map(describe)
+            .unwrap_or_else(|| "sandbox cluster".into()),
+        reference: match &r.reference {
+            Reference::Database(p) => describe(p),
+            Reference::Scripts(files) => format!("{} script(s) run in the sandbox", files.len()),
+        },
+        version_before: version_before.as_ref().map(ToString::to_string),
+        version_after: version_before.as_ref().map(ToString::to_string),
+        pending,
+        phases: Vec::new(),
+        test_upgrade: None,
+        check: None,
+        production_upgrade: None,
+        verdict: Verdict::RehearsalFailed,
+        production_touched: false,
+        differences_text: None,
+    };
+
+    // 1. Dump production.
+    let temp = tempfile::Builder::new()
+        .prefix("pum-rehearsal-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let format = if r.jobs.is_some() {
+        DumpFormat::Directory
+    } else {
+        DumpFormat::Custom
+    };
+    let dump_path = r
+        .dump_file
+        .clone()
+        .unwrap_or_else(|| temp.path().join("production.dump"));
+    let dump_opts = DumpOptions {
+        format,
+        jobs: r.jobs,
+        upgrades_table: Some(r.table.clone()),
+        ..Default::default()
+    };
+    phases.run("dump production", || {
+        dump::dump(&r.prod, &dump_path, &dump_opts, &r.tools, printer)
+    })?;
+
+    // A sandbox when no test database was named; it lives until the end.
+    let needs_sandbox = r.test.is_none() || matches!(r.reference, Reference::Scripts(_));
+    let mut sandbox = if needs_sandbox {
+        Some(phases.run("start sandbox cluster", || start_sandbox(&r.prod))?)
+    } else {
+        None
+    };
+
+    let outcome = rehearse(
+        r,
+        &mut phases,
+        &mut report,
+        &dump_path,
+        sandbox.as_ref(),
+        printer,
+    );
+    if let (Some(cluster), true) = (sandbox.as_mut(), r.keep_sandbox) {
+        cluster.keep();
+        printer.step(format!(
+            "sandbox kept: psql \"host={} port={} user=postgres dbname={}\"",
+            cluster.socket_dir().display(),
+            cluster.port(),
+            SANDBOX_TEST_DB
+        ));
+    }
+    drop(sandbox);
+    if let Err(e) = outcome {
+        report.verdict = Verdict::RehearsalFailed;
+        report.phases = phases.list;
+        printer.warn(format!("rehearsal failed; production was not touched: {e}"));
+        return Ok(report);
+    }
+    if report.verdict == Verdict::Differences {
+        report.phases = phases.list;
+        return Ok(report);
+    }
+
+    // 5–8. The rehearsal passed.
+    if report.pending.is_empty() {
+        report.verdict = Verdict::NothingToDo;
+        report.phases = phases.list;
+        return Ok(report);
+    }
+    if r.dry_run {
+        report.verdict = Verdict::RehearsalPassed;
+        report.phases = phases.list;
+        return Ok(report);
+    }
+    let target_version = report
+        .test_upgrade
+        .as_ref()
+        .and_then(|u| u.version_after.clone())
+        .unwrap_or_default();
+    let question = format!(
+        "Apply {} delta{} ({} → {}) to production {} ({})?",
+        report.pending.len(),
+        if report.pending.len() == 1 { "" } else { "s" },
+        upgrade::display_version(version_before.as_ref()),
+        target_version,
+        r.prod_name.unwrap_or(r.prod.origin()),
+        r.prod.target()
+    );
+    if !r.yes && !crate::prompt::confirm(&question)? {
+        report.verdict = Verdict::Declined;
+        report.phases = phases.list;
+        return Ok(report);
+    }
+    // 7. Someone else may have upgraded production since the dump.
+    let mut prod_client = db::connect(&r.prod)?;
+    let now = upgrade::pending(&mut prod_client, &prod_request)?;
+    let now_pending: Vec<String> = now.deltas.iter().map(|d| d.file_name.clone()).collect();
+    if now.current != version_before || now_pending != report.pending {
+        report.phases = phases.list;
+        return Err(Error::State(format!(
+            "production changed since it was dumped (version {} then, {} now); the rehearsal no longer \
+             applies, production was not upgraded: run test-and-upgrade again",
+            upgrade::display_version(version_before.as_ref()),
+            upgrade::display_version(now.current.as_ref())
+        )));
+    }
+    // 8. Upgrade production with the same runner.
+    report.production_touched = true;
+    let prod_report = phases.run("upgrade production", || {
+        upgrade::run(&mut prod_client, &prod_request, printer)
+    });
+    report.phases = phases.list;
+    let prod_report = prod_report?;
+    report.version_after = prod_report.version_after.clone();
+    report.production_upgrade = Some(prod_report);
+    report.verdict = Verdict::Upgraded;
+    Ok(report)
+}
+
+/// Steps 2–4: restore, upgrade and compare the test database.
+fn rehearse(
+    r: &Rehearsal<'_>,
+    phases: &mut Phases<'_>,
+    report: &mut RehearsalReport,
+    dump_path: &std::path::Path,
+    sandbox: Option<&Cluster>,
+    printer: &Printer,
+) -> Result<()> {
+    let test = match (&r.test, sandbox) {
+        (Some(p), _) => p.clone(),
+        (None, Some(c)) => c.params(SANDBOX_TEST_DB),
+        (None, None) => unreachable!("a sandbox is started when no test database is named"),
+    };
+    if same_database(&test, &r.prod) {
+        return Err(Error::Usage(format!(
+            "the test database ({}) is production itself; name another with -pt",
+            test.target()
+        )));
+    }
+    if let Some(cluster) = sandbox {
+        // Grants and owners in the dump name production's roles; the sandbox needs them too.
+        copy_role_names(&r.prod, &cluster.params("postgres"))?;
+    }
+    let mode = phases.run("prepare test database", || test_restore_mode(&test))?;
+    let restore_opts = RestoreOptions {
+        mode,
+        jobs: r.jobs,
+        exit_on_error: !r.ignore_restore_errors,
+        ..Default::default()
+    };
+    phases.run("restore into test database", || {
+        dump::restore(&test, dump_path, &restore_opts, &r.tools, printer)
+    })?;
+    let mut test_client = db::connect(&test)?;
+    let test_request = request(r, &test, r.test_name);
+    let upgraded = phases.run("upgrade test database", || {
+        upgrade::run(&mut test_client, &test_request, printer)
+    })?;
+    report.test_upgrade = Some(upgraded);
+    drop(test_client);
+    let reference = match (&r.reference, sandbox) {
+        (Reference::Database(p), _) => p.clone(),
+        (Reference::Scripts(files), Some(cluster)) => phases
+            .run("build reference from scripts", || {
+                build_reference(r, cluster, files)
+            })?,
+        (Reference::Scripts(_), None) => unreachable!("a sandbox is started for reference scripts"),
+    };
+    let result = phases.run("compare with reference", || {
+        diff::check(&test, &reference, &r.check)
+    })?;
+    report.check = Some(result.to_json());
+    if !result.is_empty() {
+        report.verdict = Verdict::Differences;
+        report.differences_text = Some(result.render_text(printer, false));
+    }
+    Ok(())
+}
+
+fn request<'a>(
+    r: &'a Rehearsal<'_>,
+    params: &'a ConnParams,
+    name: Option<&'a str>,
+) -> UpgradeRequest<'a> {
+    UpgradeRequest {
+        params,
+        service_name: name,
+        table: &r.table,
+        discovered: r.discovered,
+        variables: r.variables,
+        max_version: r.max_version,
+        options: r.run_options.clone(),
+    }
+}
+
+fn describe(p: &ConnParams) -> String {
+    format!("{} ({})", p.origin(), p.target())
+}
+
+fn same_database(a: &ConnParams, b: &ConnParams) -> bool {
+    a.host() == b.host() && a.get("port") == b.get("port") && a.dbname() == b.dbname()
+}
+
+/// A sandbox whose server is at least production's major version.
+fn start_sandbox(prod: &ConnParams) -> Result<Cluster> {
+    let mut client = db::connect(prod)?;
+    let prod_major: i32 = client
+        .query_one(
+            "SELECT current_setting('server_version_num')::int / 10000",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading production's server version", e))?
+        .get(0);
+    let cluster = Cluster::start(&ClusterOptions {
+        tcp: false,
+        die_with_parent: true,
+    })?;
+    if (cluster.binaries.major as i32) < prod_major {
+        return Err(Error::State(format!(
+            "the sandbox needs PostgreSQL {prod_major} or newer (production's version), but the server \
+             binaries found are {} in {}; install a newer server or set PUM_PG_BINDIR, or name a test database with -pt",
+            cluster.binaries.major,
+            cluster.binaries.bindir.display()
+        )));
+    }
+    Ok(cluster)
+}
+
+/// Creates, in the sandbox, every role production has (names only, NOLOGIN),
+/// so restored grants and comparisons of privileges mean the same thing.
+fn copy_role_names(prod: &ConnParams, sandbox_admin: &ConnParams) -> Result<()> {
+    let names: Vec<String> = db::connect(prod)?
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE rolname !~ '^pg_'",
+            &[],
+        )
+        .map_err(|e| Error::sql("listing production's roles", e))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut admin = db::connect(sandbox_admin)?;
+    for name in names {
+        let exists: bool = admin
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+                &[&name],
+            )
+            .map_err(|e| Error::sql("looking up a sandbox role", e))?
+            .get(0);
+        if !exists {
+            admin
+                .batch_execute(&format!("CREATE ROLE {} NOLOGIN", db::quote_ident(&name)))
+                .map_err(|e| Error::sql(format!("creating role {name} in the sandbox"), e))?;
+        }
+    }
+    Ok(())
+}
+
+/// A test database that does not exist yet is created; one that exists is
+/// cleaned first (pum 0.x required the user to prepare an empty one).
+fn test_restore_mode(test: &ConnParams) -> Result<RestoreMode> {
+    let mut admin = db::connect(&test.with_dbname("postgres"))?;
+    Ok(
+        if dump::guard::database_exists(&mut admin, test.dbname())? {
+            RestoreMode::Clean
+        } else {
+            RestoreMode::Create
+        },
+    )
+}
+
+/// Builds the reference in the sandbox from the project's scripts and
+/// baselines it at the newest delta version.
+fn build_reference(r: &Rehearsal<'_>, cluster: &Cluster, files: &[PathBuf]) -> Result<ConnParams> {
+    let params = cluster.create_database(SANDBOX_REFERENCE_DB)?;
+    let mut client = db::connect(&params)?;
+    for file in files {
+        let sql = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        let sql = crate::deltas::vars::substitute(&sql, r.variables)
+            .map_err(|why| Error::Deltas(format!("{}:{why}", file.display())))?;
+        client
+            .batch_execute(&sql)
+            .map_err(|e| upgrade::delta_error(file, &sql, &e, None))?;
+    }
+    let newest = r
+        .discovered
+        .deltas
+        .iter()
+        .map(|d| &d.version)
+        .filter(|v| r.max_version.is_none_or(|m| *v <= m))
+        .max()
+        .cloned()
+        .ok_or_else(|| {
+            Error::Deltas("no deltas found: cannot tell the reference's version".into())
+        })?;
+    history::create(&mut client, &r.table)?;
+    history::record_baseline(&mut client, &r.table, &newest)?;
+    Ok(params)
+}
+
+/// The human summary printed at the end.
+pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
+    let mut out = String::new();
+    if let Some(diff) = &report.differences_text {
+        out.push_str(diff);
+        out.push('\n');
+    }
+    let (label, style) = match report.verdict {
+        Verdict::Upgraded => ("production upgraded", Style::Good),
+        Verdict::NothingToDo => ("rehearsal passed; production has nothing pending", Style::Good),
+        Verdict::RehearsalPassed => ("rehearsal passed (dry run: production not touched)", Style::Good),
+        Verdict::Declined => ("declined: production not touched", Style::Changed),
+        Verdict::Differences => (
+            "rehearsal FAILED: the upgraded copy differs from the reference; production not touched",
+            Style::Bad,
+        ),
+        Verdict::RehearsalFailed => ("rehearsal FAILED; production not touched", Style::Bad),
+    };
+    out.push_str(&printer.paint(label, style));
+    out.push('\n');
+    out.push_str(&format!(
+        "production {}: {} → {} ({} pending delta{})",
+        report.production,
+        report.version_before.as_deref().unwrap_or("(none)"),
+        report.version_after.as_deref().unwrap_or("(none)"),
+        report.pending.len(),
+        if report.pending.len() == 1 { "" } else { "s" },
+    ));
+    let mut t = printer.table(&["Phase", "Result", "Time"]);
+    for p in &report.phases {
+        t.add_row(vec![
+            p.name.to_string(),
+            if p.ok {
+                "ok".into()
+            } else {
+                printer.paint("failed", Style::Bad)
+            },
+            format_ms(p.duration_ms),
+        ]);
+    }
+    out.push('\n');
+    out.push_str(&t.to_string());
+    out
+}
+
+/// The JSON document (`--format json`, `--report FILE`).
+pub fn to_json(report: &RehearsalReport) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).expect("report serialises");
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("schema".into(), json!("pum.test-and-upgrade/1"));
+    }
+    v
+}
+
+/// The current version recorded in a database's upgrades table.
+pub fn recorded_version(params: &ConnParams, table: &QualifiedName) -> Result<Option<Version>> {
+    let mut client = db::connect(params)?;
+    let rows: Vec<_> = history::read(&mut client, table)?
+        .iter()
+        .map(history::HistoryRow::as_applied)
+        .collect();
+    Ok(plan::current_version(&rows))
+}

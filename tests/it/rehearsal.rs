@@ -1,0 +1,274 @@
+//! test-and-upgrade: production is touched only after a rehearsal on a copy
+//! passed and someone (or --yes) confirmed.
+
+use std::path::Path;
+
+use crate::support::{conninfo, example_deltas, TestDb};
+
+const TABLE: &str = "public.pum_upgrades";
+
+/// Production at the first version of the example model, with rows.
+fn production() -> TestDb {
+    let db = TestDb::new();
+    db.pum()
+        .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
+        .run()
+        .success();
+    db.pum()
+        .args(["upgrade", "-p", "test", "-t", TABLE, "-u", "1.0.0", "-d"])
+        .arg(example_deltas())
+        .run()
+        .success();
+    db.execute(
+        "INSERT INTO network.node (name, x, y) VALUES ('a', 0, 0), ('b', 3, 4), ('c', 6, 8);
+         INSERT INTO network.pipe (from_node, to_node, diameter_mm, material)
+         SELECT a.id, b.id, 100, 'pvc' FROM network.node a, network.node b WHERE a.name = 'a' AND b.name = 'b';
+         INSERT INTO network.pipe (from_node, to_node, diameter_mm, material)
+         SELECT a.id, b.id, 150, 'steel' FROM network.node a, network.node b WHERE a.name = 'b' AND b.name = 'c';",
+    );
+    db
+}
+
+/// The newest model built from the deltas.
+fn reference() -> TestDb {
+    let db = TestDb::new();
+    db.pum()
+        .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
+        .run()
+        .success();
+    db.pum()
+        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
+        .arg(example_deltas())
+        .run()
+        .success();
+    db
+}
+
+fn version(db: &TestDb) -> String {
+    db.query_one("SELECT max(string_to_array(version, '.')::int[])::text FROM public.pum_upgrades")
+        .unwrap()
+}
+
+fn snapshot(db: &TestDb) -> Vec<String> {
+    db.query_strings(
+        "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') ORDER BY 1",
+    )
+}
+
+fn tau(prod: &TestDb, reference: &TestDb, deltas: &Path) -> crate::support::Pum {
+    prod.pum()
+        .args(["test-and-upgrade", "-pp", "test", "-pc"])
+        .arg(conninfo(reference))
+        .args(["-t", TABLE, "-d"])
+        .arg(deltas)
+}
+
+#[test]
+fn happy_path_upgrades_production_to_equal_the_reference() {
+    let prod = production();
+    let reference = reference();
+    let tmp = tempfile::tempdir().unwrap();
+    let report = tmp.path().join("report.json");
+    let run = tau(&prod, &reference, &example_deltas())
+        .arg("--yes")
+        .arg("--report")
+        .arg(&report)
+        .run()
+        .success();
+    assert!(run.stdout.contains("production upgraded"), "{}", run.stdout);
+    assert_eq!(version(&prod), "{1,2,0}");
+    assert_eq!(
+        prod.query_one("SELECT count(*)::text FROM network.pipe")
+            .as_deref(),
+        Some("2")
+    );
+    assert_eq!(
+        prod.query_strings("SELECT code FROM network.material ORDER BY code"),
+        ["pvc", "steel"],
+        "data migrated by the deltas"
+    );
+    // The result equals a database built from scratch.
+    prod.pum()
+        .args(["check", "-p1", "test", "-p2"])
+        .arg(conninfo(&reference))
+        .run()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["verdict"], "upgraded");
+    assert_eq!(json["production_touched"], true);
+    assert_eq!(json["version_before"], "1.0.0");
+    assert_eq!(json["version_after"], "1.2.0");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&report).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn failing_delta_in_rehearsal_leaves_production_untouched() {
+    let prod = production();
+    let reference = reference();
+    let deltas = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(example_deltas()).unwrap() {
+        let e = entry.unwrap();
+        std::fs::copy(e.path(), deltas.path().join(e.file_name())).unwrap();
+    }
+    std::fs::write(
+        deltas.path().join("delta_1.1.0_materials.sql"),
+        "ALTER TABLE network.nope ADD COLUMN x int;",
+    )
+    .unwrap();
+    let before = snapshot(&prod);
+    let run = tau(&prod, &reference, deltas.path())
+        .arg("--yes")
+        .run()
+        .code(1);
+    assert!(run.stdout.contains("rehearsal FAILED"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("delta_1.1.0_materials.sql"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(version(&prod), "{1,0,0}");
+    assert_eq!(snapshot(&prod), before);
+}
+
+#[test]
+fn differences_from_the_reference_fail_the_rehearsal() {
+    let prod = production();
+    let reference = reference();
+    reference.execute("CREATE TABLE network.extra (id int)");
+    let json = tau(&prod, &reference, &example_deltas())
+        .args(["--yes", "--format", "json"])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(json["verdict"], "differences");
+    assert_eq!(json["production_touched"], false);
+    let diffs = json["check"]["differences"].as_array().unwrap();
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert!(
+        diffs[0]["object"]
+            .as_str()
+            .unwrap()
+            .contains("network.extra"),
+        "{diffs:?}"
+    );
+    assert_eq!(version(&prod), "{1,0,0}");
+}
+
+#[test]
+fn no_terminal_and_no_yes_is_refused() {
+    let prod = production();
+    let reference = reference();
+    tau(&prod, &reference, &example_deltas())
+        .run()
+        .code(2)
+        .stderr_has("pass --yes");
+    assert_eq!(version(&prod), "{1,0,0}");
+}
+
+#[test]
+fn declined_confirmation_leaves_production_untouched() {
+    let prod = production();
+    let reference = reference();
+    let run = tau(&prod, &reference, &example_deltas()).run_answering("[y/N]", || {}, "n");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("Apply 2 deltas (1.0.0 → 1.2.0) to production test"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("declined"), "{}", run.stdout);
+    assert_eq!(version(&prod), "{1,0,0}");
+}
+
+#[test]
+fn confirmed_on_a_terminal_upgrades() {
+    let prod = production();
+    let reference = reference();
+    let run = tau(&prod, &reference, &example_deltas()).run_answering("[y/N]", || {}, "y");
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(version(&prod), "{1,2,0}");
+}
+
+#[test]
+fn production_upgraded_by_someone_else_meanwhile_aborts() {
+    let prod = production();
+    let reference = reference();
+    let run = tau(&prod, &reference, &example_deltas()).run_answering(
+        "[y/N]",
+        || {
+            prod.pum()
+                .args(["upgrade", "-p", "test", "-t", TABLE, "-u", "1.1.0", "-d"])
+                .arg(example_deltas())
+                .run()
+                .success();
+        },
+        "y",
+    );
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("production changed since it was dumped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        version(&prod),
+        "{1,1,0}",
+        "only the other run's upgrade happened"
+    );
+}
+
+#[test]
+fn dry_run_with_reference_scripts_and_no_sandbox_left_behind() {
+    let prod = production();
+    let scripts = tempfile::tempdir().unwrap();
+    // The project's "create the latest model from scratch" script.
+    let mut model = String::new();
+    for f in [
+        "delta_1.0.0_network.sql",
+        "delta_1.1.0_materials.sql",
+        "delta_1.2.0_lengths.sql",
+    ] {
+        model.push_str(&std::fs::read_to_string(example_deltas().join(f)).unwrap());
+    }
+    std::fs::write(scripts.path().join("model.sql"), model).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let json = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args([
+            "--format",
+            "json",
+            "test-and-upgrade",
+            "-pp",
+            "test",
+            "--dry-run",
+            "-t",
+            TABLE,
+            "--reference-sql",
+        ])
+        .arg(scripts.path().join("model.sql"))
+        .arg("-d")
+        .arg(example_deltas())
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["verdict"], "rehearsal_passed");
+    assert_eq!(json["production_touched"], false);
+    assert_eq!(version(&prod), "{1,0,0}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "sandbox or dump left behind: {left:?}");
+}
