@@ -63,6 +63,8 @@ pub enum Command {
     /// Rehearse the upgrade on a copy of production, compare it with the
     /// reference, then (confirmed) upgrade production.
     TestAndUpgrade(Box<commands::test_and_upgrade::TestAndUpgradeArgs>),
+    /// Run test-and-upgrade on the shipped example in a sandbox cluster.
+    Demo(commands::demo::DemoArgs),
     /// Create the next delta file and print its path.
     New(commands::new::NewArgs),
     /// Compare the schemas of two databases (exit 1 when they differ).

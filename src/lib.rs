@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod deltas;
+pub mod demo;
 pub mod diff;
 pub mod dump;
 pub mod error;

@@ -33,20 +33,28 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
                 .map_err(|why| crate::error::Error::Usage(format!("-u/--max-version: {why}")))
         })
         .transpose()?;
-    let params = ctx.service(args.service.pg_service.as_deref())?;
     let dirs = ctx.delta_dirs(&args.dirs.dirs);
-    let mut client = db::connect(&params)?;
-    let found = deltas::discover(&dirs)?;
-    history::require(&mut client, &table, &params.target())?;
-    let rows = history::read(&mut client, &table)?;
+    let params = ctx.service(args.service.pg_service.as_deref())?;
+    show(ctx, &params, &table, &dirs, max_version.as_ref())?;
+    Ok(Outcome::Success)
+}
+
+/// Prints the version, the deltas with their status and the history of one
+/// database (also used by `pum demo`).
+pub fn show(
+    ctx: &Context,
+    params: &crate::service::ConnParams,
+    table: &crate::db::QualifiedName,
+    dirs: &[std::path::PathBuf],
+    max_version: Option<&deltas::Version>,
+) -> Result<()> {
+    let mut client = db::connect(params)?;
+    let found = deltas::discover(dirs)?;
+    history::require(&mut client, table, &params.target())?;
+    let rows = history::read(&mut client, table)?;
     let applied: Vec<_> = rows.iter().map(history::HistoryRow::as_applied).collect();
     let current = plan::current_version(&applied);
-    let statuses = plan::statuses(
-        &applied,
-        &found.deltas,
-        current.as_ref(),
-        max_version.as_ref(),
-    );
+    let statuses = plan::statuses(&applied, &found.deltas, current.as_ref(), max_version);
     let missing = plan::missing_on_disk(&applied, &found.deltas);
     let pending = statuses
         .iter()
@@ -85,7 +93,7 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
             "missing_files": missing,
             "history": rows,
         }));
-        return Ok(Outcome::Success);
+        return Ok(());
     }
 
     let p = &ctx.printer;
@@ -97,7 +105,7 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
     ));
     p.out("");
     p.out(p.paint(
-        &format!("deltas in {}", upgrade::dirs_label(&dirs)),
+        &format!("deltas in {}", upgrade::dirs_label(dirs)),
         Style::Heading,
     ));
     if found.deltas.is_empty() {
@@ -161,5 +169,5 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
         ]);
     }
     p.out(hist.to_string());
-    Ok(Outcome::Success)
+    Ok(())
 }

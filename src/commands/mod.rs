@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod demo;
 pub mod dump;
 pub mod dumps;
 pub mod info;
@@ -22,6 +23,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Check(args) => check::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
+        Command::Demo(args) => demo::run(ctx, &args),
         Command::TestAndUpgrade(args) => test_and_upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),
         Command::Dump(args) => dump::run(ctx, &args),

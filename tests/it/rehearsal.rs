@@ -272,3 +272,38 @@ fn dry_run_with_reference_scripts_and_no_sandbox_left_behind() {
         .collect();
     assert!(left.is_empty(), "sandbox or dump left behind: {left:?}");
 }
+
+#[test]
+fn demo_runs_the_whole_story_in_a_sandbox() {
+    let home = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let run = crate::support::Pum::new(home.path())
+        .env("TMPDIR", tmp.path())
+        .arg("demo")
+        .run()
+        .success();
+    assert!(run.stdout.contains("production upgraded"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("version 1.2.0, 0 pending"),
+        "{}",
+        run.stdout
+    );
+    let json = crate::support::Pum::new(home.path())
+        .env("TMPDIR", tmp.path())
+        .args(["--format", "json", "demo"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["verdict"], "upgraded");
+    assert_eq!(json["version_after"], "1.2.0");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "the demo left files behind: {left:?}");
+}

@@ -1,0 +1,98 @@
+//! `pum demo`: test-and-upgrade on the shipped example in a sandbox cluster.
+
+use clap::Args;
+
+use crate::deltas::{self, vars::Variables, Version};
+use crate::diff;
+use crate::dump::Tools;
+use crate::error::{Error, Result};
+use crate::output::Style;
+use crate::rehearsal::{self, Reference, Rehearsal};
+use crate::sandbox::{Cluster, ClusterOptions};
+use crate::upgrade::RunOptions;
+use crate::{db::QualifiedName, demo, Context, Outcome};
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the sandbox cluster running at the end and print how to connect.
+    #[arg(long = "keep-sandbox")]
+    pub keep_sandbox: bool,
+}
+
+pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
+    let p = &ctx.printer;
+    let work = tempfile::Builder::new()
+        .prefix("pum-demo-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let deltas_dir = demo::write_example(work.path())?;
+    p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
+    let mut cluster = Cluster::start(&ClusterOptions {
+        tcp: false,
+        die_with_parent: true,
+    })?;
+    p.step(format!(
+        "sandbox: PostgreSQL {} from {}",
+        cluster.binaries.major,
+        cluster.binaries.bindir.display()
+    ));
+    let first = Version::parse("1.0.0").expect("valid");
+    p.step("building \"production\" at version 1.0.0 with sample rows ...");
+    let prod = demo::build_database(&cluster, "production", &deltas_dir, Some(&first), p)?;
+    demo::add_sample_rows(&prod)?;
+    p.step("building the reference at the newest version ...");
+    let reference = demo::build_database(&cluster, "reference", &deltas_dir, None, p)?;
+
+    let table = QualifiedName::parse(demo::TABLE)?;
+    let dirs = vec![deltas_dir.clone()];
+    if !p.is_json() {
+        p.out(p.paint("== production before ==", Style::Heading));
+        crate::commands::info::show(ctx, &prod, &table, &dirs, None)?;
+        p.out("");
+        p.out(p.paint("== pum test-and-upgrade --yes ==", Style::Heading));
+    }
+    let discovered = deltas::discover(&dirs)?;
+    let variables = Variables::new();
+    let rehearsal = Rehearsal {
+        prod: prod.clone(),
+        prod_name: None,
+        test: Some(cluster.params("rehearsal")),
+        test_name: None,
+        reference: Reference::Database(reference),
+        table: table.clone(),
+        discovered: &discovered,
+        variables: &variables,
+        max_version: None,
+        run_options: RunOptions::default(),
+        check: diff::Options::default(),
+        dump_file: None,
+        jobs: None,
+        ignore_restore_errors: false,
+        tools: Tools::from_config(&ctx.config),
+        dry_run: false,
+        yes: true,
+        keep_sandbox: false,
+    };
+    let report = rehearsal::run(&rehearsal, p)?;
+    if p.is_json() {
+        p.json(&rehearsal::to_json(&report));
+    } else {
+        p.out(rehearsal::render_text(&report, p));
+        p.out("");
+        p.out(p.paint("== production after ==", Style::Heading));
+        crate::commands::info::show(ctx, &prod, &table, &dirs, None)?;
+    }
+    if args.keep_sandbox {
+        cluster.keep();
+        p.out(format!(
+            "\nsandbox kept: psql \"host={} port={} user=postgres dbname=production\"",
+            cluster.socket_dir().display(),
+            cluster.port()
+        ));
+    }
+    Ok(if report.exit_is_failure() {
+        Outcome::Differences
+    } else {
+        Outcome::Success
+    })
+}
