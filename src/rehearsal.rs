@@ -126,13 +126,23 @@ struct Phases<'p> {
     printer: &'p Printer,
 }
 
+/// Runs `f` and measures it.
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, u64) {
+    let t0 = Instant::now();
+    let out = f();
+    (out, t0.elapsed().as_millis() as u64)
+}
+
 impl Phases<'_> {
     /// Runs one step, printing it with its duration.
     fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
         self.printer.step(format!("{name} ..."));
-        let t0 = Instant::now();
-        let out = f();
-        let ms = t0.elapsed().as_millis() as u64;
+        let measured = timed(f);
+        self.record(name, measured)
+    }
+
+    /// Records a step that was run (and measured) elsewhere.
+    fn record<T>(&mut self, name: &'static str, (out, ms): (Result<T>, u64)) -> Result<T> {
         let ok = out.is_ok();
         self.printer.step(format!(
             "{name}: {} in {}",
@@ -152,6 +162,12 @@ impl Phases<'_> {
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
 /// production upgrade.
 pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
+    if let Some(test) = r.test.as_ref().filter(|t| same_database(t, &r.prod)) {
+        return Err(Error::Usage(format!(
+            "the test database ({}) is production itself; name another with -pt",
+            test.target()
+        )));
+    }
     let mut phases = Phases {
         list: Vec::new(),
         printer,
@@ -208,16 +224,23 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         upgrades_table: Some(r.table.clone()),
         ..Default::default()
     };
-    phases.run("dump production", || {
-        dump::dump(&r.prod, &dump_path, &dump_opts, &r.tools, printer)
-    })?;
-
-    // A sandbox when no test database was named; it lives until the end.
+    // The sandbox's initdb overlaps the dump. The cluster is started on this
+    // thread, which lives to the end, because the server is tied to the
+    // thread that spawned it (it dies with it).
     let needs_sandbox = r.test.is_none() || matches!(r.reference, Reference::Scripts(_));
-    let mut sandbox = if needs_sandbox {
-        Some(phases.run("start sandbox cluster", || start_sandbox(&r.prod))?)
-    } else {
-        None
+    let (dumped, started) = std::thread::scope(|scope| {
+        let dump = scope
+            .spawn(|| timed(|| dump::dump(&r.prod, &dump_path, &dump_opts, &r.tools, printer)));
+        let started = needs_sandbox.then(|| timed(|| start_sandbox(&r.prod)));
+        (
+            dump.join().expect("the dump thread does not panic"),
+            started,
+        )
+    });
+    phases.record("dump production", dumped)?;
+    let mut sandbox = match started {
+        Some(s) => Some(phases.record("start sandbox cluster", s)?),
+        None => None,
     };
 
     let outcome = rehearse(
@@ -319,12 +342,6 @@ fn rehearse(
         (None, Some(c)) => c.params(SANDBOX_TEST_DB),
         (None, None) => unreachable!("a sandbox is started when no test database is named"),
     };
-    if same_database(&test, &r.prod) {
-        return Err(Error::Usage(format!(
-            "the test database ({}) is production itself; name another with -pt",
-            test.target()
-        )));
-    }
     if let Some(cluster) = sandbox {
         // Grants and owners in the dump name production's roles; the sandbox needs them too.
         copy_role_names(&r.prod, &cluster.params("postgres"))?;

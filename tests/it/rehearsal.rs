@@ -307,3 +307,85 @@ fn demo_runs_the_whole_story_in_a_sandbox() {
         .collect();
     assert!(left.is_empty(), "the demo left files behind: {left:?}");
 }
+
+#[test]
+fn named_test_database_is_cleaned_and_parallel_jobs_work() {
+    let prod = production();
+    let reference = reference();
+    let test = TestDb::new();
+    test.execute("CREATE TABLE leftover (id int)");
+    let json = tau(&prod, &reference, &example_deltas())
+        .arg("-pt")
+        .arg(conninfo(&test))
+        .args(["-j", "2", "--dry-run", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["verdict"], "rehearsal_passed");
+    assert!(
+        !test.exists_table("public.leftover"),
+        "the test database was emptied first"
+    );
+    assert_eq!(
+        version(&test),
+        "{1,2,0}",
+        "the rehearsal ran in the named test database"
+    );
+    assert_eq!(
+        test.query_one("SELECT count(*)::text FROM network.pipe")
+            .as_deref(),
+        Some("2")
+    );
+    assert_eq!(version(&prod), "{1,0,0}");
+}
+
+#[test]
+fn production_as_test_database_is_refused() {
+    let prod = production();
+    let reference = reference();
+    tau(&prod, &reference, &example_deltas())
+        .args(["-pt", "test", "--yes"])
+        .run()
+        .code(2)
+        .stderr_has("is production itself");
+    assert_eq!(version(&prod), "{1,0,0}");
+}
+
+/// Server processes whose command line mentions `dir`.
+fn servers_under(dir: &Path) -> Vec<String> {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+#[test]
+fn sandbox_server_is_gone_after_a_failed_rehearsal() {
+    let prod = production();
+    let reference = reference();
+    reference.execute("CREATE TABLE network.extra (id int)");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    tau(&prod, &reference, &example_deltas())
+        .env("TMPDIR", tmp.path())
+        .arg("--yes")
+        .run()
+        .code(1);
+    assert!(
+        servers_under(tmp.path()).is_empty(),
+        "{:?}",
+        servers_under(tmp.path())
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
