@@ -230,7 +230,11 @@ fn run_locked(
             display_version(current.as_ref())
         ));
     }
+    let bar = progress_bar(printer, prepared.len());
     for (delta, sql) in prepared {
+        if let Some(bar) = &bar {
+            bar.set_message(delta.file_name.clone());
+        }
         let t0 = Instant::now();
         let atomic = match (&sql, python.as_ref()) {
             // Python deltas make their own connections: record right after.
@@ -244,13 +248,20 @@ fn run_locked(
             (None, None) => unreachable!("python runner prepared for python deltas"),
         };
         let ms = t0.elapsed().as_millis() as u64;
-        printer.step(format!(
+        let line = format!(
             "applied {} ({}{}) in {}",
             delta.file_name,
             delta.kind.label(),
             if atomic { "" } else { ", not atomic" },
             format_ms(ms)
-        ));
+        );
+        match &bar {
+            Some(bar) => {
+                bar.suspend(|| printer.step(line));
+                bar.inc(1);
+            }
+            None => printer.step(line),
+        }
         if current.as_ref().is_none_or(|c| &delta.version > c) {
             current = Some(delta.version.clone());
         }
@@ -262,6 +273,9 @@ fn run_locked(
             atomic,
             duration_ms: ms,
         });
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     for hook in &req.discovered.post_all {
         run_hook(
@@ -640,6 +654,22 @@ pub(crate) fn delta_error(
 
 fn elapsed_ms(t0: Instant) -> i32 {
     t0.elapsed().as_millis().min(i32::MAX as u128) as i32
+}
+
+/// A bar of deltas applied, on a terminal only and only for more than one delta.
+fn progress_bar(printer: &Printer, total: usize) -> Option<indicatif::ProgressBar> {
+    if !printer.stderr_tty || printer.quiet || total < 2 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} deltas {elapsed:>4} {wide_msg}",
+        )
+        .expect("static template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
 }
 
 /// `12 ms`, `1.25 s`.
