@@ -62,6 +62,9 @@ pub enum Command {
     Upgrade(commands::upgrade::UpgradeArgs),
     /// Create the next delta file and print its path.
     New(commands::new::NewArgs),
+    /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
+    #[command(visible_alias = "role")]
+    Roles(commands::roles::RolesArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

@@ -9,6 +9,7 @@ pub mod db;
 pub mod deltas;
 pub mod error;
 pub mod history;
+pub mod module;
 pub mod output;
 pub mod sandbox;
 pub mod service;

@@ -3,7 +3,9 @@
 
 pub mod baseline;
 pub mod info;
+pub mod module;
 pub mod new;
+pub mod roles;
 pub mod upgrade;
 
 use crate::cli::Command;
@@ -17,5 +19,6 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Info(args) => info::run(ctx, &args),
         Command::Upgrade(args) => upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),
+        Command::Roles(args) => roles::run(ctx, &args),
     }
 }
