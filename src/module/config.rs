@@ -115,8 +115,8 @@ pub struct ModuleConfig {
     pub changelogs_directory: String,
     pub parameters: Vec<ParameterDef>,
     pub roles: Vec<RoleDef>,
-    /// Keys that were accepted but have no effect here.
-    pub ignored: Vec<String>,
+    /// Keys that were accepted but have no effect here, with the reason.
+    pub ignored: Vec<(String, String)>,
 }
 
 impl ModuleConfig {
@@ -152,33 +152,33 @@ impl ModuleConfig {
         let mut ignored = Vec::new();
         let mut note = |present: bool, key: &str, what: &str| {
             if present {
-                ignored.push(format!("{key} ({what})"));
+                ignored.push((key.to_string(), what.to_string()));
             }
         };
         note(
             raw.application.is_some(),
             "application",
-            "application hooks are not run",
+            "this tool does not run application hooks",
         );
         note(
             raw.migration_hooks.is_some(),
             "migration_hooks",
-            "application hooks are not run",
+            "this tool does not run application hooks",
         );
         note(
             raw.demo_data.is_some(),
             "demo_data",
-            "demo data is not loaded",
+            "this tool does not load demo data",
         );
         note(
             raw.dependencies.is_some(),
             "dependencies",
-            "Python dependencies are not installed",
+            "this tool does not install Python dependencies",
         );
         note(
             raw.uninstall.is_some(),
             "uninstall",
-            "uninstall hooks are not run",
+            "this tool has no uninstall",
         );
         note(
             raw.pum.minimum_version.is_some(),
@@ -315,11 +315,7 @@ mod tests {
             "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - file: app/create.sql\ndemo_data:\n  - name: d\n    file: d.sql\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
         )
         .unwrap();
-        let keys: Vec<&str> = c
-            .ignored
-            .iter()
-            .map(|s| s.split(' ').next().unwrap())
-            .collect();
+        let keys: Vec<&str> = c.ignored.iter().map(|(key, _)| key.as_str()).collect();
         assert_eq!(
             keys,
             [

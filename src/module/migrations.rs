@@ -104,7 +104,7 @@ pub fn update_layout(client: &mut impl GenericClient, table: &QualifiedName) -> 
     let rows = client
         .query(
             "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute \
-             WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+             WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped",
             &[&table.quoted()],
         )
         .map_err(|e| Error::sql(format!("reading the columns of {table}"), e))?;

@@ -61,9 +61,9 @@ pub struct Loaded {
 /// Loads the module and resolves its parameters; warns about ignored keys.
 pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Result<Loaded> {
     let config = ModuleConfig::load(module_dir)?;
-    for key in &config.ignored {
+    for (key, why) in &config.ignored {
         printer.warn(format!(
-            "{}: {key}: not supported by this tool, ignored",
+            "{}: `{key}` is ignored: {why}",
             module_dir.join(config::FILE_NAME).display()
         ));
     }
