@@ -28,18 +28,53 @@ pub fn upgrade(ctx: &Context, args: &UpgradeArgs, dir: &Path) -> Result<Outcome>
             "-v/--var: a module directory takes its parameters as --parameter NAME VALUE".into(),
         ));
     }
-    if args.dry_run {
-        return Err(Error::Usage(
-            "--dry-run is not available for module directories yet; `pum info -d DIR` lists the pending versions"
-                .into(),
-        ));
-    }
     let request = args.deltas.module_request(ctx)?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
+    if args.dry_run {
+        let plan = module::dry_run(&mut client, &params, dir, &request, &ctx.printer)?;
+        print_dry_run(ctx, &plan);
+        return Ok(Outcome::Success);
+    }
     let report = module::upgrade(&mut client, &params, dir, &request, &ctx.printer)?;
     super::upgrade::print_report(ctx, &params, &report, "version");
     Ok(Outcome::Success)
+}
+
+fn print_dry_run(ctx: &Context, plan: &module::DryRun) {
+    let p = &ctx.printer;
+    if p.is_json() {
+        p.json(&serde_json::to_value(plan).expect("plan serialises"));
+        return;
+    }
+    p.out(format!(
+        "dry run: {} would go from {} to {} with {} version{} of {} (nothing is changed)",
+        plan.database,
+        plan.version_before.as_deref().unwrap_or("(none)"),
+        plan.version_after.as_deref().unwrap_or("(none)"),
+        plan.versions.len(),
+        if plan.versions.len() == 1 { "" } else { "s" },
+        plan.module
+    ));
+    if !plan.versions.is_empty() {
+        let mut t = p.table(&["Version", "Files"]);
+        for v in &plan.versions {
+            let files: Vec<&str> = v
+                .files
+                .iter()
+                .map(|f| f.file.rsplit('/').next().unwrap_or(&f.file))
+                .collect();
+            t.add_row(vec![
+                v.version.clone(),
+                if v.app_only {
+                    "(application-only release)".to_string()
+                } else {
+                    files.join("\n")
+                },
+            ]);
+        }
+        p.out(t.to_string());
+    }
 }
 
 pub fn baseline(ctx: &Context, args: &BaselineArgs, dir: &Path) -> Result<Outcome> {

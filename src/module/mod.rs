@@ -545,3 +545,99 @@ pub fn grant_roles(
         .map_err(|e| Error::sql("committing the grants", e))?;
     Ok(report)
 }
+
+/// One version an upgrade would apply, with its SQL as it would run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedVersion {
+    pub version: String,
+    pub dir: String,
+    pub app_only: bool,
+    /// `(file, SQL with parameters substituted)`.
+    pub files: Vec<PlannedFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedFile {
+    pub file: String,
+    pub sql: String,
+}
+
+/// What `pum upgrade --dry-run -d MODULE_DIR` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRun {
+    pub dry_run: bool,
+    pub module: String,
+    pub database: String,
+    pub table: String,
+    pub version_before: Option<String>,
+    pub version_after: Option<String>,
+    pub parameters: serde_json::Value,
+    pub versions: Vec<PlannedVersion>,
+}
+
+/// Plans an upgrade without the lock and without changing anything.
+pub fn dry_run(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<DryRun> {
+    let loaded = load(module_dir, &req.parameters, printer)?;
+    let max = parse_max(req.max_version.as_deref())?;
+    require_table(client, &loaded, params)?;
+    let (current, prepared) = pending(
+        client,
+        &loaded,
+        max.as_ref(),
+        req.options.strict_checksums,
+        printer,
+    )?;
+    let versions: Vec<PlannedVersion> = prepared
+        .iter()
+        .map(|p| PlannedVersion {
+            version: p.changelog.version.to_string(),
+            dir: p.changelog.dir.display().to_string(),
+            app_only: p.changelog.app_only,
+            files: p
+                .changelog
+                .files
+                .iter()
+                .zip(&p.sql)
+                .map(|(f, sql)| PlannedFile {
+                    file: f.path.display().to_string(),
+                    sql: sql.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(DryRun {
+        dry_run: true,
+        module: loaded.config.module.clone(),
+        database: params.dbname().to_string(),
+        table: loaded.table.to_string(),
+        version_before: current.as_ref().map(ToString::to_string),
+        version_after: versions
+            .last()
+            .map(|v| v.version.clone())
+            .or_else(|| current.as_ref().map(ToString::to_string)),
+        parameters: serde_json::Value::Object(loaded.params.clone()),
+        versions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_dir_is_one_dir_with_a_pum_yaml() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), None);
+        std::fs::write(dir.join(config::FILE_NAME), "pum:\n  module: m\n").unwrap();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), Some(dir.clone()));
+        assert_eq!(is_module_dir(&[dir.clone(), dir.join("x")]), None);
+        assert_eq!(is_module_dir(&[]), None);
+    }
+}

@@ -383,3 +383,67 @@ fn bad_module_files_are_reported_with_their_position() {
         .code(2)
         .stderr_has("pipes_sys.pum_migrations not found");
 }
+
+#[test]
+fn dry_run_info_and_versions_below_the_baseline() {
+    let db = TestDb::new();
+    // Not installed yet: info still lists the changelogs.
+    let info = db
+        .pum()
+        .args(["--format", "json", "info", "-p", "test", "-d"])
+        .arg(fixture())
+        .run()
+        .success()
+        .json();
+    assert_eq!(info["installed"], false);
+    assert_eq!(info["pending"], 4);
+    db.pum()
+        .args(["baseline", "-p", "test", "-b", "1.9.0", "-d"])
+        .arg(fixture())
+        .run()
+        .success();
+    let plan = db
+        .pum()
+        .args([
+            "--format",
+            "json",
+            "upgrade",
+            "--dry-run",
+            "-p",
+            "test",
+            "--parameter",
+            "SRID",
+            "4326",
+            "-d",
+        ])
+        .arg(fixture())
+        .run()
+        .success()
+        .stderr_has("version(s) 1.0.0 are older than the database's version 1.9.0")
+        .json();
+    assert_eq!(plan["version_before"], "1.9.0");
+    assert_eq!(plan["version_after"], "1.11.0");
+    assert_eq!(plan["parameters"]["SRID"], 4326);
+    assert_eq!(plan["versions"][0]["version"], "1.10.0");
+    assert!(plan["versions"][0]["files"][0]["sql"]
+        .as_str()
+        .unwrap()
+        .starts_with("CREATE VIEW pipes.v_pipe"));
+    assert_eq!(plan["versions"][1]["app_only"], true);
+    assert_eq!(rows(&db), ["1.9.0 0"]);
+    // --strict refuses to leave an unrecorded older version behind.
+    db.pum()
+        .args(["upgrade", "-p", "test", "--strict", "-d"])
+        .arg(fixture())
+        .run()
+        .code(2)
+        .stderr_has("refusing to upgrade (--strict); nothing was applied");
+    assert_eq!(rows(&db), ["1.9.0 0"]);
+    // -t and -v belong to delta directories.
+    db.pum()
+        .args(["upgrade", "-p", "test", "-t", "public.x", "-d"])
+        .arg(fixture())
+        .run()
+        .code(2)
+        .stderr_has("leave out -t");
+}
