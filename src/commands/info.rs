@@ -31,6 +31,11 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
     if let Some(dir) = crate::module::is_module_dir(&ctx.delta_dirs(&args.dirs.dirs)) {
         return super::module::info(ctx, args, &dir);
     }
+    if !args.parameters.is_empty() {
+        return Err(crate::error::Error::Usage(
+            "--parameter applies to module directories (-d DIR holding .pum.yaml)".into(),
+        ));
+    }
     let table = ctx.upgrades_table(args.table.table.as_deref())?;
     let max_version = args
         .max_version
