@@ -62,6 +62,9 @@ pub enum Command {
     Upgrade(commands::upgrade::UpgradeArgs),
     /// Create the next delta file and print its path.
     New(commands::new::NewArgs),
+    /// Install a pum 1.x module (-d DIR holding .pum.yaml) on a database
+    /// that does not have it: pum_migrations, then every version.
+    Install(commands::module::InstallArgs),
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(commands::roles::RolesArgs),

@@ -20,5 +20,6 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Upgrade(args) => upgrade::run(ctx, &args),
         Command::New(args) => new::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
+        Command::Install(args) => module::install(ctx, &args),
     }
 }

@@ -21,6 +21,35 @@ fn reject_table_flag(table: Option<&str>) -> Result<()> {
     }
 }
 
+/// `pum install`: a module on a database that does not have it yet.
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub service: crate::cli::ServiceArg,
+    #[command(flatten)]
+    pub deltas: crate::commands::upgrade::DeltaArgs,
+}
+
+pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Outcome> {
+    let dirs = ctx.delta_dirs(&args.deltas.dirs.dirs);
+    let Some(dir) = module::is_module_dir(&dirs) else {
+        return Err(Error::Usage(
+            "install needs a module directory: -d DIR holding .pum.yaml".into(),
+        ));
+    };
+    if !args.deltas.vars.is_empty() {
+        return Err(Error::Usage(
+            "-v/--var: a module directory takes its parameters as --parameter NAME VALUE".into(),
+        ));
+    }
+    let request = args.deltas.module_request(ctx)?;
+    let params = ctx.service(args.service.pg_service.as_deref())?;
+    let mut client = db::connect(&params)?;
+    let report = module::install(&mut client, &params, &dir, &request, &ctx.printer)?;
+    super::upgrade::print_report(ctx, &params, &report, "version");
+    Ok(Outcome::Success)
+}
+
 pub fn upgrade(ctx: &Context, args: &UpgradeArgs, dir: &Path) -> Result<Outcome> {
     reject_table_flag(args.table.table.as_deref())?;
     if !args.deltas.vars.is_empty() {

@@ -367,6 +367,46 @@ fn apply_version(
     })
 }
 
+/// Installs the module on a database that does not have it yet, as pum 1.x's
+/// `install` does: creates `pum_migrations`, creates the roles (with
+/// `grant`), then applies every version like [`upgrade`] (one transaction
+/// each) and grants the permissions (with `grant`).
+pub fn install(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    let table = config.migrations_table();
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    if migrations::exists(&mut tx, &table)? {
+        return Err(Error::State(format!(
+            "{table} already exists in {}: the module is installed; use `pum upgrade`",
+            params.target()
+        )));
+    }
+    let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
+    if !others.is_empty() {
+        printer.warn(format!(
+            "pum_migrations tables exist in schema(s) {} too: another module shares this database",
+            others.join(", ")
+        ));
+    }
+    migrations::create(&mut tx, &table)?;
+    // Roles first: changelogs may grant to them or set them as owners.
+    if req.grant {
+        roles::create(&mut tx, &config.roles, false, printer)?;
+    }
+    tx.commit()
+        .map_err(|e| Error::sql(format!("creating {table}"), e))?;
+    printer.step(format!("created {table}"));
+    upgrade(client, params, module_dir, req, printer)
+}
+
 /// What `pum baseline -d MODULE_DIR` recorded.
 #[derive(Debug, Clone, Serialize)]
 pub struct BaselineReport {

@@ -302,7 +302,7 @@ fn roles_are_created_and_granted() {
     assert_eq!(
         db.query_one(
             "SELECT string_agg(rolname || ':' || rolcanlogin || ':' || rolinherit, ',' ORDER BY rolname) \
-             FROM pg_roles WHERE rolname LIKE 'pum_it_%'"
+             FROM pg_roles WHERE rolname IN ('pum_it_viewer', 'pum_it_editor')"
         )
         .unwrap(),
         "pum_it_editor:false:true,pum_it_viewer:false:true"
@@ -446,4 +446,48 @@ fn dry_run_info_and_versions_below_the_baseline() {
         .run()
         .code(2)
         .stderr_has("leave out -t");
+}
+
+#[test]
+fn install_builds_the_module_from_scratch() {
+    let db = TestDb::new();
+    // Roles are cluster-wide: names of their own, apart from the roles test.
+    let module = module_copy();
+    let yaml = module.path().join(".pum.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, text.replace("pum_it_", "pum_it_install_")).unwrap();
+    db.pum()
+        .args([
+            "install",
+            "-p",
+            "test",
+            "--grant",
+            "--parameter",
+            "tolerance",
+            "0.25",
+            "-d",
+        ])
+        .arg(module.path())
+        .run()
+        .success()
+        .stderr_has("created pipes_sys.pum_migrations")
+        .stdout_has("(none) → 1.11.0 (4 versions applied");
+    assert_eq!(rows(&db), ["1.0.0 1", "1.9.0 2", "1.10.0 1", "1.11.0 0"]);
+    assert_eq!(
+        db.query_one(
+            "SELECT concat_ws(',', has_table_privilege('pum_it_install_viewer', 'pipes.v_pipe', 'SELECT'), \
+                    (SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef \
+                     WHERE adrelid = 'pipes.pipe'::regclass AND adnum = 4))"
+        )
+        .unwrap(),
+        "t,0.25"
+    );
+    // A second install is refused; the module is there.
+    db.pum()
+        .args(["install", "-p", "test", "-d"])
+        .arg(module.path())
+        .run()
+        .code(2)
+        .stderr_has("already exists")
+        .stderr_has("use `pum upgrade`");
 }
