@@ -15,7 +15,8 @@ pub struct BaselineArgs {
     pub service: ServiceArg,
     #[command(flatten)]
     pub table: TableArg,
-    /// The version the database is at now, MAJOR.MINOR.PATCH.
+    /// The version the database is at now, MAJOR.MINOR.PATCH (a module
+    /// directory also takes MAJOR.MINOR, as pum 1.x does).
     #[arg(short = 'b', long = "baseline", value_name = "VERSION")]
     pub baseline: String,
     /// A pum 1.x module directory (holding .pum.yaml): baseline its

@@ -164,7 +164,8 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {types} ON TYPES TO {r};"
         &format!("granting {} on {schema} to {role}", label(kind)),
     )?;
     // Existing enums, composites, domains, base and range types of the schema
-    // (array types excluded: they follow their element type).
+    // (array types and table row types excluded: what matters for them is
+    // the element type's or the table's own privileges).
     let names: Vec<String> = client
         .query(
             "SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
