@@ -491,3 +491,58 @@ fn install_builds_the_module_from_scratch() {
         .stderr_has("already exists")
         .stderr_has("use `pum upgrade`");
 }
+
+#[test]
+fn run_lock_and_lock_timeout_apply_to_modules() {
+    let db = installed_by_pum1();
+    let mut holder = db.client();
+    holder
+        .batch_execute(
+            "SELECT pg_advisory_lock(7370093, hashtext('\"pipes_sys\".\"pum_migrations\"'))",
+        )
+        .unwrap();
+    db.pum()
+        .args(["upgrade", "-p", "test", "--lock-timeout", "300ms", "-d"])
+        .arg(fixture())
+        .run()
+        .code(2)
+        .stderr_has("another pum run holds the upgrade lock on pipes_sys.pum_migrations");
+    assert_eq!(rows(&db), ["1.0.0 1"]);
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .unwrap();
+    // A version blocked by another session's lock is rolled back and retried.
+    holder
+        .batch_execute("BEGIN; LOCK TABLE pipes.pipe IN ACCESS SHARE MODE;")
+        .unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let run = db
+        .pum()
+        .args([
+            "--format",
+            "json",
+            "upgrade",
+            "-p",
+            "test",
+            "--delta-lock-timeout",
+            "100ms",
+            "--retries",
+            "6",
+            "-d",
+        ])
+        .arg(fixture())
+        .run()
+        .success()
+        .stderr_has(
+            "pipes 1.9.0: canceling statement due to lock timeout (rolled back); attempt 2 of 7",
+        );
+    release.join().unwrap();
+    let report = run.json();
+    assert_eq!(report["version_after"], "1.11.0");
+    assert_eq!(report["applied"][0]["version"], "1.9.0");
+    assert_eq!(report["applied"][0]["atomic"], true);
+    assert_eq!(rows(&db), ["1.0.0 1", "1.9.0 2", "1.10.0 1", "1.11.0 0"]);
+}
