@@ -225,10 +225,19 @@ pub fn substitute(sql: &str, params: &Resolved) -> Result<String, String> {
     // Inside a string literal, `--` and `/*` are not comments; braces are
     // substituted there too, as in pum 1.x.
     let mut in_string = false;
+    // In E'...' strings a backslash escapes the next character (`\'`).
+    let mut backslashes = false;
     while i < bytes.len() {
         match bytes[i] {
+            b'\\' if in_string && backslashes => i += 2,
             b'\'' if in_string && bytes.get(i + 1) == Some(&b'\'') => i += 2,
             b'\'' => {
+                if !in_string {
+                    backslashes = i > 0
+                        && matches!(bytes[i - 1], b'E' | b'e')
+                        && (i < 2
+                            || !(bytes[i - 2].is_ascii_alphanumeric() || bytes[i - 2] == b'_'));
+                }
                 in_string = !in_string;
                 i += 1;
             }
@@ -390,6 +399,11 @@ mod tests {
         assert_eq!(
             substitute("SELECT '--{SRID}'", &p).unwrap(),
             "SELECT '--2056'"
+        );
+        // E'' strings: the escaped quote does not end the string.
+        assert_eq!(
+            substitute(r"SELECT E'it\'s -- {SRID}', {SRID}; -- {x}", &p).unwrap(),
+            r"SELECT E'it\'s -- 2056', 2056; -- {x}"
         );
         let err = substitute("SELECT 1;\n  SELECT {missing};", &p).unwrap_err();
         assert!(err.starts_with("2:10: parameter \"missing\""), "{err}");
