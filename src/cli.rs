@@ -75,6 +75,12 @@ pub enum Command {
     Restore(commands::restore::RestoreArgs),
     /// List the dumps in a directory, newest first.
     Dumps(commands::dumps::DumpsArgs),
+    /// Install a pum 1.x module (-d DIR holding .pum.yaml) on a database
+    /// that does not have it: pum_migrations, then every version.
+    Install(commands::module::InstallArgs),
+    /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
+    #[command(visible_alias = "role")]
+    Roles(commands::roles::RolesArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

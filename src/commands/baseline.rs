@@ -15,15 +15,20 @@ pub struct BaselineArgs {
     pub service: ServiceArg,
     #[command(flatten)]
     pub table: TableArg,
-    /// The version the database is at now, MAJOR.MINOR.PATCH.
+    /// The version the database is at now, MAJOR.MINOR.PATCH (a module
+    /// directory also takes MAJOR.MINOR, as pum 1.x does).
     #[arg(short = 'b', long = "baseline", value_name = "VERSION")]
     pub baseline: String,
-    /// Accepted for pum 0.x compatibility; baseline reads no deltas.
-    #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1.., hide = true)]
+    /// A pum 1.x module directory (holding .pum.yaml): baseline its
+    /// pum_migrations table. Otherwise accepted for pum 0.x compatibility.
+    #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
     pub dirs: Vec<PathBuf>,
 }
 
 pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome> {
+    if let Some(dir) = crate::module::is_module_dir(&args.dirs) {
+        return super::module::baseline(ctx, args, &dir);
+    }
     let version = Version::parse(&args.baseline)
         .map_err(|why| Error::Usage(format!("-b/--baseline: {why}")))?;
     let table = ctx.upgrades_table(args.table.table.as_deref())?;

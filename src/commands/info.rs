@@ -21,9 +21,21 @@ pub struct InfoArgs {
     /// Consider deltas only up to this version as pending.
     #[arg(short = 'u', long = "max-version", value_name = "VERSION")]
     pub max_version: Option<String>,
+    /// A parameter of a pum 1.x module directory (-d DIR with .pum.yaml),
+    /// shown with its type checked. Repeatable.
+    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub parameters: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
+    if let Some(dir) = crate::module::is_module_dir(&ctx.delta_dirs(&args.dirs.dirs)) {
+        return super::module::info(ctx, args, &dir);
+    }
+    if !args.parameters.is_empty() {
+        return Err(crate::error::Error::Usage(
+            "--parameter applies to module directories (-d DIR holding .pum.yaml)".into(),
+        ));
+    }
     let table = ctx.upgrades_table(args.table.table.as_deref())?;
     let max_version = args
         .max_version

@@ -7,8 +7,10 @@ pub mod demo;
 pub mod dump;
 pub mod dumps;
 pub mod info;
+pub mod module;
 pub mod new;
 pub mod restore;
+pub mod roles;
 pub mod test_and_upgrade;
 pub mod upgrade;
 
@@ -29,5 +31,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Dump(args) => dump::run(ctx, &args),
         Command::Restore(args) => restore::run(ctx, &args),
         Command::Dumps(args) => dumps::run(ctx, &args),
+        Command::Roles(args) => roles::run(ctx, &args),
+        Command::Install(args) => module::install(ctx, &args),
     }
 }

@@ -8,6 +8,7 @@ use crate::config::{parse_duration, OnChecksumChange};
 use crate::deltas::vars::{self, Variables};
 use crate::deltas::{self, Version};
 use crate::error::{Error, Result};
+use crate::module::ModuleRequest;
 use crate::output::Style;
 use crate::upgrade::{self, RunOptions, UpgradeRequest};
 use crate::{db, Context, Outcome};
@@ -49,6 +50,14 @@ pub struct DeltaArgs {
     /// (also: on_checksum_change: fail in pum.yaml).
     #[arg(long = "strict")]
     pub strict: bool,
+    /// A parameter of a pum 1.x module directory (-d DIR with .pum.yaml),
+    /// typed as .pum.yaml declares it. Repeatable; overrides its default.
+    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub parameters: Vec<String>,
+    /// Module directories: after the upgrade, create the roles of .pum.yaml
+    /// that are missing and grant their permissions.
+    #[arg(long = "grant")]
+    pub grant: bool,
 }
 
 impl DeltaArgs {
@@ -75,6 +84,28 @@ impl DeltaArgs {
                 Version::parse(v).map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
             })
             .transpose()
+    }
+
+    /// The request for a pum 1.x module directory.
+    pub fn module_request(&self, ctx: &Context) -> Result<ModuleRequest> {
+        Ok(ModuleRequest {
+            parameters: self.parameters.clone(),
+            max_version: self.max_version.clone(),
+            options: self.run_options(ctx)?,
+            grant: self.grant,
+        })
+    }
+
+    /// Refuses the module-only flags for a pum 0.x delta directory.
+    pub fn reject_module_flags(&self) -> Result<()> {
+        if !self.parameters.is_empty() || self.grant {
+            return Err(Error::Usage(
+                "--parameter and --grant apply to module directories (-d DIR holding .pum.yaml); \
+                 delta directories take variables as -v TYPE NAME VALUE"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Flags over pum.yaml over defaults.
@@ -140,6 +171,10 @@ pub struct UpgradeArgs {
 }
 
 pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
+    if let Some(dir) = crate::module::is_module_dir(&ctx.delta_dirs(&args.deltas.dirs.dirs)) {
+        return super::module::upgrade(ctx, args, &dir);
+    }
+    args.deltas.reject_module_flags()?;
     let table = ctx.upgrades_table(args.table.table.as_deref())?;
     let variables = args.deltas.variables(ctx)?;
     let max_version = args.deltas.max_version()?;
@@ -161,12 +196,23 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
         return dry_run(ctx, &mut client, &request);
     }
     let report = upgrade::run(&mut client, &request, &ctx.printer)?;
+    print_report(ctx, &params, &report, "delta");
+    Ok(Outcome::Success)
+}
+
+/// The summary of an upgrade run (`unit` names what was applied).
+pub fn print_report(
+    ctx: &Context,
+    params: &crate::service::ConnParams,
+    report: &upgrade::UpgradeReport,
+    unit: &str,
+) {
     if ctx.printer.is_json() {
         ctx.printer
-            .json(&serde_json::to_value(&report).expect("report serialises"));
+            .json(&serde_json::to_value(report).expect("report serialises"));
     } else {
         ctx.printer.out(format!(
-            "{}: {} → {} ({} delta{} applied in {})",
+            "{}: {} → {} ({} {unit}{} applied in {})",
             params.dbname(),
             report.version_before.as_deref().unwrap_or("(none)"),
             report.version_after.as_deref().unwrap_or("(none)"),
@@ -175,7 +221,6 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
             upgrade::format_ms(report.duration_ms)
         ));
     }
-    Ok(Outcome::Success)
 }
 
 fn dry_run(

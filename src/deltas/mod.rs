@@ -331,7 +331,7 @@ fn load_delta(
 
 /// SQL files must be UTF-8; a byte order mark is dropped, a NUL byte refused
 /// (the server would cut the text there).
-fn decode_sql(path: &Path, bytes: Vec<u8>) -> Result<String> {
+pub(crate) fn decode_sql(path: &Path, bytes: Vec<u8>) -> Result<String> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let (line, col) = sql_lexer::line_col(

@@ -328,7 +328,7 @@ fn substitute(text: &str, variables: &Variables, path: &Path) -> Result<String> 
 }
 
 /// SQLSTATE of `lock_not_available`, raised when `lock_timeout` fires.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
+pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 /// Applies an SQL delta, trying again when it was rolled back because it
 /// could not get a lock in time.
@@ -365,7 +365,7 @@ fn apply_sql_with_retries(
 }
 
 /// Sets the per-delta timeouts; `local` limits them to the current transaction.
-fn set_timeouts(
+pub(crate) fn set_timeouts(
     client: &mut impl postgres::GenericClient,
     options: &RunOptions,
     local: bool,
@@ -572,7 +572,7 @@ fn module_name(path: &Path) -> String {
         .unwrap_or_else(|| "delta".into())
 }
 
-fn position_of(err: &postgres::Error) -> Option<u32> {
+pub(crate) fn position_of(err: &postgres::Error) -> Option<u32> {
     match err.as_db_error()?.position()? {
         postgres::error::ErrorPosition::Original(p) => Some(*p),
         postgres::error::ErrorPosition::Internal { .. } => None,
@@ -582,7 +582,7 @@ fn position_of(err: &postgres::Error) -> Option<u32> {
 /// Whether replaying a failed delta can tell where it failed: not for
 /// lock waits, cancellations, resource or connection trouble, which would
 /// only happen again (or wait again).
-fn worth_replaying(err: &postgres::Error) -> bool {
+pub(crate) fn worth_replaying(err: &postgres::Error) -> bool {
     let Some(db) = err.as_db_error() else {
         return false;
     };
@@ -592,9 +592,13 @@ fn worth_replaying(err: &postgres::Error) -> bool {
 
 /// When the server gives no position (a runtime error such as a constraint
 /// violation), replays the statements one by one, under the same timeouts,
-/// in a transaction that is rolled back, to find the byte offset of the one
-/// that fails.
-fn locate_failing_statement(client: &mut Client, sql: &str, options: &RunOptions) -> Option<usize> {
+/// in a transaction that is rolled back (a savepoint when `client` is itself
+/// a transaction), to find the byte offset of the one that fails.
+pub(crate) fn locate_failing_statement(
+    client: &mut impl postgres::GenericClient,
+    sql: &str,
+    options: &RunOptions,
+) -> Option<usize> {
     let mut tx = client.transaction().ok()?;
     set_timeouts(&mut tx, options, true).ok()?;
     for stmt in sql_lexer::split(sql) {
@@ -652,7 +656,7 @@ pub(crate) fn delta_error(
     }))
 }
 
-fn elapsed_ms(t0: Instant) -> i32 {
+pub(crate) fn elapsed_ms(t0: Instant) -> i32 {
     t0.elapsed().as_millis().min(i32::MAX as u128) as i32
 }
 

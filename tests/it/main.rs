@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod check;
 mod dump_restore;
+mod module;
 mod python_hooks;
 mod rehearsal;
 mod safety;

@@ -1,0 +1,347 @@
+//! `.pum.yaml`: the configuration file of a pum 1.x module directory.
+//! Unknown keys are errors with file, line and column, as pum 1.x rejects
+//! them too; keys pum 1.x knows but this tool does not implement (application
+//! hooks, demo data, dependencies, uninstall hooks, minimum_version) are
+//! accepted and reported as warnings, so an existing module loads unchanged.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml::Value as Yaml;
+
+use crate::error::{Error, Location, Result};
+use crate::module::params::ParamType;
+
+/// The configuration file name inside a module directory.
+pub const FILE_NAME: &str = ".pum.yaml";
+
+/// The `pum:` section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PumSection {
+    /// The module's name, recorded in every `pum_migrations` row.
+    pub module: String,
+    /// Schema of the `pum_migrations` table (pum 1.x default: `public`).
+    #[serde(default)]
+    pub migration_table_schema: Option<String>,
+    /// Minimum pum 1.x version; meaningless for this tool, so only warned about.
+    #[serde(default)]
+    pub minimum_version: Option<Yaml>,
+}
+
+/// One entry of `parameters:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterDef {
+    pub name: String,
+    /// pum 1.x defaults to `text` when the type is left out.
+    #[serde(rename = "type", default)]
+    pub kind: ParamType,
+    #[serde(default)]
+    pub default: Option<Yaml>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The only values the parameter may take.
+    #[serde(default)]
+    pub values: Option<Vec<Yaml>>,
+    /// pum 1.x: may change between runs (used by application hooks only).
+    #[serde(default)]
+    pub app_only: bool,
+}
+
+/// A permission of a role: read or write on some schemas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionDef {
+    #[serde(rename = "type")]
+    pub kind: PermissionKind,
+    #[serde(default)]
+    pub schemas: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PermissionKind {
+    Read,
+    Write,
+}
+
+/// One entry of `roles:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleDef {
+    pub name: String,
+    #[serde(default)]
+    pub permissions: Vec<PermissionDef>,
+    /// A role defined earlier in the list that this role becomes a member of.
+    #[serde(default)]
+    pub inherit: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// The file as written; see [`ModuleConfig`] for the checked form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    pum: PumSection,
+    #[serde(default)]
+    parameters: Option<Vec<ParameterDef>>,
+    #[serde(default)]
+    changelogs_directory: Option<String>,
+    #[serde(default)]
+    roles: Option<Vec<RoleDef>>,
+    // Known to pum 1.x, not implemented here: accepted and warned about.
+    #[serde(default)]
+    application: Option<Yaml>,
+    #[serde(default)]
+    migration_hooks: Option<Yaml>,
+    #[serde(default)]
+    demo_data: Option<Yaml>,
+    #[serde(default)]
+    dependencies: Option<Yaml>,
+    #[serde(default)]
+    uninstall: Option<Yaml>,
+}
+
+/// A loaded and checked `.pum.yaml`.
+#[derive(Debug, Clone)]
+pub struct ModuleConfig {
+    /// The module directory as the user named it (paths recorded in
+    /// `pum_migrations` are built from it, as pum 1.x builds them).
+    pub dir: PathBuf,
+    pub module: String,
+    pub migration_table_schema: String,
+    pub changelogs_directory: String,
+    pub parameters: Vec<ParameterDef>,
+    pub roles: Vec<RoleDef>,
+    /// Keys that were accepted but have no effect here, with the reason.
+    pub ignored: Vec<(String, String)>,
+}
+
+impl ModuleConfig {
+    /// Loads `DIR/.pum.yaml`.
+    pub fn load(dir: &Path) -> Result<ModuleConfig> {
+        let path = dir.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        Self::parse(&text, &path, dir)
+    }
+
+    /// Parses the text of a `.pum.yaml`; `path` names it in errors.
+    pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<ModuleConfig> {
+        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .location()
+                .map(|l| (l.line(), l.column()))
+                .unwrap_or((1, 1));
+            Error::Config {
+                location: Location {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                },
+                // serde_yaml appends the position itself; it is already in front.
+                message: e
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            }
+        })?;
+        let mut ignored = Vec::new();
+        let mut note = |present: bool, key: &str, what: &str| {
+            if present {
+                ignored.push((key.to_string(), what.to_string()));
+            }
+        };
+        note(
+            raw.application.is_some(),
+            "application",
+            "this tool does not run application hooks",
+        );
+        note(
+            raw.migration_hooks.is_some(),
+            "migration_hooks",
+            "this tool does not run application hooks",
+        );
+        note(
+            raw.demo_data.is_some(),
+            "demo_data",
+            "this tool does not load demo data",
+        );
+        note(
+            raw.dependencies.is_some(),
+            "dependencies",
+            "this tool does not install Python dependencies",
+        );
+        note(
+            raw.uninstall.is_some(),
+            "uninstall",
+            "this tool has no uninstall",
+        );
+        note(
+            raw.pum.minimum_version.is_some(),
+            "pum.minimum_version",
+            "it concerns pum 1.x only",
+        );
+        let config = ModuleConfig {
+            dir: dir.to_path_buf(),
+            module: raw.pum.module,
+            migration_table_schema: raw
+                .pum
+                .migration_table_schema
+                .unwrap_or_else(|| "public".into()),
+            changelogs_directory: raw
+                .changelogs_directory
+                .unwrap_or_else(|| "changelogs".into()),
+            parameters: raw.parameters.unwrap_or_default(),
+            roles: raw.roles.unwrap_or_default(),
+            ignored,
+        };
+        config.check(path)?;
+        Ok(config)
+    }
+
+    /// The checks pum 1.x makes when it loads the file (or later, at the
+    /// first use), made here up front so a bad file fails before anything runs.
+    fn check(&self, path: &Path) -> Result<()> {
+        let bad = |what: String| Error::Settings(format!("{}: {what}", path.display()));
+        if self.module.trim().is_empty() {
+            return Err(bad("pum.module must not be empty".into()));
+        }
+        if self.migration_table_schema.is_empty() {
+            return Err(bad("pum.migration_table_schema must not be empty".into()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for p in &self.parameters {
+            if !seen.insert(p.name.as_str()) {
+                return Err(bad(format!("parameter {:?} is defined twice", p.name)));
+            }
+            crate::module::params::check_definition(p).map_err(bad)?;
+        }
+        let mut earlier: Vec<&str> = Vec::new();
+        for r in &self.roles {
+            if let Some(parent) = &r.inherit {
+                if !earlier.contains(&parent.as_str()) {
+                    return Err(bad(format!(
+                        "role {:?} inherits {parent:?}, which is not defined before it in roles",
+                        r.name
+                    )));
+                }
+            }
+            if r.permissions.iter().any(|p| p.schemas.is_empty()) {
+                return Err(bad(format!(
+                    "role {:?} has a permission without schemas",
+                    r.name
+                )));
+            }
+            earlier.push(&r.name);
+        }
+        Ok(())
+    }
+
+    /// `SCHEMA.pum_migrations`.
+    pub fn migrations_table(&self) -> crate::db::QualifiedName {
+        crate::db::QualifiedName {
+            schema: Some(self.migration_table_schema.clone()),
+            name: crate::module::migrations::TABLE_NAME.into(),
+        }
+    }
+
+    /// Names of the parameters that may change between runs.
+    pub fn app_only_parameters(&self) -> Vec<&str> {
+        self.parameters
+            .iter()
+            .filter(|p| p.app_only)
+            .map(|p| p.name.as_str())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ModuleConfig> {
+        ModuleConfig::parse(text, Path::new("m/.pum.yaml"), Path::new("m"))
+    }
+
+    #[test]
+    fn full_file_with_defaults() {
+        let c = parse(
+            "pum:\n  module: tww\nparameters:\n  - name: SRID\n    type: integer\n    default: 2056\n  - name: label\n    description: x\nroles:\n  - name: viewer\n    permissions:\n      - type: read\n        schemas: [tww_od]\n  - name: user\n    inherit: viewer\n    permissions:\n      - type: write\n        schemas: [tww_od]\n",
+        )
+        .unwrap();
+        assert_eq!(c.module, "tww");
+        assert_eq!(c.migration_table_schema, "public");
+        assert_eq!(c.changelogs_directory, "changelogs");
+        assert_eq!(c.parameters.len(), 2);
+        assert_eq!(c.parameters[1].kind, ParamType::Text);
+        assert_eq!(c.roles[1].inherit.as_deref(), Some("viewer"));
+        assert_eq!(c.roles[1].permissions[0].kind, PermissionKind::Write);
+        assert!(c.ignored.is_empty());
+        assert_eq!(
+            c.migrations_table().quoted(),
+            "\"public\".\"pum_migrations\""
+        );
+    }
+
+    #[test]
+    fn unknown_keys_name_line_and_column() {
+        let err = parse("pum:\n  module: m\nchangelog_directory: x\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("m/.pum.yaml:3:1: unknown field `changelog_directory`"),
+            "{err}"
+        );
+        let err = parse("pum:\n  module: m\n  schema: s\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("m/.pum.yaml:3:3: pum: unknown field `schema`"),
+            "{err}"
+        );
+        let err =
+            parse("pum:\n  module: m\nparameters:\n  - name: a\n    typ: text\n").unwrap_err();
+        assert!(err.to_string().starts_with("m/.pum.yaml:5:5:"), "{err}");
+        let err =
+            parse("pum:\n  module: m\nparameters:\n  - name: a\n    type: float\n").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `float`"), "{err}");
+    }
+
+    #[test]
+    fn keys_of_unimplemented_features_are_ignored_with_a_note() {
+        let c = parse(
+            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - file: app/create.sql\ndemo_data:\n  - name: d\n    file: d.sql\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
+        )
+        .unwrap();
+        let keys: Vec<&str> = c.ignored.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "application",
+                "demo_data",
+                "dependencies",
+                "uninstall",
+                "pum.minimum_version"
+            ]
+        );
+    }
+
+    #[test]
+    fn semantic_errors_name_the_culprit() {
+        let err = parse("pum:\n  module: m\nroles:\n  - name: u\n    inherit: v\n").unwrap_err();
+        assert!(
+            err.to_string().contains("role \"u\" inherits \"v\""),
+            "{err}"
+        );
+        let err = parse(
+            "pum:\n  module: m\nparameters:\n  - name: n\n    type: integer\n    default: abc\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("parameter \"n\""), "{err}");
+        let err = parse("pum:\n  module: m\nparameters:\n  - name: n\n  - name: n\n").unwrap_err();
+        assert!(err.to_string().contains("defined twice"), "{err}");
+        assert!(parse("parameters: []\n").is_err());
+    }
+}

@@ -1,0 +1,683 @@
+//! pum 1.x module directories: a `.pum.yaml`, `changelogs/<version>/*.sql`,
+//! typed `{NAME}` parameters, roles, and the `pum_migrations` table. The
+//! runner applies each pending version (all its files and its
+//! `pum_migrations` row) in one transaction under the same run lock, timeouts
+//! and retries as the delta runner, and reports in the same
+//! [`UpgradeReport`], so callers need not care which layout a project uses.
+
+pub mod changelog;
+pub mod config;
+pub mod migrations;
+pub mod params;
+pub mod plan;
+pub mod roles;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+use serde::Serialize;
+
+use crate::db::QualifiedName;
+use crate::deltas::sql_lexer;
+use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::service::ConnParams;
+use crate::upgrade::{self, AppliedDelta, RunOptions, UpgradeReport};
+
+use changelog::{Changelog, ModuleVersion};
+use config::ModuleConfig;
+use plan::VersionStatus;
+
+/// The module directory among `dirs`: exactly one directory holding a
+/// `.pum.yaml`. `None` means the pum 0.x delta layout.
+pub fn is_module_dir(dirs: &[PathBuf]) -> Option<PathBuf> {
+    match dirs {
+        [dir] if dir.join(config::FILE_NAME).is_file() => Some(dir.clone()),
+        _ => None,
+    }
+}
+
+/// What a module upgrade should do, besides the module directory itself.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleRequest {
+    /// `--parameter NAME VALUE` pairs, flattened: NAME, VALUE, NAME, VALUE...
+    pub parameters: Vec<String>,
+    /// Apply versions up to and including this one (`X.Y` or `X.Y.Z`).
+    pub max_version: Option<String>,
+    pub options: RunOptions,
+    /// Create missing roles and grant their permissions after the upgrade.
+    pub grant: bool,
+}
+
+/// A module directory loaded: configuration, changelogs and parameters.
+pub struct Loaded {
+    pub config: ModuleConfig,
+    pub changelogs: Vec<Changelog>,
+    pub params: params::Resolved,
+    pub table: QualifiedName,
+}
+
+/// Loads the module and resolves its parameters; warns about ignored keys.
+pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Result<Loaded> {
+    let config = ModuleConfig::load(module_dir)?;
+    for (key, why) in &config.ignored {
+        printer.warn(format!(
+            "{}: `{key}` is ignored: {why}",
+            module_dir.join(config::FILE_NAME).display()
+        ));
+    }
+    let changelogs = changelog::discover(&config)?;
+    let params = params::resolve(&config.parameters, overrides).map_err(Error::Usage)?;
+    let table = config.migrations_table();
+    Ok(Loaded {
+        config,
+        changelogs,
+        params,
+        table,
+    })
+}
+
+fn parse_max(max: Option<&str>) -> Result<Option<ModuleVersion>> {
+    max.map(|m| {
+        ModuleVersion::parse(m).map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
+    })
+    .transpose()
+}
+
+fn require_table(client: &mut Client, loaded: &Loaded, params: &ConnParams) -> Result<()> {
+    if migrations::exists(client, &loaded.table)? {
+        return Ok(());
+    }
+    Err(Error::State(format!(
+        "{} not found in {}: the module is not installed there; install it with pum 1.x \
+         or record the version it is at with `pum baseline -d {} -b VERSION`",
+        loaded.table,
+        params.target(),
+        loaded.config.dir.display()
+    )))
+}
+
+/// Applies the pending versions of the module in `module_dir`. A failing
+/// file rolls back its whole version (files and row); earlier versions stay.
+pub fn upgrade(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let started = Instant::now();
+    let loaded = load(module_dir, &req.parameters, printer)?;
+    let max = parse_max(req.max_version.as_deref())?;
+    require_table(client, &loaded, params)?;
+    upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)?;
+    let result = upgrade_locked(client, params, &loaded, max.as_ref(), req, printer, started);
+    upgrade::lock::release(client, &loaded.table);
+    result
+}
+
+/// A version ready to apply: its files with parameters substituted.
+pub struct Prepared<'a> {
+    pub changelog: &'a Changelog,
+    pub sql: Vec<String>,
+}
+
+/// The versions an upgrade would apply, prepared, and the current version.
+pub fn pending<'a>(
+    client: &mut Client,
+    loaded: &'a Loaded,
+    max: Option<&ModuleVersion>,
+    strict: bool,
+    printer: &Printer,
+) -> Result<(Option<ModuleVersion>, Vec<Prepared<'a>>)> {
+    let rows = migrations::read(client, &loaded.table)?;
+    plan::check_before_upgrade(
+        &rows,
+        &loaded.config.module,
+        &loaded.params,
+        &loaded.config.app_only_parameters(),
+    )
+    .map_err(Error::State)?;
+    let current = plan::current_version(&rows);
+    let statuses = plan::statuses(&rows, &loaded.changelogs, max);
+    let skipped: Vec<String> = loaded
+        .changelogs
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| **s == VersionStatus::BelowBaseline)
+        .map(|(c, _)| c.version.to_string())
+        .collect();
+    if !skipped.is_empty() {
+        let text = format!(
+            "version(s) {} are older than the database's version {} but not recorded in {}",
+            skipped.join(", "),
+            current
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            loaded.table
+        );
+        if strict {
+            return Err(Error::State(format!(
+                "{text}\nrefusing to upgrade (--strict); nothing was applied"
+            )));
+        }
+        printer.warn(format!(
+            "{text}; they are not applied (as after a baseline)"
+        ));
+    }
+    let mut prepared = Vec::new();
+    for (c, s) in loaded.changelogs.iter().zip(&statuses) {
+        if *s != VersionStatus::Pending {
+            continue;
+        }
+        let mut sql = Vec::new();
+        for f in &c.files {
+            let text = params::substitute(&f.sql, &loaded.params)
+                .map_err(|why| Error::Deltas(format!("{}:{why}", f.path.display())))?;
+            if sql_lexer::manages_transaction(&text) {
+                return Err(Error::Deltas(format!(
+                    "{}: BEGIN/COMMIT are not allowed in changelog files: each version runs in one transaction with its pum_migrations row",
+                    f.path.display()
+                )));
+            }
+            sql.push(text);
+        }
+        prepared.push(Prepared { changelog: c, sql });
+    }
+    Ok((current, prepared))
+}
+
+fn upgrade_locked(
+    client: &mut Client,
+    params: &ConnParams,
+    loaded: &Loaded,
+    max: Option<&ModuleVersion>,
+    req: &ModuleRequest,
+    printer: &Printer,
+    started: Instant,
+) -> Result<UpgradeReport> {
+    migrations::update_layout(client, &loaded.table)?;
+    // Planned under the lock, so a concurrent run cannot make us apply twice.
+    let (current, prepared) = pending(client, loaded, max, req.options.strict_checksums, printer)?;
+    let mut report = UpgradeReport {
+        version_before: current.as_ref().map(ToString::to_string),
+        version_after: current.as_ref().map(ToString::to_string),
+        applied: Vec::new(),
+        hooks_run: Vec::new(),
+        duration_ms: 0,
+    };
+    if prepared.is_empty() {
+        printer.step(format!(
+            "nothing to apply: {} is at version {} of {}",
+            params.dbname(),
+            current
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "(none)".into()),
+            loaded.config.module
+        ));
+    }
+    let recorded_params = serde_json::Value::Object(loaded.params.clone());
+    for p in &prepared {
+        let t0 = Instant::now();
+        apply_with_retries(client, loaded, p, &recorded_params, &req.options, printer)?;
+        let ms = t0.elapsed().as_millis() as u64;
+        let c = p.changelog;
+        printer.step(format!(
+            "applied {} {} ({}) in {}",
+            loaded.config.module,
+            c.version,
+            if c.app_only {
+                "application-only release, no SQL".to_string()
+            } else {
+                format!(
+                    "{} file{}",
+                    c.files.len(),
+                    if c.files.len() == 1 { "" } else { "s" }
+                )
+            },
+            upgrade::format_ms(ms)
+        ));
+        report.version_after = Some(c.version.to_string());
+        report.applied.push(AppliedDelta {
+            file: c.dir.display().to_string(),
+            version: c.version.to_string(),
+            name: c
+                .files
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            kind: crate::deltas::DeltaKind::Sql,
+            atomic: true,
+            duration_ms: ms,
+        });
+    }
+    if req.grant {
+        let t0 = Instant::now();
+        let mut tx = client
+            .transaction()
+            .map_err(|e| Error::sql("starting a transaction", e))?;
+        let done = roles::create(&mut tx, &loaded.config.roles, true, printer)?;
+        tx.commit()
+            .map_err(|e| Error::sql("committing roles and grants", e))?;
+        printer.step(format!(
+            "granted permissions of {} role{} in {}",
+            loaded.config.roles.len(),
+            if loaded.config.roles.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            upgrade::format_ms(t0.elapsed().as_millis() as u64)
+        ));
+        report
+            .hooks_run
+            .extend(done.granted.iter().map(|g| format!("grant {g}")));
+    }
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Applies one version, trying again when it was rolled back because it
+/// could not get a lock in time.
+fn apply_with_retries(
+    client: &mut Client,
+    loaded: &Loaded,
+    p: &Prepared<'_>,
+    recorded_params: &serde_json::Value,
+    options: &RunOptions,
+    printer: &Printer,
+) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        match apply_version(client, loaded, p, recorded_params, options) {
+            Err(Error::Delta(failure))
+                if failure.sqlstate.as_deref() == Some(upgrade::LOCK_NOT_AVAILABLE)
+                    && attempt < options.retries =>
+            {
+                attempt += 1;
+                let wait = Duration::from_millis(500 * (1 << (attempt - 1).min(6)));
+                printer.warn(format!(
+                    "{} {}: {} (rolled back); attempt {} of {} in {}",
+                    loaded.config.module,
+                    p.changelog.version,
+                    failure.message,
+                    attempt + 1,
+                    options.retries + 1,
+                    upgrade::format_ms(wait.as_millis() as u64)
+                ));
+                std::thread::sleep(wait);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// All files of one version and its row, in one transaction. Each file runs
+/// behind a savepoint so that, on failure, the failing statement can be
+/// located with the earlier files' changes still in place.
+fn apply_version(
+    client: &mut Client,
+    loaded: &Loaded,
+    p: &Prepared<'_>,
+    recorded_params: &serde_json::Value,
+    options: &RunOptions,
+) -> Result<()> {
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    upgrade::set_timeouts(&mut tx, options, true)?;
+    for (file, sql) in p.changelog.files.iter().zip(&p.sql) {
+        let mut savepoint = tx
+            .transaction()
+            .map_err(|e| Error::sql("setting a savepoint", e))?;
+        match savepoint.batch_execute(sql) {
+            Ok(()) => savepoint
+                .commit()
+                .map_err(|e| upgrade::delta_error(&file.path, sql, &e, None))?,
+            Err(e) => {
+                let _ = savepoint.rollback();
+                let located = if upgrade::position_of(&e).is_none() && upgrade::worth_replaying(&e)
+                {
+                    upgrade::locate_failing_statement(&mut tx, sql, options)
+                } else {
+                    None
+                };
+                return Err(upgrade::delta_error(&file.path, sql, &e, located));
+            }
+        }
+    }
+    let files = p.changelog.recorded_files();
+    migrations::record(
+        &mut tx,
+        &loaded.table,
+        &migrations::NewRow {
+            module: &loaded.config.module,
+            version: &p.changelog.version.to_string(),
+            changelog_files: &files,
+            parameters: recorded_params,
+        },
+    )?;
+    tx.commit().map_err(|e| {
+        let path = p.changelog.dir.clone();
+        upgrade::delta_error(&path, "", &e, None)
+    })
+}
+
+/// Installs the module on a database that does not have it yet, as pum 1.x's
+/// `install` does: creates `pum_migrations`, creates the roles (with
+/// `grant`), then applies every version like [`upgrade`] (one transaction
+/// each) and grants the permissions (with `grant`).
+pub fn install(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    let table = config.migrations_table();
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    if migrations::exists(&mut tx, &table)? {
+        return Err(Error::State(format!(
+            "{table} already exists in {}: the module is installed; use `pum upgrade`",
+            params.target()
+        )));
+    }
+    let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
+    if !others.is_empty() {
+        printer.warn(format!(
+            "pum_migrations tables exist in schema(s) {} too: another module shares this database",
+            others.join(", ")
+        ));
+    }
+    migrations::create(&mut tx, &table)?;
+    // Roles first: changelogs may grant to them or set them as owners.
+    if req.grant {
+        roles::create(&mut tx, &config.roles, false, printer)?;
+    }
+    tx.commit()
+        .map_err(|e| Error::sql(format!("creating {table}"), e))?;
+    printer.step(format!("created {table}"));
+    upgrade(client, params, module_dir, req, printer)
+}
+
+/// What `pum baseline -d MODULE_DIR` recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct BaselineReport {
+    pub module: String,
+    pub table: String,
+    pub baseline: String,
+    pub created_table: bool,
+}
+
+/// Creates `pum_migrations` if needed and records `version` as pum 1.x's
+/// baseline does (no files, no parameters); refuses a version not newer
+/// than the recorded one.
+pub fn baseline(
+    client: &mut Client,
+    module_dir: &Path,
+    version: &str,
+    printer: &Printer,
+) -> Result<BaselineReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    let version = ModuleVersion::parse(version)
+        .map_err(|why| Error::Usage(format!("-b/--baseline: {why}")))?;
+    let table = config.migrations_table();
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    let created = !migrations::exists(&mut tx, &table)?;
+    if created {
+        let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
+        if !others.is_empty() {
+            printer.warn(format!(
+                "pum_migrations tables exist in schema(s) {} too: another module shares this database",
+                others.join(", ")
+            ));
+        }
+        migrations::create(&mut tx, &table)?;
+    } else {
+        migrations::update_layout(&mut tx, &table)?;
+    }
+    let rows = migrations::read(&mut tx, &table)?;
+    if let Some(current) = plan::current_version(&rows) {
+        if current >= version {
+            return Err(Error::State(format!(
+                "cannot record baseline {version}: {table} is already at version {current}"
+            )));
+        }
+    }
+    migrations::record(
+        &mut tx,
+        &table,
+        &migrations::NewRow {
+            module: &config.module,
+            version: &version.to_string(),
+            changelog_files: &[],
+            parameters: &serde_json::json!({}),
+        },
+    )?;
+    tx.commit()
+        .map_err(|e| Error::sql("committing the baseline", e))?;
+    Ok(BaselineReport {
+        module: config.module,
+        table: table.to_string(),
+        baseline: version.to_string(),
+        created_table: created,
+    })
+}
+
+/// One changelog with its status, for `pum info`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangelogInfo {
+    pub version: String,
+    pub dir: String,
+    pub files: Vec<String>,
+    pub app_only: bool,
+    pub status: VersionStatus,
+}
+
+/// Everything `pum info -d MODULE_DIR` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModuleInfo {
+    pub module: String,
+    pub database: String,
+    pub table: String,
+    /// Whether `pum_migrations` exists (the module is installed).
+    pub installed: bool,
+    pub current_version: Option<String>,
+    pub pending: usize,
+    pub parameters: serde_json::Value,
+    pub changelogs: Vec<ChangelogInfo>,
+    pub history: Vec<migrations::MigrationRow>,
+}
+
+/// Reads the module and the database's history (changes nothing).
+pub fn info(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    overrides: &[String],
+    max_version: Option<&str>,
+    printer: &Printer,
+) -> Result<ModuleInfo> {
+    let loaded = load(module_dir, overrides, printer)?;
+    let max = parse_max(max_version)?;
+    let installed = migrations::exists(client, &loaded.table)?;
+    let rows = if installed {
+        migrations::read(client, &loaded.table)?
+    } else {
+        Vec::new()
+    };
+    let statuses = plan::statuses(&rows, &loaded.changelogs, max.as_ref());
+    let changelogs: Vec<ChangelogInfo> = loaded
+        .changelogs
+        .iter()
+        .zip(&statuses)
+        .map(|(c, s)| ChangelogInfo {
+            version: c.version.to_string(),
+            dir: c.dir.display().to_string(),
+            files: c.files.iter().map(|f| f.name.clone()).collect(),
+            app_only: c.app_only,
+            status: *s,
+        })
+        .collect();
+    Ok(ModuleInfo {
+        module: loaded.config.module.clone(),
+        database: params.dbname().to_string(),
+        table: loaded.table.to_string(),
+        installed,
+        current_version: plan::current_version(&rows).map(|v| v.to_string()),
+        pending: statuses
+            .iter()
+            .filter(|s| **s == VersionStatus::Pending)
+            .count(),
+        parameters: serde_json::Value::Object(loaded.params),
+        changelogs,
+        history: rows,
+    })
+}
+
+/// `pum roles create`: creates the missing roles of the module and grants
+/// their permissions, in one transaction.
+pub fn create_roles(
+    client: &mut Client,
+    module_dir: &Path,
+    grant: bool,
+    printer: &Printer,
+) -> Result<roles::RolesReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    if config.roles.is_empty() {
+        printer.warn(format!(
+            "{} defines no roles",
+            module_dir.join(config::FILE_NAME).display()
+        ));
+    }
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    let report = roles::create(&mut tx, &config.roles, grant, printer)?;
+    tx.commit()
+        .map_err(|e| Error::sql("committing roles and grants", e))?;
+    Ok(report)
+}
+
+/// `pum roles grant`: grants the permissions of the module's roles again,
+/// in one transaction; the roles must exist.
+pub fn grant_roles(
+    client: &mut Client,
+    module_dir: &Path,
+    printer: &Printer,
+) -> Result<roles::RolesReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    let mut report = roles::RolesReport::default();
+    roles::grant_permissions(&mut tx, &config.roles, &mut report, printer)?;
+    tx.commit()
+        .map_err(|e| Error::sql("committing the grants", e))?;
+    Ok(report)
+}
+
+/// One version an upgrade would apply, with its SQL as it would run.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedVersion {
+    pub version: String,
+    pub dir: String,
+    pub app_only: bool,
+    /// `(file, SQL with parameters substituted)`.
+    pub files: Vec<PlannedFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedFile {
+    pub file: String,
+    pub sql: String,
+}
+
+/// What `pum upgrade --dry-run -d MODULE_DIR` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DryRun {
+    pub dry_run: bool,
+    pub module: String,
+    pub database: String,
+    pub table: String,
+    pub version_before: Option<String>,
+    pub version_after: Option<String>,
+    pub parameters: serde_json::Value,
+    pub versions: Vec<PlannedVersion>,
+}
+
+/// Plans an upgrade without the lock and without changing anything.
+pub fn dry_run(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<DryRun> {
+    let loaded = load(module_dir, &req.parameters, printer)?;
+    let max = parse_max(req.max_version.as_deref())?;
+    require_table(client, &loaded, params)?;
+    let (current, prepared) = pending(
+        client,
+        &loaded,
+        max.as_ref(),
+        req.options.strict_checksums,
+        printer,
+    )?;
+    let versions: Vec<PlannedVersion> = prepared
+        .iter()
+        .map(|p| PlannedVersion {
+            version: p.changelog.version.to_string(),
+            dir: p.changelog.dir.display().to_string(),
+            app_only: p.changelog.app_only,
+            files: p
+                .changelog
+                .files
+                .iter()
+                .zip(&p.sql)
+                .map(|(f, sql)| PlannedFile {
+                    file: f.path.display().to_string(),
+                    sql: sql.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(DryRun {
+        dry_run: true,
+        module: loaded.config.module.clone(),
+        database: params.dbname().to_string(),
+        table: loaded.table.to_string(),
+        version_before: current.as_ref().map(ToString::to_string),
+        version_after: versions
+            .last()
+            .map(|v| v.version.clone())
+            .or_else(|| current.as_ref().map(ToString::to_string)),
+        parameters: serde_json::Value::Object(loaded.params.clone()),
+        versions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_dir_is_one_dir_with_a_pum_yaml() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), None);
+        std::fs::write(dir.join(config::FILE_NAME), "pum:\n  module: m\n").unwrap();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), Some(dir.clone()));
+        assert_eq!(is_module_dir(&[dir.clone(), dir.join("x")]), None);
+        assert_eq!(is_module_dir(&[]), None);
+    }
+}
