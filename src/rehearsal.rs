@@ -17,6 +17,7 @@ use crate::diff;
 use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
 use crate::error::{Error, Result};
 use crate::history;
+use crate::module::{self, ModuleRequest};
 use crate::output::{Printer, Style};
 use crate::sandbox::{Cluster, ClusterOptions};
 use crate::service::ConnParams;
@@ -31,6 +32,98 @@ pub enum Reference {
     Scripts(Vec<PathBuf>),
 }
 
+/// What gets applied: pum 0.x delta directories or a pum 1.x module.
+pub enum Project<'a> {
+    Deltas {
+        table: QualifiedName,
+        discovered: &'a Discovered,
+        variables: &'a Variables,
+        max_version: Option<&'a Version>,
+        options: RunOptions,
+    },
+    Module {
+        dir: PathBuf,
+        request: ModuleRequest,
+    },
+}
+
+impl Project<'_> {
+    /// The recorded version and the names of what is pending.
+    fn state(
+        &self,
+        client: &mut postgres::Client,
+        params: &ConnParams,
+        printer: &Printer,
+    ) -> Result<(Option<String>, Vec<String>)> {
+        match self {
+            Project::Deltas { options, .. } => {
+                let req = self.request(params, None).expect("a delta project");
+                let plan = upgrade::pending(client, &req)?;
+                upgrade::check_drift(&plan, options.strict_checksums, printer)?;
+                Ok((
+                    plan.current.as_ref().map(ToString::to_string),
+                    plan.deltas.iter().map(|d| d.file_name.clone()).collect(),
+                ))
+            }
+            Project::Module { dir, request } => {
+                module::state(client, params, dir, request, printer)
+            }
+        }
+    }
+
+    /// Applies what is pending with the project's runner.
+    fn upgrade(
+        &self,
+        client: &mut postgres::Client,
+        params: &ConnParams,
+        name: Option<&str>,
+        printer: &Printer,
+    ) -> Result<UpgradeReport> {
+        match self {
+            Project::Deltas { .. } => {
+                let req = self.request(params, name).expect("a delta project");
+                upgrade::run(client, &req, printer)
+            }
+            Project::Module { dir, request } => {
+                module::upgrade(client, params, dir, request, printer)
+            }
+        }
+    }
+
+    fn request<'r>(
+        &'r self,
+        params: &'r ConnParams,
+        name: Option<&'r str>,
+    ) -> Option<UpgradeRequest<'r>> {
+        match self {
+            Project::Deltas {
+                table,
+                discovered,
+                variables,
+                max_version,
+                options,
+            } => Some(UpgradeRequest {
+                params,
+                service_name: name,
+                table,
+                discovered,
+                variables,
+                max_version: *max_version,
+                options: options.clone(),
+            }),
+            Project::Module { .. } => None,
+        }
+    }
+
+    /// The pum 0.x upgrades table, whose version the dump's manifest records.
+    fn upgrades_table(&self) -> Option<QualifiedName> {
+        match self {
+            Project::Deltas { table, .. } => Some(table.clone()),
+            Project::Module { .. } => None,
+        }
+    }
+}
+
 /// What to rehearse and how.
 pub struct Rehearsal<'a> {
     pub prod: ConnParams,
@@ -40,11 +133,7 @@ pub struct Rehearsal<'a> {
     pub test: Option<ConnParams>,
     pub test_name: Option<&'a str>,
     pub reference: Reference,
-    pub table: QualifiedName,
-    pub discovered: &'a Discovered,
-    pub variables: &'a Variables,
-    pub max_version: Option<&'a Version>,
-    pub run_options: RunOptions,
+    pub project: Project<'a>,
     pub check: diff::Options,
     /// Keep the production dump here (else a private temporary file).
     pub dump_file: Option<PathBuf>,
@@ -174,11 +263,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     };
     // Production as it is now: the version and what is pending.
     let mut prod_client = db::connect(&r.prod)?;
-    let prod_request = request(r, &r.prod, r.prod_name);
-    let before = upgrade::pending(&mut prod_client, &prod_request)?;
-    upgrade::check_drift(&before, r.run_options.strict_checksums, printer)?;
-    let version_before = before.current.clone();
-    let pending: Vec<String> = before.deltas.iter().map(|d| d.file_name.clone()).collect();
+    let (version_before, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
     drop(prod_client);
 
     let mut report = RehearsalReport {
@@ -192,8 +277,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
             Reference::Database(p) => describe(p),
             Reference::Scripts(files) => format!("{} script(s) run in the sandbox", files.len()),
         },
-        version_before: version_before.as_ref().map(ToString::to_string),
-        version_after: version_before.as_ref().map(ToString::to_string),
+        version_before: version_before.clone(),
+        version_after: version_before.clone(),
         pending,
         phases: Vec::new(),
         test_upgrade: None,
@@ -221,7 +306,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     let dump_opts = DumpOptions {
         format,
         jobs: r.jobs,
-        upgrades_table: Some(r.table.clone()),
+        upgrades_table: r.project.upgrades_table(),
         ..Default::default()
     };
     // The sandbox's initdb overlaps the dump. The cluster is started on this
@@ -289,10 +374,15 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         .and_then(|u| u.version_after.clone())
         .unwrap_or_default();
     let question = format!(
-        "Apply {} delta{} ({} → {}) to production {} ({})?",
+        "Apply {} {} ({} → {}) to production {} ({})?",
         report.pending.len(),
-        if report.pending.len() == 1 { "" } else { "s" },
-        upgrade::display_version(version_before.as_ref()),
+        match (&r.project, report.pending.len()) {
+            (Project::Module { .. }, 1) => "version",
+            (Project::Module { .. }, _) => "versions",
+            (_, 1) => "delta",
+            _ => "deltas",
+        },
+        version_before.as_deref().unwrap_or("(none)"),
         target_version,
         r.prod_name.unwrap_or(r.prod.origin()),
         r.prod.target()
@@ -304,21 +394,21 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     }
     // 7. Someone else may have upgraded production since the dump.
     let mut prod_client = db::connect(&r.prod)?;
-    let now = upgrade::pending(&mut prod_client, &prod_request)?;
-    let now_pending: Vec<String> = now.deltas.iter().map(|d| d.file_name.clone()).collect();
-    if now.current != version_before || now_pending != report.pending {
+    let (now_version, now_pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    if now_version != version_before || now_pending != report.pending {
         report.phases = phases.list;
         return Err(Error::State(format!(
             "production changed since it was dumped (version {} then, {} now); the rehearsal no longer \
              applies, production was not upgraded: run test-and-upgrade again",
-            upgrade::display_version(version_before.as_ref()),
-            upgrade::display_version(now.current.as_ref())
+            version_before.as_deref().unwrap_or("(none)"),
+            now_version.as_deref().unwrap_or("(none)")
         )));
     }
     // 8. Upgrade production with the same runner.
     report.production_touched = true;
     let prod_report = phases.run("upgrade production", || {
-        upgrade::run(&mut prod_client, &prod_request, printer)
+        r.project
+            .upgrade(&mut prod_client, &r.prod, r.prod_name, printer)
     });
     report.phases = phases.list;
     let prod_report = prod_report?;
@@ -357,9 +447,9 @@ fn rehearse(
         dump::restore(&test, dump_path, &restore_opts, &r.tools, printer)
     })?;
     let mut test_client = db::connect(&test)?;
-    let test_request = request(r, &test, r.test_name);
     let upgraded = phases.run("upgrade test database", || {
-        upgrade::run(&mut test_client, &test_request, printer)
+        r.project
+            .upgrade(&mut test_client, &test, r.test_name, printer)
     })?;
     report.test_upgrade = Some(upgraded);
     drop(test_client);
@@ -367,7 +457,7 @@ fn rehearse(
         (Reference::Database(p), _) => p.clone(),
         (Reference::Scripts(files), Some(cluster)) => phases
             .run("build reference from scripts", || {
-                build_reference(r, cluster, files)
+                build_reference(r, cluster, files, printer)
             })?,
         (Reference::Scripts(_), None) => unreachable!("a sandbox is started for reference scripts"),
     };
@@ -380,22 +470,6 @@ fn rehearse(
         report.differences_text = Some(result.render_text(printer, false));
     }
     Ok(())
-}
-
-fn request<'a>(
-    r: &'a Rehearsal<'_>,
-    params: &'a ConnParams,
-    name: Option<&'a str>,
-) -> UpgradeRequest<'a> {
-    UpgradeRequest {
-        params,
-        service_name: name,
-        table: &r.table,
-        discovered: r.discovered,
-        variables: r.variables,
-        max_version: r.max_version,
-        options: r.run_options.clone(),
-    }
 }
 
 fn describe(p: &ConnParams) -> String {
@@ -476,30 +550,55 @@ fn test_restore_mode(test: &ConnParams) -> Result<RestoreMode> {
 
 /// Builds the reference in the sandbox from the project's scripts and
 /// baselines it at the newest delta version.
-fn build_reference(r: &Rehearsal<'_>, cluster: &Cluster, files: &[PathBuf]) -> Result<ConnParams> {
+fn build_reference(
+    r: &Rehearsal<'_>,
+    cluster: &Cluster,
+    files: &[PathBuf],
+    printer: &Printer,
+) -> Result<ConnParams> {
     let params = cluster.create_database(SANDBOX_REFERENCE_DB)?;
     let mut client = db::connect(&params)?;
+    let variables = match &r.project {
+        Project::Deltas { variables, .. } => (*variables).clone(),
+        Project::Module { .. } => Variables::new(),
+    };
     for file in files {
         let sql = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
-        let sql = crate::deltas::vars::substitute(&sql, r.variables)
+        let sql = crate::deltas::vars::substitute(&sql, &variables)
             .map_err(|why| Error::Deltas(format!("{}:{why}", file.display())))?;
         client
             .batch_execute(&sql)
             .map_err(|e| upgrade::delta_error(file, &sql, &e, None))?;
     }
-    let newest = r
-        .discovered
-        .deltas
-        .iter()
-        .map(|d| &d.version)
-        .filter(|v| r.max_version.is_none_or(|m| *v <= m))
-        .max()
-        .cloned()
-        .ok_or_else(|| {
-            Error::Deltas("no deltas found: cannot tell the reference's version".into())
-        })?;
-    history::create(&mut client, &r.table)?;
-    history::record_baseline(&mut client, &r.table, &newest)?;
+    let no_version =
+        || Error::Deltas("nothing found to apply: cannot tell the reference's version".into());
+    match &r.project {
+        Project::Deltas {
+            table,
+            discovered,
+            max_version,
+            ..
+        } => {
+            let newest = discovered
+                .deltas
+                .iter()
+                .map(|d| &d.version)
+                .filter(|v| max_version.is_none_or(|m| *v <= m))
+                .max()
+                .cloned()
+                .ok_or_else(no_version)?;
+            history::create(&mut client, table)?;
+            history::record_baseline(&mut client, table, &newest)?;
+        }
+        Project::Module { dir, request } => {
+            let quiet = Printer {
+                quiet: true,
+                ..printer.clone()
+            };
+            let newest = module::newest_version(dir, request, &quiet)?.ok_or_else(no_version)?;
+            module::baseline(&mut client, dir, &newest, &quiet)?;
+        }
+    }
     Ok(params)
 }
 

@@ -7,7 +7,7 @@ use crate::diff;
 use crate::dump::Tools;
 use crate::error::{Error, Result};
 use crate::output::Style;
-use crate::rehearsal::{self, Reference, Rehearsal};
+use crate::rehearsal::{self, Project, Reference, Rehearsal};
 use crate::sandbox::{Cluster, ClusterOptions};
 use crate::upgrade::RunOptions;
 use crate::{db::QualifiedName, demo, Context, Outcome};
@@ -59,11 +59,13 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
         test: Some(cluster.params("rehearsal")),
         test_name: None,
         reference: Reference::Database(reference),
-        table: table.clone(),
-        discovered: &discovered,
-        variables: &variables,
-        max_version: None,
-        run_options: RunOptions::default(),
+        project: Project::Deltas {
+            table: table.clone(),
+            discovered: &discovered,
+            variables: &variables,
+            max_version: None,
+            options: RunOptions::default(),
+        },
         check: diff::Options::default(),
         dump_file: None,
         jobs: None,

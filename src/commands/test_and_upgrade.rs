@@ -11,7 +11,7 @@ use crate::commands::upgrade::DeltaArgs;
 use crate::deltas;
 use crate::dump::Tools;
 use crate::error::{Error, Result};
-use crate::rehearsal::{self, Reference, Rehearsal};
+use crate::rehearsal::{self, Project, Reference, Rehearsal};
 use crate::{Context, Outcome};
 
 #[derive(Debug, Args)]
@@ -76,10 +76,6 @@ pub struct TestAndUpgradeArgs {
 }
 
 pub fn run(ctx: &Context, args: &TestAndUpgradeArgs) -> Result<Outcome> {
-    let table = ctx.upgrades_table(args.table.table.as_deref())?;
-    let variables = args.deltas.variables(ctx)?;
-    let max_version = args.deltas.max_version()?;
-    let run_options = args.deltas.run_options(ctx)?;
     let check = args.check.options(ctx)?;
     let reference = match (&args.comp, args.reference_sql.is_empty()) {
         (Some(comp), _) => Reference::Database(ctx.service(Some(comp))?),
@@ -101,18 +97,35 @@ pub fn run(ctx: &Context, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         crate::dump::guard::check_allowed(&ctx.config, Some(name))?;
     }
     let dirs = ctx.delta_dirs(&args.deltas.dirs.dirs);
-    let discovered = deltas::discover(&dirs)?;
+    // Both kinds of project are read up front so that bad input fails
+    // before production is dumped.
+    let (variables, max_version, discovered);
+    let project = match crate::module::is_module_dir(&dirs) {
+        Some(dir) => Project::Module {
+            dir,
+            request: args.deltas.module_request(ctx)?,
+        },
+        None => {
+            args.deltas.reject_module_flags()?;
+            variables = args.deltas.variables(ctx)?;
+            max_version = args.deltas.max_version()?;
+            discovered = deltas::discover(&dirs)?;
+            Project::Deltas {
+                table: ctx.upgrades_table(args.table.table.as_deref())?,
+                discovered: &discovered,
+                variables: &variables,
+                max_version: max_version.as_ref(),
+                options: args.deltas.run_options(ctx)?,
+            }
+        }
+    };
     let rehearsal = Rehearsal {
         prod,
         prod_name: Some(&args.prod),
         test,
         test_name: args.test.as_deref(),
         reference,
-        table,
-        discovered: &discovered,
-        variables: &variables,
-        max_version: max_version.as_ref(),
-        run_options,
+        project,
         check,
         dump_file: args.file.clone().or_else(|| ctx.config.backup_file.clone()),
         jobs: args.jobs,

@@ -681,3 +681,49 @@ mod tests {
         assert_eq!(is_module_dir(&[]), None);
     }
 }
+
+/// The module's recorded version and the versions an upgrade would apply,
+/// without applying anything (test-and-upgrade compares these before and
+/// after its rehearsal).
+pub fn state(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<(Option<String>, Vec<String>)> {
+    let loaded = load(module_dir, &req.parameters, printer)?;
+    let max = parse_max(req.max_version.as_deref())?;
+    require_table(client, &loaded, params)?;
+    let (current, prepared) = pending(
+        client,
+        &loaded,
+        max.as_ref(),
+        req.options.strict_checksums,
+        printer,
+    )?;
+    Ok((
+        current.map(|v| v.to_string()),
+        prepared
+            .iter()
+            .map(|p| p.changelog.version.to_string())
+            .collect(),
+    ))
+}
+
+/// The newest version of the module up to the request's max version.
+pub fn newest_version(
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<Option<String>> {
+    let loaded = load(module_dir, &req.parameters, printer)?;
+    let max = parse_max(req.max_version.as_deref())?;
+    Ok(loaded
+        .changelogs
+        .iter()
+        .map(|c| &c.version)
+        .filter(|v| max.as_ref().is_none_or(|m| *v <= m))
+        .max()
+        .map(ToString::to_string))
+}

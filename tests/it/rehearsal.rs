@@ -389,3 +389,47 @@ fn sandbox_server_is_gone_after_a_failed_rehearsal() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[test]
+fn a_pum_1x_module_is_rehearsed_and_upgraded() {
+    let module = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/module_1x");
+    let prod = TestDb::new();
+    prod.pum()
+        .arg("install")
+        .args(["-p", "test", "-u", "1.0.0", "-d"])
+        .arg(&module)
+        .run()
+        .success();
+    let reference = TestDb::new();
+    reference
+        .pum()
+        .arg("install")
+        .args(["-p", "test", "-d"])
+        .arg(&module)
+        .run()
+        .success();
+    let json = prod
+        .pum()
+        .args(["--format", "json", "test-and-upgrade", "-pp", "test", "-pc"])
+        .arg(conninfo(&reference))
+        .args(["--yes", "-d"])
+        .arg(&module)
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["verdict"], "upgraded", "{json:#}");
+    assert_eq!(json["version_before"], "1.0.0");
+    assert_eq!(
+        json["pending"],
+        serde_json::json!(["1.9.0", "1.10.0", "1.11.0"])
+    );
+    let versions = prod.query_strings(
+        "SELECT version FROM pipes_sys.pum_migrations ORDER BY date_installed, version",
+    );
+    assert!(versions.contains(&"1.10.0".to_string()), "{versions:?}");
+    prod.pum()
+        .args(["check", "-p1", "test", "-p2"])
+        .arg(conninfo(&reference))
+        .run()
+        .success();
+}
