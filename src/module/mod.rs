@@ -666,22 +666,6 @@ pub fn dry_run(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_module_dir_is_one_dir_with_a_pum_yaml() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), None);
-        std::fs::write(dir.join(config::FILE_NAME), "pum:\n  module: m\n").unwrap();
-        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), Some(dir.clone()));
-        assert_eq!(is_module_dir(&[dir.clone(), dir.join("x")]), None);
-        assert_eq!(is_module_dir(&[]), None);
-    }
-}
-
 /// The module's recorded version and the versions an upgrade would apply,
 /// without applying anything (test-and-upgrade compares these before and
 /// after its rehearsal).
@@ -726,4 +710,20 @@ pub fn newest_version(
         .filter(|v| max.as_ref().is_none_or(|m| *v <= m))
         .max()
         .map(ToString::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_dir_is_one_dir_with_a_pum_yaml() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), None);
+        std::fs::write(dir.join(config::FILE_NAME), "pum:\n  module: m\n").unwrap();
+        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), Some(dir.clone()));
+        assert_eq!(is_module_dir(&[dir.clone(), dir.join("x")]), None);
+        assert_eq!(is_module_dir(&[]), None);
+    }
 }
