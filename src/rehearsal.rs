@@ -289,50 +289,59 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         differences_text: None,
     };
 
-    // 1. Dump production.
+    // 1. Dump production: streamed straight into the test database unless
+    // a dump file is wanted or parallel jobs need a directory archive.
     let temp = tempfile::Builder::new()
         .prefix("pum-rehearsal-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let format = if r.jobs.is_some() {
-        DumpFormat::Directory
-    } else {
-        DumpFormat::Custom
-    };
-    let dump_path = r
-        .dump_file
-        .clone()
-        .unwrap_or_else(|| temp.path().join("production.dump"));
-    let dump_opts = DumpOptions {
-        format,
-        jobs: r.jobs,
-        upgrades_table: r.project.upgrades_table(),
-        ..Default::default()
-    };
-    // The sandbox's initdb overlaps the dump. The cluster is started on this
-    // thread, which lives to the end, because the server is tied to the
-    // thread that spawned it (it dies with it).
+    let stream = r.dump_file.is_none() && r.jobs.is_none();
     let needs_sandbox = r.test.is_none() || matches!(r.reference, Reference::Scripts(_));
-    let (dumped, started) = std::thread::scope(|scope| {
-        let dump = scope
-            .spawn(|| timed(|| dump::dump(&r.prod, &dump_path, &dump_opts, &r.tools, printer)));
-        let started = needs_sandbox.then(|| timed(|| start_sandbox(&r.prod)));
-        (
-            dump.join().expect("the dump thread does not panic"),
-            started,
-        )
-    });
-    phases.record("dump production", dumped)?;
-    let mut sandbox = match started {
-        Some(s) => Some(phases.record("start sandbox cluster", s)?),
-        None => None,
-    };
+    let mut dump_path = None;
+    let mut sandbox = None;
+    if stream {
+        if needs_sandbox {
+            sandbox = Some(phases.run("start sandbox cluster", || start_sandbox(&r.prod))?);
+        }
+    } else {
+        let path = r
+            .dump_file
+            .clone()
+            .unwrap_or_else(|| temp.path().join("production.dump"));
+        let dump_opts = DumpOptions {
+            format: if r.jobs.is_some() {
+                DumpFormat::Directory
+            } else {
+                DumpFormat::Custom
+            },
+            jobs: r.jobs,
+            upgrades_table: r.project.upgrades_table(),
+            ..Default::default()
+        };
+        // The sandbox's initdb overlaps the dump. The cluster is started on
+        // this thread, which lives to the end, because the server is tied to
+        // the thread that spawned it (it dies with it).
+        let (dumped, started) = std::thread::scope(|scope| {
+            let dump =
+                scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
+            let started = needs_sandbox.then(|| timed(|| start_sandbox(&r.prod)));
+            (
+                dump.join().expect("the dump thread does not panic"),
+                started,
+            )
+        });
+        phases.record("dump production", dumped)?;
+        if let Some(s) = started {
+            sandbox = Some(phases.record("start sandbox cluster", s)?);
+        }
+        dump_path = Some(path);
+    }
 
     let outcome = rehearse(
         r,
         &mut phases,
         &mut report,
-        &dump_path,
+        dump_path.as_deref(),
         sandbox.as_ref(),
         printer,
     );
@@ -423,7 +432,7 @@ fn rehearse(
     r: &Rehearsal<'_>,
     phases: &mut Phases<'_>,
     report: &mut RehearsalReport,
-    dump_path: &std::path::Path,
+    dump_path: Option<&std::path::Path>,
     sandbox: Option<&Cluster>,
     printer: &Printer,
 ) -> Result<()> {
@@ -443,9 +452,14 @@ fn rehearse(
         exit_on_error: !r.ignore_restore_errors,
         ..Default::default()
     };
-    phases.run("restore into test database", || {
-        dump::restore(&test, dump_path, &restore_opts, &r.tools, printer)
-    })?;
+    match dump_path {
+        Some(path) => phases.run("restore into test database", || {
+            dump::restore(&test, path, &restore_opts, &r.tools, printer)
+        })?,
+        None => phases.run("copy production into test database", || {
+            dump::copy(&r.prod, &test, &restore_opts, &r.tools, printer)
+        })?,
+    };
     let mut test_client = db::connect(&test)?;
     let upgraded = phases.run("upgrade test database", || {
         r.project

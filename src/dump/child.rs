@@ -134,9 +134,15 @@ impl ChildRun<'_> {
     /// Spawns the child and waits, feeding `progress` with its `--verbose`
     /// lines and the size of the output.
     pub fn run(&self, progress: &Progress) -> Result<ChildOutput> {
+        self.run_with_stdin(progress, Stdio::null())
+    }
+
+    /// As [`ChildRun::run`], reading standard input from `stdin` (the other
+    /// end of a pipe from `pg_dump` when a copy streams).
+    pub fn run_with_stdin(&self, progress: &Progress, stdin: Stdio) -> Result<ChildOutput> {
         let mut cmd = Command::new(self.exe);
         cmd.args(&self.args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         for (key, value) in self.params.child_env() {

@@ -27,7 +27,7 @@ use crate::{deltas, history};
 
 pub use child::Tools;
 pub use manifest::{DumpKind, FileEntry, Manifest, SchemaSelection};
-pub use restore::{restore, swap_back, RestoreMode, RestoreOptions, RestoreReport, SwapBack};
+pub use restore::{copy, restore, swap_back, RestoreMode, RestoreOptions, RestoreReport, SwapBack};
 
 use child::ChildRun;
 use progress::Progress;
@@ -155,7 +155,7 @@ fn read_source(client: &mut Client, table: Option<&QualifiedName>, target: &str)
 
 /// Refuses a `pg_dump` older than the server: it could not read the
 /// server's catalogs, or would silently miss what it does not know.
-fn check_pg_dump_version(pg_dump: &str, server: &str, tools: &Tools) -> Result<()> {
+pub(crate) fn check_pg_dump_version(pg_dump: &str, server: &str, tools: &Tools) -> Result<()> {
     match (child::major(pg_dump), child::major(server)) {
         (Some(ours), Some(theirs)) if ours < theirs => Err(Error::State(format!(
             "{} is version {pg_dump}, older than the server ({server}); pg_dump must be at least the server's version. \

@@ -149,13 +149,32 @@ pub fn restore(
         )));
     }
     let plan = Plan {
-        source,
+        source: Source::Archive(source),
         kind,
         manifest: manifest.as_ref(),
         opts,
         tools,
         printer,
     };
+    let (errors, previous) = place(params, &plan)?;
+    Ok(RestoreReport {
+        database: params.dbname().to_string(),
+        source: source.to_path_buf(),
+        kind,
+        verification,
+        mode: opts.mode,
+        previous,
+        errors_ignored: errors,
+        version: manifest.and_then(|m| m.version),
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Runs `plan` into the target the options name (in place, cleaned, a new
+/// database, or a swap); returns the errors ignored and, for a swap, the
+/// name the replaced database now has.
+fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> {
+    let opts = plan.opts;
     let dbname = params.dbname().to_string();
     let mut previous = None;
     let errors;
@@ -234,15 +253,51 @@ pub fn restore(
             previous = Some(prev);
         }
     }
+    Ok((errors, previous))
+}
+
+/// Copies the live database of `from` into the target of `params` by
+/// streaming `pg_dump -Fc` into `pg_restore`: both run at once and no dump
+/// touches the disk. The target is prepared as by [`restore`] (`opts.mode`);
+/// `opts.jobs` and `opts.verify` do not apply to a stream.
+pub fn copy(
+    from: &ConnParams,
+    params: &ConnParams,
+    opts: &RestoreOptions,
+    tools: &Tools,
+    printer: &Printer,
+) -> Result<RestoreReport> {
+    let started = Instant::now();
+    let server: String = db::connect(from)?
+        .query_one(
+            "SELECT split_part(current_setting('server_version'), ' ', 1)",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading the source's server version", e))?
+        .get(0);
+    super::check_pg_dump_version(&tools.pg_dump_version()?, &server, tools)?;
+    let opts = RestoreOptions {
+        jobs: None,
+        ..opts.clone()
+    };
+    let plan = Plan {
+        source: Source::Live(from),
+        kind: DumpKind::Custom,
+        manifest: None,
+        opts: &opts,
+        tools,
+        printer,
+    };
+    let (errors, previous) = place(params, &plan)?;
     Ok(RestoreReport {
-        database: dbname,
-        source: source.to_path_buf(),
-        kind,
-        verification,
+        database: params.dbname().to_string(),
+        source: PathBuf::from(format!("(streamed from {})", from.target())),
+        kind: DumpKind::Custom,
+        verification: "streamed",
         mode: opts.mode,
         previous,
         errors_ignored: errors,
-        version: manifest.and_then(|m| m.version),
+        version: None,
         duration_ms: started.elapsed().as_millis() as u64,
     })
 }
@@ -286,9 +341,18 @@ pub fn swap_back(params: &ConnParams) -> Result<SwapBack> {
     })
 }
 
+/// What a restore reads.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// A dump on disk.
+    Archive(&'a Path),
+    /// A live database, streamed through `pg_dump -Fc | pg_restore`.
+    Live(&'a ConnParams),
+}
+
 /// The restore itself, independent of where it goes.
 struct Plan<'a> {
-    source: &'a Path,
+    source: Source<'a>,
     kind: DumpKind,
     manifest: Option<&'a Manifest>,
     opts: &'a RestoreOptions,
@@ -314,8 +378,13 @@ impl Plan<'_> {
             for s in &self.opts.exclude_schemas {
                 args.push(format!("--exclude-schema={s}").into());
             }
-            args.push(self.source.as_os_str().to_os_string());
-            self.pg_restore(params, args, &progress)
+            match self.source {
+                Source::Archive(path) => {
+                    args.push(path.as_os_str().to_os_string());
+                    self.pg_restore(params, args, &progress)
+                }
+                Source::Live(from) => self.pg_restore_streamed(from, params, args, &progress),
+            }
         };
         progress.finish();
         result
@@ -326,6 +395,9 @@ impl Plan<'_> {
     /// schema point at a table in another, whatever the file order.
     fn run_schema_wise(&self, params: &ConnParams, progress: &Progress) -> Result<u64> {
         let manifest = self.manifest.expect("checked by the caller");
+        let Source::Archive(source) = self.source else {
+            unreachable!("a stream is one custom archive")
+        };
         let files: Vec<_> = manifest
             .files
             .iter()
@@ -342,7 +414,7 @@ impl Plan<'_> {
         let mut lists = Vec::new();
         for file in &files {
             lists.push(self.split_list(
-                &self.source.join(&file.path),
+                &source.join(&file.path),
                 file.schema.as_deref() == Some("public"),
             )?);
         }
@@ -362,7 +434,7 @@ impl Plan<'_> {
                 let mut arg = OsString::from("--use-list=");
                 arg.push(list.path());
                 args.push(arg);
-                args.push(self.source.join(&file.path).into_os_string());
+                args.push(source.join(&file.path).into_os_string());
                 errors += self.pg_restore(params, args, progress)?;
             }
         }
@@ -435,11 +507,73 @@ impl Plan<'_> {
         args
     }
 
+    /// `pg_dump -Fc` of `from` piped into pg_restore; a failure of
+    /// pg_dump is reported as such, since pg_restore only sees the stream end.
+    fn pg_restore_streamed(
+        &self,
+        from: &ConnParams,
+        params: &ConnParams,
+        args: Vec<OsString>,
+        progress: &Progress,
+    ) -> Result<u64> {
+        use std::io::Read;
+        use std::process::{Command, Stdio};
+        let mut dump = Command::new(&self.tools.pg_dump);
+        dump.arg("--format=custom")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, value) in from.child_env() {
+            match value {
+                Some(v) => dump.env(key, v),
+                None => dump.env_remove(key),
+            };
+        }
+        let mut child = dump
+            .spawn()
+            .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
+        let stream = child.stdout.take().expect("stdout was piped");
+        let mut dump_stderr = child.stderr.take().expect("stderr was piped");
+        let drain = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = dump_stderr.read_to_string(&mut text);
+            text
+        });
+        let restored = self.pg_restore_from(params, args, progress, Stdio::from(stream));
+        if restored.is_err() {
+            // pg_restore stopped reading: do not leave pg_dump blocked on the pipe.
+            let _ = child.kill();
+        }
+        let status = child
+            .wait()
+            .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
+        let stderr = drain.join().unwrap_or_default();
+        if !status.success() && restored.is_ok() {
+            return Err(Error::Child {
+                program: "pg_dump".into(),
+                command: format!("{} --format=custom", self.tools.pg_dump.display()),
+                status: status.to_string(),
+                stderr: stderr.trim().to_string(),
+            });
+        }
+        restored
+    }
+
     fn pg_restore(
         &self,
         params: &ConnParams,
         args: Vec<OsString>,
         progress: &Progress,
+    ) -> Result<u64> {
+        self.pg_restore_from(params, args, progress, std::process::Stdio::null())
+    }
+
+    fn pg_restore_from(
+        &self,
+        params: &ConnParams,
+        args: Vec<OsString>,
+        progress: &Progress,
+        stdin: std::process::Stdio,
     ) -> Result<u64> {
         let child = ChildRun {
             program: "pg_restore",
@@ -450,7 +584,7 @@ impl Plan<'_> {
             watch: None,
             tolerate_failure: !self.opts.exit_on_error,
         };
-        let out = child.run(progress)?;
+        let out = child.run_with_stdin(progress, stdin)?;
         let errors = ignored_errors(&out.stderr);
         if out.failed && errors == 0 {
             // Failed without the "errors ignored" summary (could not

@@ -173,8 +173,15 @@ fn no_terminal_and_no_yes_is_refused() {
 fn declined_confirmation_leaves_production_untouched() {
     let prod = production();
     let reference = reference();
-    let run = tau(&prod, &reference, &example_deltas()).run_answering("[y/N]", || {}, "n");
+    let keep = tempfile::tempdir().unwrap();
+    let dump = keep.path().join("prod.dump");
+    let run = tau(&prod, &reference, &example_deltas())
+        .arg("-f")
+        .arg(&dump)
+        .run_answering("[y/N]", || {}, "n");
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(dump.is_file(), "-f keeps the production dump");
+    assert!(keep.path().join("prod.dump.manifest.json").is_file());
     assert!(
         run.stderr
             .contains("Apply 2 deltas (1.0.0 → 1.2.0) to production test"),
