@@ -4,6 +4,7 @@
 
 mod render;
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -196,39 +197,40 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
             {
                 continue;
             }
-            let li = l.fields.iter().position(|f| f == name);
-            let ri = r.fields.iter().position(|f| f == name);
-            fields.push((name, li, ri));
+            let at_left = l.fields.iter().position(|f| f == name);
+            let at_right = r.fields.iter().position(|f| f == name);
+            fields.push((name, at_left, at_right));
         }
 
-        let mut li = l.items.iter().peekable();
-        let mut ri = r.items.iter().peekable();
+        // Both sides are sorted by identity: walk them side by side.
+        let mut lefts = l.items.iter().peekable();
+        let mut rights = r.items.iter().peekable();
         loop {
-            let next = match (li.peek(), ri.peek()) {
+            let next = match (lefts.peek(), rights.peek()) {
                 (None, None) => break,
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
                 (Some((a, _)), Some((b, _))) => a.cmp(b),
             };
             match next {
-                std::cmp::Ordering::Less => {
-                    let (name, obj) = li.next().unwrap();
+                Ordering::Less => {
+                    let (name, obj) = lefts.next().unwrap();
                     if !container_missing(obj, right) {
                         out.push(one_side(kind, name, Side::Left));
                     }
                 }
-                std::cmp::Ordering::Greater => {
-                    let (name, obj) = ri.next().unwrap();
+                Ordering::Greater => {
+                    let (name, obj) = rights.next().unwrap();
                     if !container_missing(obj, left) {
                         out.push(one_side(kind, name, Side::Right));
                     }
                 }
-                std::cmp::Ordering::Equal => {
-                    let (name, lo) = li.next().unwrap();
-                    let (_, ro) = ri.next().unwrap();
-                    for &(field, li, ri) in &fields {
-                        let lv = li.and_then(|i| lo.values.get(i)).and_then(|v| v.as_deref());
-                        let rv = ri.and_then(|i| ro.values.get(i)).and_then(|v| v.as_deref());
+                Ordering::Equal => {
+                    let (name, lo) = lefts.next().unwrap();
+                    let (_, ro) = rights.next().unwrap();
+                    for &(field, at_left, at_right) in &fields {
+                        let lv = at_left.and_then(|i| lo.values.get(i)?.as_deref());
+                        let rv = at_right.and_then(|i| ro.values.get(i)?.as_deref());
                         if lv != rv {
                             out.push(Difference {
                                 kind,

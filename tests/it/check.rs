@@ -489,6 +489,18 @@ fn text_report_silent_and_output_file() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+
+    // JSON to a file that already exists with a looser mode.
+    let json_file = a.home.path().join("report.json");
+    std::fs::write(&json_file, "old").unwrap();
+    std::fs::set_permissions(&json_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = check(&a, &b, &["-o", json_file.to_str().unwrap()]).code(1);
+    assert_eq!(run.stdout, "");
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_file).unwrap()).unwrap();
+    assert_eq!(j["count"], 3);
+    let mode = std::fs::metadata(&json_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
 }
 
 #[test]
