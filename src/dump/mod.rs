@@ -414,7 +414,7 @@ fn list_archive(tools: &Tools, archive: &Path) -> Result<()> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output()
-        .map_err(|e| Error::io(&tools.pg_restore, e))?;
+        .map_err(|e| child::spawn_error(&tools.pg_restore, "pg_restore_exe", e))?;
     if out.status.success() {
         Ok(())
     } else {

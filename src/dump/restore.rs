@@ -383,7 +383,7 @@ impl Plan<'_> {
             .arg(archive)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| Error::io(&self.tools.pg_restore, e))?;
+            .map_err(|e| super::child::spawn_error(&self.tools.pg_restore, "pg_restore_exe", e))?;
         if !out.status.success() {
             return Err(Error::Child {
                 program: "pg_restore".into(),
