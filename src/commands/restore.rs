@@ -44,11 +44,7 @@ pub struct RestoreArgs {
     )]
     pub exclude_schemas: Vec<String>,
     /// Go on after errors and report how many there were (pum 0.x behaviour).
-    #[arg(
-        short = 'x',
-        long = "ignore-errors",
-        visible_alias = "ignore_restore_errors"
-    )]
+    #[arg(short = 'x', long = "ignore-errors")]
     pub ignore_errors: bool,
     /// Restore even if the files do not match the manifest.
     #[arg(long = "no-verify")]

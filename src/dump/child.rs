@@ -74,7 +74,8 @@ fn program_version(exe: &Path, key: &str) -> Result<String> {
         })
 }
 
-fn spawn_error(exe: &Path, key: &str, e: std::io::Error) -> Error {
+/// The error for a program that could not be started, with the pum.yaml key that names it.
+pub fn spawn_error(exe: &Path, key: &str, e: std::io::Error) -> Error {
     if e.kind() == std::io::ErrorKind::NotFound {
         Error::State(format!(
             "{} not found; install the PostgreSQL client (Debian/Ubuntu: apt-get install postgresql-client) or set {key} in pum.yaml",

@@ -414,7 +414,7 @@ fn list_archive(tools: &Tools, archive: &Path) -> Result<()> {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output()
-        .map_err(|e| Error::io(&tools.pg_restore, e))?;
+        .map_err(|e| child::spawn_error(&tools.pg_restore, "pg_restore_exe", e))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -454,11 +454,42 @@ fn dump_schemas(client: &mut Client, opts: &DumpOptions) -> Result<Vec<String>> 
             )));
         }
     }
-    Ok(all
+    let chosen: Vec<String> = all
         .into_iter()
         .filter(|s| opts.schemas.is_empty() || opts.schemas.contains(s))
         .filter(|s| !opts.exclude_schemas.contains(s))
-        .collect())
+        .collect();
+    let edges: Vec<(String, String)> = client
+        .query(include_str!("sql/schema_dependencies.sql"), &[])
+        .map_err(|e| Error::sql("reading dependencies between schemas", e))?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Ok(dependency_order(chosen, &edges))
+}
+
+/// Orders schemas so that each comes after the schemas its definitions
+/// refer to (`edges` are `(dependent, referenced)`), ties by name; schemas
+/// caught in a cycle follow in name order. A schema-wise restore goes
+/// through the archives in this order.
+fn dependency_order(mut schemas: Vec<String>, edges: &[(String, String)]) -> Vec<String> {
+    schemas.sort();
+    let mut placed: Vec<String> = Vec::with_capacity(schemas.len());
+    let mut waiting = schemas;
+    while !waiting.is_empty() {
+        let ready = waiting.iter().position(|s| {
+            edges.iter().all(|(dependent, referenced)| {
+                dependent != s
+                    || referenced == s
+                    || placed.contains(referenced)
+                    || !waiting.contains(referenced)
+            })
+        });
+        // In a cycle nothing is ready: take the first by name and go on.
+        let next = waiting.remove(ready.unwrap_or(0));
+        placed.push(next);
+    }
+    placed
 }
 
 /// A schema name made safe as part of a file name; the manifest keeps the real name.
@@ -546,6 +577,28 @@ mod tests {
         assert!(msg.contains("14.2") && msg.contains("15.1") && msg.contains("pg_dump_exe"));
         assert!(check_pg_dump_version("16.0", "15.1", &tools).is_ok());
         assert!(check_pg_dump_version("15.0", "15.9", &tools).is_ok());
+    }
+
+    #[test]
+    fn schemas_follow_the_schemas_they_depend_on() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let edge = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let order = dependency_order(
+            names(&["public", "audit", "Odd", "app"]),
+            &[
+                edge("Odd", "app"),
+                edge("audit", "app"),
+                edge("app", "public"),
+            ],
+        );
+        assert_eq!(order, ["public", "app", "Odd", "audit"]);
+        // Edges to schemas not dumped hold nothing back (c is ready first);
+        // a cycle falls back to name order.
+        let order = dependency_order(
+            names(&["b", "a", "c"]),
+            &[edge("a", "b"), edge("b", "a"), edge("c", "elsewhere")],
+        );
+        assert_eq!(order, ["c", "a", "b"]);
     }
 
     #[test]

@@ -198,7 +198,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
                 guard::require_empty(&mut client, &dbname)?;
             }
             drop(client);
-            errors = plan.run(params)?;
+            errors = plan.run(params, &dbname)?;
         }
         RestoreMode::Create => {
             let mut admin = db::connect(&maintenance(params))?;
@@ -209,7 +209,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
                 )));
             }
             create_database(&mut admin, &dbname, None)?;
-            match plan.run(params) {
+            match plan.run(params, &dbname) {
                 Ok(n) => errors = n,
                 Err(e) => {
                     // The database is ours and half-restored: remove it.
@@ -230,7 +230,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             guard::require_no_sessions(&mut admin, &dbname)?;
             let temp = temp_name();
             create_database(&mut admin, &temp, Some(&dbname))?;
-            let outcome = plan.run(&params.with_dbname(&temp)).and_then(|n| {
+            let outcome = plan.run(&params.with_dbname(&temp), &dbname).and_then(|n| {
                 guard::require_no_sessions(&mut admin, &dbname)?;
                 if guard::database_exists(&mut admin, &prev)? {
                     guard::require_no_sessions(&mut admin, &prev)?;
@@ -361,13 +361,11 @@ struct Plan<'a> {
 }
 
 impl Plan<'_> {
-    /// Runs pg_restore into `params`' database; returns the number of errors ignored.
-    fn run(&self, params: &ConnParams) -> Result<u64> {
-        let progress = Progress::new(
-            self.printer,
-            &format!("restoring {}", params.dbname()),
-            false,
-        );
+    /// Runs pg_restore into `params`' database; returns the number of
+    /// errors ignored. `shown` is the database name the user knows (a swap
+    /// restores into a temporary one).
+    fn run(&self, params: &ConnParams, shown: &str) -> Result<u64> {
+        let progress = Progress::new(self.printer, &format!("restoring {shown}"), false);
         let result = if self.kind == DumpKind::SchemaWise {
             self.run_schema_wise(params, &progress)
         } else {
@@ -457,7 +455,7 @@ impl Plan<'_> {
             .arg(archive)
             .stdin(std::process::Stdio::null())
             .output()
-            .map_err(|e| Error::io(&self.tools.pg_restore, e))?;
+            .map_err(|e| super::child::spawn_error(&self.tools.pg_restore, "pg_restore_exe", e))?;
         if !out.status.success() {
             return Err(Error::Child {
                 program: "pg_restore".into(),

@@ -28,6 +28,7 @@ CREATE FUNCTION app.total_length() RETURNS numeric LANGUAGE sql STABLE
     AS $$ SELECT coalesce(sum(length_m), 0) FROM app.pipe $$;
 CREATE TABLE audit.log (at timestamptz DEFAULT now(), what text);
 CREATE TABLE "Odd Schema"."Mixed Table" (v int);
+CREATE VIEW "Odd Schema".pipe_count AS SELECT count(*) AS n FROM app.pipe;
 COMMENT ON TABLE app.pipe IS 'pipes of the network';
 INSERT INTO public.kind VALUES (1, 'steel'), (2, 'pvc');
 INSERT INTO app.pipe (kind_id, length_m, note)
@@ -301,7 +302,9 @@ fn schema_wise_dump_round_trips_across_schema_references() {
         .iter()
         .map(|f| f["schema"].as_str().unwrap())
         .collect();
-    assert_eq!(schemas, ["Odd Schema", "app", "audit", "public"]);
+    // Each schema after those its definitions refer to ("Odd Schema" and
+    // audit have views over app), otherwise by name.
+    assert_eq!(schemas, ["app", "Odd Schema", "audit", "public"]);
     assert!(dir.join("manifest.json").is_file());
 
     let target = db.sibling();
