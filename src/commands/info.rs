@@ -37,6 +37,9 @@ pub fn run(ctx: &Context, args: &InfoArgs) -> Result<Outcome> {
     let dirs = ctx.delta_dirs(&args.dirs.dirs);
     let mut client = db::connect(&params)?;
     let found = deltas::discover(&dirs)?;
+    for warning in found.ignored_warnings() {
+        ctx.printer.warn(warning);
+    }
     history::require(&mut client, &table, &params.target())?;
     let rows = history::read(&mut client, &table)?;
     let applied: Vec<_> = rows.iter().map(history::HistoryRow::as_applied).collect();

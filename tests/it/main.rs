@@ -3,6 +3,7 @@
 mod support;
 
 mod bad_input;
+mod bad_input_table;
 mod faults;
 mod python_hooks;
 mod safety;
