@@ -7,5 +7,6 @@ mod bad_input_table;
 mod faults;
 mod python_hooks;
 mod safety;
+mod security;
 mod service;
 mod upgrade_loop;
