@@ -367,3 +367,40 @@ fn unicode_and_dotted_schema_names_stay_identifiers() {
         .success();
     assert!(db.exists_table("\"ünï\".\"cödé\""));
 }
+
+#[test]
+fn substituted_text_reads_back_identically_from_the_server() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let db = TestDb::new();
+    let client = std::cell::RefCell::new(db.client());
+    // 256 generated strings, quotes, backslashes and semicolons over-represented.
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let text = prop::collection::vec(
+        prop_oneof![
+            any::<char>().prop_filter("no NUL in text", |c| *c != '\0'),
+            prop::sample::select(vec!['\'', '\\', ';', '"', '$', '%', '-', '\n', 'E']),
+        ],
+        0..40,
+    )
+    .prop_map(|cs| cs.into_iter().collect::<String>());
+    runner
+        .run(&text, |s| {
+            let mut vars = pum::deltas::vars::Variables::new();
+            vars.insert("X".into(), pum::deltas::vars::Value::Text(s.clone()));
+            let sql = pum::deltas::vars::substitute("SELECT %(X)s::text", &vars).unwrap();
+            let rows = client.borrow_mut().simple_query(&sql);
+            prop_assert!(rows.is_ok(), "{}: {:?}", sql, rows.err());
+            let back = rows.unwrap().iter().find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            });
+            prop_assert_eq!(back, Some(s));
+            Ok(())
+        })
+        .unwrap();
+}
