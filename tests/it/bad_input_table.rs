@@ -663,6 +663,7 @@ fn malformed_input_is_refused_clearly_and_changes_nothing() {
     let service = std::fs::read(db.home.path().join(".pg_service.conf")).unwrap();
     let rows = cases();
     assert!(rows.len() >= 40, "only {} rows", rows.len());
+    eprintln!("bad input table: {} rows", rows.len());
     let mut failures = Vec::new();
     for row in &rows {
         let home = tempfile::tempdir().unwrap();
