@@ -171,8 +171,8 @@ fn cases() -> Vec<Case> {
         ),
         yaml(
             "pum.yaml: not UTF-8",
-            b"upgrades_table: public.\xff\xfe\n",
-            "pum.yaml",
+            b"retries: 1\nupgrades_table: public.\xff\xfe\n",
+            "pum.yaml:2:24: not valid UTF-8",
         ),
         yaml(
             "pum.yaml: NUL byte",
@@ -689,6 +689,17 @@ fn malformed_input_is_refused_clearly_and_changes_nothing() {
         }
         if run.stderr.contains("panicked") || run.stderr.contains("RUST_BACKTRACE") {
             problems.push("panicked".into());
+        }
+        // Each cause is said once.
+        let first = run.stderr.lines().find(|l| l.starts_with("pum: error:"));
+        for cause in run
+            .stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("  caused by: "))
+        {
+            if first.is_some_and(|f| f.contains(cause)) {
+                problems.push(format!("cause repeated: {cause}"));
+            }
         }
         if let Accepted::Applies(table) = row.accepted {
             if !db.exists_table(table) {
