@@ -125,13 +125,29 @@ impl Config {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from(DEFAULT_FILE), false),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Config::default())
             }
             Err(e) => return Err(Error::io(&path, e)),
         };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let (line, column) = crate::deltas::sql_lexer::line_col(valid, valid.len());
+            Error::Config {
+                location: Location {
+                    file: path.clone(),
+                    line,
+                    column,
+                },
+                message: format!(
+                    "not valid UTF-8 (byte {}); save the file as UTF-8",
+                    valid.len()
+                ),
+            }
+        })?;
         let mut config = Self::parse(&text, &path)?;
         let base = path
             .parent()

@@ -130,11 +130,41 @@ impl Error {
     /// Wraps a `postgres` error from one of pum's own queries, keeping the
     /// server's message, detail and hint.
     pub fn sql(context: impl Into<String>, err: postgres::Error) -> Self {
+        let message = if connection_lost(&err) {
+            format!(
+                "the connection to the server was lost ({}); nothing more was done",
+                describe_pg_error(&err)
+            )
+        } else {
+            describe_pg_error(&err)
+        };
         Error::Sql {
             context: context.into(),
-            message: describe_pg_error(&err),
+            message,
         }
     }
+}
+
+/// Whether an error means the session is gone: the server ended it
+/// (terminated backend, shutdown, crash) or the socket failed. Such errors
+/// say nothing about the SQL, only that the run cannot go on.
+pub fn connection_lost(err: &postgres::Error) -> bool {
+    if err.is_closed() {
+        return true;
+    }
+    if let Some(db) = err.as_db_error() {
+        let code = db.code().code();
+        // admin_shutdown, crash_shutdown, cannot_connect_now, connection_exception.
+        return matches!(code, "57P01" | "57P02" | "57P03") || code.starts_with("08");
+    }
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause.is::<std::io::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// Renders a `postgres::Error` with the server's SQLSTATE, message, detail and hint.

@@ -19,10 +19,17 @@ fn main() {
     match pum::run(cli) {
         Ok(outcome) => std::process::exit(outcome.exit_code()),
         Err(err) => {
-            eprintln!("pum: error: {err}");
+            let mut shown = err.to_string();
+            eprintln!("pum: error: {shown}");
             let mut source = std::error::Error::source(&err);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                // Messages that already end with their cause (`path: why`)
+                // would otherwise say it twice.
+                let text = cause.to_string();
+                if !shown.contains(&text) {
+                    eprintln!("  caused by: {text}");
+                    shown.push_str(&text);
+                }
                 source = cause.source();
             }
             std::process::exit(pum::ERROR_EXIT_CODE);

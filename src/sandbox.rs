@@ -98,6 +98,7 @@ pub struct Cluster {
     port: u16,
     pub binaries: ServerBinaries,
     keep: bool,
+    die_with_parent: bool,
 }
 
 impl Cluster {
@@ -150,39 +151,14 @@ impl Cluster {
             listen = if options.tcp { "127.0.0.1" } else { "" },
         );
         append(&data.join("postgresql.conf"), &conf)?;
-        let log = std::fs::File::create(dir.path().join("server.log"))
-            .map_err(|e| Error::io(dir.path().join("server.log"), e))?;
-        if let Some((uid, gid)) = owner {
-            chown(&dir.path().join("server.log"), uid, gid)?;
-        }
-        let mut server = Command::new(binaries.bindir.join("postgres"));
-        server
-            .arg("-D")
-            .arg(&data)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| Error::io(dir.path(), e))?)
-            .stderr(log);
-        run_as(&mut server, owner);
-        if options.die_with_parent {
-            // SAFETY: prctl is async-signal-safe; it runs in the forked child
-            // just before exec and touches no memory of the parent.
-            unsafe {
-                server.pre_exec(|| {
-                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
-                    Ok(())
-                });
-            }
-        }
-        let child = server
-            .spawn()
-            .map_err(|e| Error::io(binaries.bindir.join("postgres"), e))?;
+        let child = spawn_server(&binaries, dir.path(), owner, options.die_with_parent)?;
         let mut cluster = Cluster {
             dir: Some(dir),
             server: Some(child),
             port,
             binaries,
             keep: false,
+            die_with_parent: options.die_with_parent,
         };
         cluster.wait_ready()?;
         Ok(cluster)
@@ -271,6 +247,23 @@ impl Cluster {
         Ok(self.params(name))
     }
 
+    /// Restarts the server on the same data directory and port: a fast
+    /// shutdown (every session is terminated, as in a real restart), then a
+    /// new server, waiting until it accepts connections. For fault tests.
+    pub fn restart(&mut self) -> Result<()> {
+        if let Some(child) = self.server.take() {
+            stop_server(child);
+        }
+        let dir = self.dir.as_ref().expect("cluster directory").path();
+        self.server = Some(spawn_server(
+            &self.binaries,
+            dir,
+            server_owner()?,
+            self.die_with_parent,
+        )?);
+        self.wait_ready()
+    }
+
     /// Fast shutdown, wait for the server to exit, remove the directory.
     pub fn stop(&mut self) {
         if self.keep {
@@ -280,23 +273,8 @@ impl Cluster {
             self.server.take();
             return;
         }
-        if let Some(mut child) = self.server.take() {
-            // SAFETY: sending a signal to our own child process by pid.
-            unsafe {
-                libc::kill(child.id() as libc::pid_t, libc::SIGINT);
-            }
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                match child.try_wait() {
-                    Ok(Some(_)) | Err(_) => break,
-                    Ok(None) if Instant::now() > deadline => {
-                        let _ = child.kill();
-                        let _ = child.wait();
-                        break;
-                    }
-                    Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-                }
-            }
+        if let Some(child) = self.server.take() {
+            stop_server(child);
         }
         self.dir.take();
     }
@@ -305,6 +283,67 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Starts `postgres` on `dir/data`, logging to `dir/server.log` (appended to,
+/// so a restart keeps the earlier log).
+fn spawn_server(
+    binaries: &ServerBinaries,
+    dir: &Path,
+    owner: Option<(u32, u32)>,
+    die_with_parent: bool,
+) -> Result<Child> {
+    let log_path = dir.join("server.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| Error::io(&log_path, e))?;
+    if let Some((uid, gid)) = owner {
+        chown(&log_path, uid, gid)?;
+    }
+    let mut server = Command::new(binaries.bindir.join("postgres"));
+    server
+        .arg("-D")
+        .arg(dir.join("data"))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| Error::io(&log_path, e))?)
+        .stderr(log);
+    run_as(&mut server, owner);
+    if die_with_parent {
+        // SAFETY: prctl is async-signal-safe; it runs in the forked child
+        // just before exec and touches no memory of the parent.
+        unsafe {
+            server.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                Ok(())
+            });
+        }
+    }
+    server
+        .spawn()
+        .map_err(|e| Error::io(binaries.bindir.join("postgres"), e))
+}
+
+/// Fast shutdown (SIGINT) of our server child, killed if it takes over 30 s.
+fn stop_server(mut child: Child) {
+    // SAFETY: sending a signal to our own child process by pid.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) | Err(_) => break,
+            Ok(None) if Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
 }
 

@@ -62,6 +62,9 @@ pub fn show(
 ) -> Result<()> {
     let mut client = db::connect(params)?;
     let found = deltas::discover(dirs)?;
+    for warning in found.ignored_warnings() {
+        ctx.printer.warn(warning);
+    }
     history::require(&mut client, table, &params.target())?;
     let rows = history::read(&mut client, table)?;
     let applied: Vec<_> = rows.iter().map(history::HistoryRow::as_applied).collect();

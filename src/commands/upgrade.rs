@@ -183,6 +183,9 @@ pub fn run(ctx: &Context, args: &UpgradeArgs) -> Result<Outcome> {
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
     let discovered = deltas::discover(&dirs)?;
+    for warning in discovered.ignored_warnings() {
+        ctx.printer.warn(warning);
+    }
     let request = UpgradeRequest {
         params: &params,
         service_name: args.service.pg_service.as_deref(),

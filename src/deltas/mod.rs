@@ -199,6 +199,26 @@ pub struct Discovered {
     pub pre_all: Vec<Hook>,
     /// post-all scripts in the order they run.
     pub post_all: Vec<Hook>,
+    /// Files named like a delta (`delta_*.sql`, `delta_*.py`) whose name
+    /// does not parse (`delta_1.2.sql`, `delta_v1.2.3.sql`): skipped, as pum
+    /// 0.x skips them, but worth a warning since they were surely meant to run.
+    pub ignored: Vec<PathBuf>,
+}
+
+impl Discovered {
+    /// One warning per skipped look-alike file.
+    pub fn ignored_warnings(&self) -> Vec<String> {
+        self.ignored
+            .iter()
+            .map(|p| {
+                format!(
+                    "ignoring {}: not a delta name (expected delta_MAJOR.MINOR.PATCH[_name].sql, \
+                     .pre.sql, .post.sql, .py, .pre.py or .post.py)",
+                    p.display()
+                )
+            })
+            .collect()
+    }
 }
 
 impl Discovered {
@@ -277,7 +297,14 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
                     kind,
                     dir_index,
                 )?),
-                Ok(None) => {}
+                Ok(None) => {
+                    let lower = name.to_ascii_lowercase();
+                    if lower.starts_with("delta_")
+                        && (lower.ends_with(".sql") || lower.ends_with(".py"))
+                    {
+                        found.ignored.push(path);
+                    }
+                }
                 Err(why) => return Err(Error::Deltas(format!("{}: {why}", path.display()))),
             }
         }

@@ -18,6 +18,14 @@ use crate::error::{Error, Result};
 
 pub use passfile::DEFAULT_SOCKET_DIR;
 
+/// The resolver's pure text parsers, for property tests and fuzzing: no file
+/// system, no environment, no network.
+pub mod parsers {
+    pub use super::conninfo::{parse_conninfo, parse_uri};
+    pub use super::passfile::find as find_password;
+    pub use super::servicefile::parse as parse_service_file;
+}
+
 /// The slice of the process environment the resolver reads. Captured once at
 /// start-up so that commands never read raw environment variables and tests
 /// can resolve against an environment of their own.

@@ -61,8 +61,9 @@ pub fn lookup(path: &Path, host: &str, port: &str, dbname: &str, user: &str) -> 
     }
 }
 
-/// The password of the first line matching all four fields.
-fn find(text: &[u8], host: &str, port: &str, dbname: &str, user: &str) -> Option<String> {
+/// The password of the first line matching all four fields of a
+/// passfile's contents (`host` as [`host_key`] gives it).
+pub fn find(text: &[u8], host: &str, port: &str, dbname: &str, user: &str) -> Option<String> {
     for raw in text.split(|&b| b == b'\n') {
         if raw.first() == Some(&b'#') {
             continue;

@@ -157,10 +157,24 @@ pub fn run(
 ) -> Result<UpgradeReport> {
     let started = Instant::now();
     history::require(client, req.table, &req.params.target())?;
+    watch_client(client);
     lock::acquire(client, req.table, req.options.run_lock_timeout)?;
     let result = run_locked(client, req, printer, started);
     lock::release(client, req.table);
     result
+}
+
+/// Asks the server (PostgreSQL 14+; a no-op before) to check every second
+/// that pum is still connected while a statement runs. When pum is killed in
+/// the middle of a long delta, its backend then ends within a second: the
+/// delta is rolled back and the run lock released, instead of the statement
+/// running on, holding its locks, for a client that is gone.
+fn watch_client(client: &mut Client) {
+    // Best effort: a server without the setting matches no row.
+    let _ = client.batch_execute(
+        "SELECT set_config(name, '1s', false) FROM pg_settings \
+         WHERE name = 'client_connection_check_interval'",
+    );
 }
 
 fn run_locked(
@@ -437,8 +451,18 @@ fn apply_sql(
         return Err(delta_error(&delta.path, sql, &e, located));
     }
     history::record_delta(&mut tx, table, delta, elapsed_ms(t0))?;
-    tx.commit()
-        .map_err(|e| delta_error(&delta.path, sql, &e, None))?;
+    tx.commit().map_err(|e| {
+        if crate::error::connection_lost(&e) {
+            // The COMMIT may or may not have reached the server.
+            lost_connection(
+                &delta.path,
+                &e,
+                "while committing; the delta and its history row were committed together or not at all: run `pum info` to see which",
+            )
+        } else {
+            delta_error(&delta.path, sql, &e, None)
+        }
+    })?;
     Ok(true)
 }
 
@@ -610,12 +634,35 @@ pub(crate) fn locate_failing_statement(
     None
 }
 
+/// A delta whose session ended under it (server restart, terminated backend).
+fn lost_connection(path: &Path, err: &postgres::Error, what: &str) -> Error {
+    Error::Delta(Box::new(DeltaFailure {
+        file: path.to_path_buf(),
+        line: None,
+        column: None,
+        sqlstate: err.as_db_error().map(|db| db.code().code().to_string()),
+        message: format!(
+            "the connection to the server was lost {what} ({})",
+            crate::error::describe_pg_error(err)
+        ),
+        detail: None,
+        hint: None,
+    }))
+}
+
 pub(crate) fn delta_error(
     path: &Path,
     sql: &str,
     err: &postgres::Error,
     located: Option<usize>,
 ) -> Error {
+    if crate::error::connection_lost(err) {
+        return lost_connection(
+            path,
+            err,
+            "while it ran; it was not recorded as applied: run upgrade again once the server is back",
+        );
+    }
     let Some(db) = err.as_db_error() else {
         return Error::Delta(Box::new(DeltaFailure {
             file: path.to_path_buf(),

@@ -3,11 +3,14 @@
 mod support;
 
 mod bad_input;
+mod bad_input_table;
 mod check;
 mod dump_restore;
+mod faults;
 mod module;
 mod python_hooks;
 mod rehearsal;
 mod safety;
+mod security;
 mod service;
 mod upgrade_loop;

@@ -231,6 +231,16 @@ impl Pum {
         self
     }
 
+    /// Starts the binary without waiting (stdin closed, output captured);
+    /// [`finish`] collects it.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
+        self.cmd.spawn().expect("spawn pum")
+    }
+
     pub fn run(mut self) -> Run {
         self.cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         self.cmd.stdin(if self.stdin.is_some() {
@@ -249,6 +259,16 @@ impl Pum {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+}
+
+/// Waits for a spawned `pum` and collects what it printed.
+pub fn finish(child: std::process::Child) -> Run {
+    let out: Output = child.wait_with_output().expect("wait for pum");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 
