@@ -9,66 +9,20 @@
 #
 # Usage: bench/dump_restore.sh            (builds pum in release mode first)
 #   PUM=path/to/pum BENCH_MB=200 BENCH_RUNS=3 bench/dump_restore.sh
-set -euo pipefail
+source "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 
 BENCH_MB=${BENCH_MB:-1000}
-if [[ -z "${PUM:-}" ]]; then
-    cargo build --release --quiet
-    PUM=$PWD/target/release/pum
-fi
-
-bindir=${PUM_PG_BINDIR:-$(pg_config --bindir 2>/dev/null || true)}
-if [[ -z "$bindir" || ! -x "$bindir/initdb" ]]; then
-    bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-fi
-if [[ ! -x "$bindir/initdb" ]]; then
-    echo "initdb not found: install the PostgreSQL server (apt-get install postgresql)" >&2
-    exit 2
-fi
-
-work=$(mktemp -d /tmp/pum-bench-XXXXXX)
+PUM=${PUM:-$(pum_bin)}
+start_cluster
+bindir=$BINDIR
+work=$(mktemp -d /tmp/pum-bench-out-XXXXXX)
 chmod 755 "$work"
-# PostgreSQL refuses to run as root: run the server as the postgres OS user.
-as_server() {
-    if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-if [[ $(id -u) -eq 0 ]]; then
-    mkdir "$work/data" "$work/sock"
-    chown postgres: "$work/data" "$work/sock"
-fi
-cleanup() {
-    as_server "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$((20000 + RANDOM % 20000))
-as_server "$bindir/initdb" -D "$work/data" -U postgres --auth-local=trust -E UTF8 --locale=C --no-sync >/dev/null 2>&1
-cat >>"$work/data/postgresql.conf" <<EOF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$work/sock'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_wal_size = 4GB
-checkpoint_timeout = 30min
-shared_buffers = 256MB
-maintenance_work_mem = 256MB
-EOF
-as_server "$bindir/pg_ctl" -D "$work/data" -l "$work/sock/server.log" -w start >/dev/null
-
-export PGHOST=$work/sock PGPORT=$port PGUSER=postgres
-unset PGSERVICE PGDATABASE PGPASSWORD
+trap 'stop_cluster; rm -rf "$work"' EXIT
 cat >"$work/pg_service.conf" <<EOF
 [bench]
-host=$work/sock
-port=$port
+host=$PGHOST
+port=$PGPORT
 user=postgres
 dbname=bench
 EOF

@@ -35,12 +35,13 @@ synchronous_commit = off
 full_page_writes = off
 shared_buffers = 256MB
 max_wal_size = 4GB
+checkpoint_timeout = 30min
 maintenance_work_mem = 256MB
 CONF
     as_server_user "$BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
     trap stop_cluster EXIT
     export PGHOST="$CLUSTER_DIR" PGPORT="$PGPORT_BENCH" PGUSER=postgres
-    unset PGSERVICE PGSERVICEFILE PGDATABASE
+    unset PGSERVICE PGSERVICEFILE PGDATABASE PGPASSWORD
 }
 
 stop_cluster() {
