@@ -219,9 +219,23 @@ impl ChildRun<'_> {
         Err(Error::Child {
             program: self.program.to_string(),
             command: self.display(),
-            status: status.to_string(),
+            status: describe_status(&status),
             stderr: interesting_stderr(&stderr),
         })
+    }
+}
+
+/// The exit status, with what a signal usually means for a dump.
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match status.signal() {
+        Some(libc::SIGXFSZ) => {
+            format!("{status}: the file size limit was reached or the disk is full")
+        }
+        Some(libc::SIGKILL) => {
+            format!("{status}: killed, by an operator or the out-of-memory killer")
+        }
+        _ => status.to_string(),
     }
 }
 

@@ -867,3 +867,27 @@ fn plain_dumps_are_written_but_not_restored() {
         .code(2)
         .stderr_has("directory format");
 }
+
+#[test]
+fn a_full_disk_while_dumping_leaves_no_file_behind() {
+    let db = TestDb::new();
+    db.execute(
+        "CREATE TABLE filler AS SELECT g, md5(g::text) || md5((g * 7)::text) AS t FROM generate_series(1, 100000) g",
+    );
+    let out = tempfile::tempdir().unwrap();
+    for format in ["custom", "directory"] {
+        db.pum()
+            .file_size_limit(256 * 1024)
+            .args(["dump", "-p", "test", "-F", format])
+            .arg(out.path().join("full.dump"))
+            .run()
+            .code(2)
+            .stderr_has("pg_dump failed")
+            .stderr_has("the disk is full");
+        assert!(
+            files_in(out.path()).is_empty(),
+            "left behind: {:?}",
+            files_in(out.path())
+        );
+    }
+}

@@ -440,3 +440,41 @@ fn a_pum_1x_module_is_rehearsed_and_upgraded() {
         .run()
         .success();
 }
+
+#[test]
+fn a_restore_failing_in_the_rehearsal_leaves_production_untouched() {
+    let prod = production();
+    let reference = reference();
+    let project = tempfile::tempdir().unwrap();
+    let failing = crate::support::fixtures().join("dump/pg_restore_fails");
+    std::fs::write(
+        project.path().join("pum.yaml"),
+        format!("pg_restore_exe: {}\n", failing.display()),
+    )
+    .unwrap();
+    let before = snapshot(&prod);
+    let json = tau(&prod, &reference, &example_deltas())
+        .current_dir(project.path())
+        .args(["--yes", "--format", "json"])
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(json["verdict"], "rehearsal_failed");
+    assert_eq!(json["production_touched"], false);
+    let failed: Vec<_> = json["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ok"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{json:#}");
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("simulated failure"),
+        "{json:#}"
+    );
+    assert_eq!(version(&prod), "{1,0,0}");
+    assert_eq!(snapshot(&prod), before);
+}

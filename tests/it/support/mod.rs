@@ -226,6 +226,26 @@ impl Pum {
         self
     }
 
+    /// Limits the size of files pum and its children may write, as a full
+    /// disk would (`ulimit -f`): writing past it kills the writer with SIGXFSZ.
+    pub fn file_size_limit(mut self, bytes: u64) -> Pum {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setrlimit is async-signal-safe and runs in the forked child.
+        unsafe {
+            self.cmd.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        self
+    }
+
     pub fn stdin(mut self, input: &str) -> Pum {
         self.stdin = Some(input.as_bytes().to_vec());
         self
