@@ -19,51 +19,17 @@ TABLES=${1:-2000}
 BIG=${2:-20000}
 RUNS=${RUNS:-3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-PUM="$ROOT/target/release/pum"
 
-find_bindir() {
-    if [ -n "${PUM_PG_BINDIR:-}" ]; then echo "$PUM_PG_BINDIR"; return; fi
-    if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
-        pg_config --bindir; return
-    fi
-    local d
-    for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
-        [ -x "$d/initdb" ] && { echo "$d"; return; }
-    done
-    dirname "$(command -v initdb)"
-}
-
-as_server() {
-    if [ "$(id -u)" = 0 ]; then
-        runuser -u postgres -- "$@"
-    else
-        "$@"
-    fi
-}
-
+source "$ROOT/bench/lib.sh"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 best() { printf '%s\n' "$@" | sort -n | head -1; }
 
-(cd "$ROOT" && cargo build --release --quiet)
-BINDIR=$(find_bindir)
+PUM=$(pum_bin)
+# Reading 20 000 views' definitions takes a lock per relation in one transaction.
+CLUSTER_CONF="max_locks_per_transaction = 4096" start_cluster
 WORK=$(mktemp -d)
-chmod 755 "$WORK"
-[ "$(id -u)" = 0 ] && chown postgres "$WORK"
-PGPORT=$((50000 + RANDOM % 10000))
-export PGHOST="$WORK" PGPORT PGUSER=postgres
-unset PGPASSWORD PGSERVICE PGDATABASE
-
-cleanup() {
-    as_server "$BINDIR/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-as_server "$BINDIR/initdb" -D "$WORK/data" -U postgres -A trust --no-sync >/dev/null
-as_server "$BINDIR/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -o \
-    "-k $WORK -p $PGPORT -c listen_addresses= -c fsync=off -c synchronous_commit=off \
-     -c full_page_writes=off -c max_locks_per_transaction=4096" start >/dev/null
+trap 'stop_cluster; rm -rf "$WORK"' EXIT
 
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 

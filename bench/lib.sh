@@ -1,6 +1,7 @@
 # Shared helpers for the benchmark scripts: a throw-away PostgreSQL cluster
 # on a unix socket in a temporary directory, removed on exit.
 # Usage: source bench/lib.sh; start_cluster; ... ; (stopped by the EXIT trap)
+# CLUSTER_CONF may hold extra postgresql.conf lines.
 
 set -euo pipefail
 
@@ -37,6 +38,7 @@ shared_buffers = 256MB
 max_wal_size = 4GB
 checkpoint_timeout = 30min
 maintenance_work_mem = 256MB
+${CLUSTER_CONF:-}
 CONF
     as_server_user "$BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start >/dev/null
     trap stop_cluster EXIT
