@@ -46,6 +46,28 @@ pub struct Config {
     pub services: Option<BTreeMap<String, ServiceSettings>>,
 }
 
+/// A YAML error as `file:line:column: message` (serde_yaml appends the
+/// position to its message itself; it is already in front).
+pub fn yaml_error(e: &serde_yaml::Error, path: &Path) -> Error {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((1, 1));
+    Error::Config {
+        location: Location {
+            file: path.to_path_buf(),
+            line,
+            column,
+        },
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
 /// A duration in pum.yaml: a number of seconds or a string with a unit.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -163,25 +185,7 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        serde_yaml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            Error::Config {
-                location: Location {
-                    file: path.to_path_buf(),
-                    line,
-                    column,
-                },
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            }
-        })
+        serde_yaml::from_str(text).map_err(|e| yaml_error(&e, path))
     }
 
     fn rebase(&mut self, base: &Path) {

@@ -201,7 +201,8 @@ fn skip_quoted(bytes: &[u8], open: usize, quote: u8, backslash_escapes: bool) ->
     bytes.len()
 }
 
-fn skip_block_comment(bytes: &[u8], open: usize) -> usize {
+/// The index just past the block comment opening at `open` (or the end of input).
+pub(crate) fn skip_block_comment(bytes: &[u8], open: usize) -> usize {
     // Block comments nest in PostgreSQL.
     let mut depth = 0;
     let mut i = open;

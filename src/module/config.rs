@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_yaml::Value as Yaml;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::module::params::ParamType;
 
 /// The configuration file name inside a module directory.
@@ -129,26 +129,8 @@ impl ModuleConfig {
 
     /// Parses the text of a `.pum.yaml`; `path` names it in errors.
     pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<ModuleConfig> {
-        let raw: RawConfig = serde_yaml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .location()
-                .map(|l| (l.line(), l.column()))
-                .unwrap_or((1, 1));
-            Error::Config {
-                location: Location {
-                    file: path.to_path_buf(),
-                    line,
-                    column,
-                },
-                // serde_yaml appends the position itself; it is already in front.
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or("")
-                    .to_string(),
-            }
-        })?;
+        let raw: RawConfig =
+            serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error(&e, path))?;
         let mut ignored = Vec::new();
         let mut note = |present: bool, key: &str, what: &str| {
             if present {

@@ -247,21 +247,7 @@ pub fn substitute(sql: &str, params: &Resolved) -> Result<String, String> {
                 }
             }
             b'/' if !in_string && bytes.get(i + 1) == Some(&b'*') => {
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
-                    }
-                }
+                i = crate::deltas::sql_lexer::skip_block_comment(bytes, i);
             }
             b'{' if bytes.get(i + 1) == Some(&b'{') => {
                 out.push_str(&sql[copied..i]);
