@@ -176,8 +176,8 @@ fn cases() -> Vec<Case> {
         ),
         yaml(
             "pum.yaml: NUL byte",
-            b"upgrades_table: public.pum\0upgrades\n",
-            "pum.yaml",
+            b"retries: 1\nupgrades_table: public.pum\0upgrades\n",
+            "pum.yaml:2:27: control character U+0000 is not allowed",
         ),
         yaml(
             "pum.yaml: tab indentation",
