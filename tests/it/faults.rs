@@ -330,3 +330,37 @@ fn server_restart_between_steps_is_a_clear_error_and_rerun_continues() {
         ["1.0.0 baseline", "1.0.1 first", "1.0.2 second"]
     );
 }
+
+#[test]
+fn a_waiting_run_takes_over_when_the_lock_holder_is_killed() {
+    let db = baselined();
+    let deltas = deltas_with_slow_middle();
+    let mut first = upgrade(db.pum(), deltas.path()).spawn();
+    wait_for_sleeper(&db.params, &db.name, &mut first);
+    // The second run reads the fixed file, then waits for the run lock.
+    std::fs::write(deltas.path().join("delta_1.0.2_slow.sql"), FIXED).unwrap();
+    let second = upgrade(db.pum(), deltas.path()).spawn();
+    let mut client = db.client();
+    wait_for(Duration::from_secs(30), "the second run to connect", || {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pum'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            >= 2
+    });
+    let t0 = Instant::now();
+    first.kill().unwrap();
+    assert_eq!(finish(first).code, -1);
+    // Within seconds, not after the killed run's 30 s sleep.
+    finish(second)
+        .success()
+        .stdout_has("1.0.1 → 1.0.3 (2 deltas applied");
+    assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
+    assert_eq!(
+        history(&mut client),
+        ["1.0.0 baseline", "1.0.1 first", "1.0.2 slow", "1.0.3 last"]
+    );
+}
