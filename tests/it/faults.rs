@@ -364,3 +364,28 @@ fn a_waiting_run_takes_over_when_the_lock_holder_is_killed() {
         ["1.0.0 baseline", "1.0.1 first", "1.0.2 slow", "1.0.3 last"]
     );
 }
+
+#[test]
+fn the_lock_holder_named_is_in_this_database() {
+    let db = baselined();
+    let other = TestDb::new();
+    let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
+    // The same lock key, held in another database and in this one.
+    let take = "SELECT pg_advisory_lock(7370093, hashtext('\"public\".\"pum_upgrades\"'))";
+    let mut elsewhere = other.client();
+    elsewhere
+        .batch_execute(&format!(
+            "SET application_name = 'deploy-elsewhere'; {take}"
+        ))
+        .unwrap();
+    let mut here = db.client();
+    here.batch_execute(&format!("SET application_name = 'deploy-here'; {take}"))
+        .unwrap();
+    let run = upgrade(db.pum(), deltas.path())
+        .args(["--lock-timeout", "200ms"])
+        .run()
+        .code(2)
+        .stderr_has("application_name \"deploy-here\"");
+    assert!(!run.stderr.contains("deploy-elsewhere"), "{}", run.stderr);
+    assert!(!db.exists_table("public.a"));
+}
