@@ -185,6 +185,21 @@ impl Config {
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
+        // YAML refuses these too, but without saying where.
+        if let Some((at, c)) = text
+            .char_indices()
+            .find(|&(_, c)| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            let (line, column) = crate::deltas::sql_lexer::line_col(text, at);
+            return Err(Error::Config {
+                location: Location {
+                    file: path.to_path_buf(),
+                    line,
+                    column,
+                },
+                message: format!("control character U+{:04X} is not allowed", c as u32),
+            });
+        }
         serde_yaml::from_str(text).map_err(|e| yaml_error(&e, path))
     }
 

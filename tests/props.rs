@@ -498,3 +498,35 @@ proptest! {
         prop_assert_eq!(got, want, "{}", sql);
     }
 }
+
+// ---------------------------------------------------------------- pum.yaml
+
+proptest! {
+    #![proptest_config(cases(1000))]
+
+    /// Arbitrary text never panics the pum.yaml parser, and an error always
+    /// names the file, with a line inside the text (or just past its end).
+    #[test]
+    fn config_never_panics_and_errors_point_inside(text in nasty_text(), key in prop::sample::select(vec![
+        "upgrades_table", "delta_dirs", "variables", "retries", "lock_timeout", "on_checksum_change", "x",
+    ])) {
+        for text in [text.clone(), format!("{key}: {text}"), format!("{key}:\n  - {text}\n")] {
+            if let Err(pum::error::Error::Config { location, .. }) =
+                pum::config::Config::parse(&text, Path::new("pum.yaml"))
+            {
+                prop_assert_eq!(location.file, Path::new("pum.yaml"));
+                // YAML also breaks lines at CR, NEL, LS and PS.
+                let breaks = text
+                    .chars()
+                    .filter(|c| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+                    .count();
+                prop_assert!(
+                    location.line >= 1 && location.line <= breaks + 2,
+                    "{} line breaks, error at line {}",
+                    breaks,
+                    location.line
+                );
+            }
+        }
+    }
+}

@@ -611,7 +611,14 @@ pub fn create_delta_file(
     let path = dir.join(format!("delta_{version}_{name}.sql"));
     let header = format!(
         "-- {version}: {}\n-- Runs in one transaction with its history row. Put\n-- \"{NO_TRANSACTION_MARKER}\" on the first line for statements that cannot\n-- (CREATE INDEX CONCURRENTLY, VACUUM).\n\n",
-        description.trim()
+        // One comment line: a line break in the description would
+        // otherwise start a line of live SQL in the new delta.
+        description
+            .split(|c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -625,6 +632,22 @@ pub fn create_delta_file(
 #[cfg(test)]
 mod new_file_tests {
     use super::*;
+
+    #[test]
+    fn a_multi_line_description_stays_a_comment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path =
+            create_delta_file(dir.path(), "fix x\nDROP TABLE users;\r\u{2028}--", None).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("-- 1.0.0: fix x DROP TABLE users; --\n"),
+            "{text}"
+        );
+        assert!(
+            text.lines().all(|l| l.is_empty() || l.starts_with("--")),
+            "{text}"
+        );
+    }
 
     #[test]
     fn next_patch_version_and_slug() {

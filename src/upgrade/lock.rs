@@ -51,6 +51,9 @@ pub fn release(client: &mut Client, table: &QualifiedName) {
     );
 }
 
+/// Who holds the run lock. Advisory locks belong to one database, and
+/// another database's pum run holds the same key, so only this database's
+/// locks are looked at.
 fn holder(client: &mut Client, key: &str) -> Result<String> {
     let rows = client
         .query(
@@ -58,6 +61,7 @@ fn holder(client: &mut Client, key: &str) -> Result<String> {
                     to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ') \
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'advisory' AND l.granted \
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
                AND l.classid = $1::int4::oid AND l.objid = hashtext($2)::oid AND l.objsubid = 2",
             &[&LOCK_CLASS, &key],
         )

@@ -457,7 +457,8 @@ fn apply_sql(
             lost_connection(
                 &delta.path,
                 &e,
-                "while committing; the delta and its history row were committed together or not at all: run `pum info` to see which",
+                "while committing",
+                "the delta and its history row were committed together or not at all: run `pum info` to see which",
             )
         } else {
             delta_error(&delta.path, sql, &e, None)
@@ -635,14 +636,14 @@ pub(crate) fn locate_failing_statement(
 }
 
 /// A delta whose session ended under it (server restart, terminated backend).
-fn lost_connection(path: &Path, err: &postgres::Error, what: &str) -> Error {
+fn lost_connection(path: &Path, err: &postgres::Error, when: &str, then: &str) -> Error {
     Error::Delta(Box::new(DeltaFailure {
         file: path.to_path_buf(),
         line: None,
         column: None,
         sqlstate: err.as_db_error().map(|db| db.code().code().to_string()),
         message: format!(
-            "the connection to the server was lost {what} ({})",
+            "the connection to the server was lost {when} ({}); {then}",
             crate::error::describe_pg_error(err)
         ),
         detail: None,
@@ -660,7 +661,8 @@ pub(crate) fn delta_error(
         return lost_connection(
             path,
             err,
-            "while it ran; it was not recorded as applied: run upgrade again once the server is back",
+            "while it ran",
+            "it was not recorded as applied: run upgrade again once the server is back",
         );
     }
     let Some(db) = err.as_db_error() else {

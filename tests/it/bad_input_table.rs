@@ -42,7 +42,8 @@ struct Case {
     args: Vec<String>,
     env: Vec<(&'static str, String)>,
     code: i32,
-    /// What stderr must contain: it names the file, line, flag or service.
+    /// What stderr must contain: it names the file, line, flag or service
+    /// (for accepted input, stdout may say it instead).
     stderr: String,
     accepted: Accepted,
 }
@@ -176,8 +177,8 @@ fn cases() -> Vec<Case> {
         ),
         yaml(
             "pum.yaml: NUL byte",
-            b"upgrades_table: public.pum\0upgrades\n",
-            "pum.yaml",
+            b"retries: 1\nupgrades_table: public.pum\0upgrades\n",
+            "pum.yaml:2:27: control character U+0000 is not allowed",
         ),
         yaml(
             "pum.yaml: tab indentation",
@@ -613,6 +614,57 @@ fn cases() -> Vec<Case> {
             cmd(&["upgrayedd", "-p", "test"]),
             "unrecognized subcommand 'upgrayedd'",
         ),
+        // pum new
+        flags(
+            "new: description without letters",
+            cmd(&["new", "!!!", "-d", "deltas"]),
+            "description \"!!!\" has no letters or digits",
+        ),
+        flags(
+            "new: empty description",
+            cmd(&["new", "", "-d", "deltas"]),
+            "has no letters or digits",
+        ),
+        flags(
+            "new: --version with two parts",
+            cmd(&["new", "x", "-d", "deltas", "--version", "1.2"]),
+            "--version: invalid version \"1.2\"",
+        ),
+        flags(
+            "new: missing directory",
+            cmd(&["new", "x", "-d", "no_such_dir"]),
+            "no_such_dir",
+        ),
+        Case {
+            input: "new: a malformed delta already in the directory",
+            files: vec![file("deltas/delta_01.2.3.sql", "SELECT 1;")],
+            ..flags("", cmd(&["new", "x", "-d", "deltas"]), "delta_01.2.3.sql")
+        },
+        Case {
+            input: "new: the file exists already (never overwritten)",
+            files: vec![file("deltas/delta_1.0.0_x.sql", "CREATE TABLE keep ();")],
+            ..flags(
+                "",
+                cmd(&["new", "x", "-d", "deltas", "--version", "1.0.0"]),
+                "delta_1.0.0_x.sql: File exists",
+            )
+        },
+        Case {
+            code: 0,
+            ..flags(
+                "new: a path in the description stays in the directory",
+                cmd(&["new", "../../escape", "-d", "deltas"]),
+                "deltas/delta_1.0.0_escape.sql",
+            )
+        },
+        Case {
+            code: 0,
+            ..flags(
+                "new: a multi-line description",
+                cmd(&["new", "x\nDROP TABLE x;", "-d", "deltas"]),
+                "deltas/delta_1.0.0_x_drop_table_x.sql",
+            )
+        },
     ];
     // Rows built from `delta("", ...)` templates must have been named.
     for r in &mut rows {
@@ -684,8 +736,21 @@ fn malformed_input_is_refused_clearly_and_changes_nothing() {
         if run.code != row.code {
             problems.push(format!("exit code {} (expected {})", run.code, row.code));
         }
-        if !run.stderr.contains(&row.stderr) {
-            problems.push(format!("stderr lacks {:?}", row.stderr));
+        // Accepted input may answer on stdout (`pum new` prints the path).
+        let answered =
+            run.stderr.contains(&row.stderr) || (row.code == 0 && run.stdout.contains(&row.stderr));
+        if !answered {
+            problems.push(format!("output lacks {:?}", row.stderr));
+        }
+        // A file `pum new` created lies in the delta directory and holds
+        // comments only, whatever the description was.
+        if row.args[0] == "new" && run.code == 0 {
+            let created = home.path().join(run.stdout.trim());
+            let in_dir = created.parent() == Some(&home.path().join("deltas"));
+            let text = std::fs::read_to_string(&created).unwrap_or_default();
+            if !in_dir || !text.lines().all(|l| l.is_empty() || l.starts_with("--")) {
+                problems.push(format!("pum new wrote {}:\n{text}", created.display()));
+            }
         }
         if run.stderr.contains("panicked") || run.stderr.contains("RUST_BACKTRACE") {
             problems.push("panicked".into());

@@ -330,3 +330,62 @@ fn server_restart_between_steps_is_a_clear_error_and_rerun_continues() {
         ["1.0.0 baseline", "1.0.1 first", "1.0.2 second"]
     );
 }
+
+#[test]
+fn a_waiting_run_takes_over_when_the_lock_holder_is_killed() {
+    let db = baselined();
+    let deltas = deltas_with_slow_middle();
+    let mut first = upgrade(db.pum(), deltas.path()).spawn();
+    wait_for_sleeper(&db.params, &db.name, &mut first);
+    // The second run reads the fixed file, then waits for the run lock.
+    std::fs::write(deltas.path().join("delta_1.0.2_slow.sql"), FIXED).unwrap();
+    let second = upgrade(db.pum(), deltas.path()).spawn();
+    let mut client = db.client();
+    wait_for(Duration::from_secs(30), "the second run to connect", || {
+        client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pum'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            >= 2
+    });
+    let t0 = Instant::now();
+    first.kill().unwrap();
+    assert_eq!(finish(first).code, -1);
+    // Within seconds, not after the killed run's 30 s sleep.
+    finish(second)
+        .success()
+        .stdout_has("1.0.1 → 1.0.3 (2 deltas applied");
+    assert!(t0.elapsed() < Duration::from_secs(15), "{:?}", t0.elapsed());
+    assert_eq!(
+        history(&mut client),
+        ["1.0.0 baseline", "1.0.1 first", "1.0.2 slow", "1.0.3 last"]
+    );
+}
+
+#[test]
+fn the_lock_holder_named_is_in_this_database() {
+    let db = baselined();
+    let other = TestDb::new();
+    let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
+    // The same lock key, held in another database and in this one.
+    let take = "SELECT pg_advisory_lock(7370093, hashtext('\"public\".\"pum_upgrades\"'))";
+    let mut elsewhere = other.client();
+    elsewhere
+        .batch_execute(&format!(
+            "SET application_name = 'deploy-elsewhere'; {take}"
+        ))
+        .unwrap();
+    let mut here = db.client();
+    here.batch_execute(&format!("SET application_name = 'deploy-here'; {take}"))
+        .unwrap();
+    let run = upgrade(db.pum(), deltas.path())
+        .args(["--lock-timeout", "200ms"])
+        .run()
+        .code(2)
+        .stderr_has("application_name \"deploy-here\"");
+    assert!(!run.stderr.contains("deploy-elsewhere"), "{}", run.stderr);
+    assert!(!db.exists_table("public.a"));
+}
