@@ -123,6 +123,43 @@ pub fn record_baseline(
     Ok(())
 }
 
+fn insert_sql(table: &QualifiedName) -> String {
+    format!(
+        "INSERT INTO {} (version, description, type, script, checksum, installed_by, execution_time, success) \
+         VALUES ($1, $2, $3, $4, $5, left(current_user, 100), $6, true)",
+        table.quoted()
+    )
+}
+
+/// Records applied deltas with one statement prepared for the whole run,
+/// so each record is one round trip.
+pub struct Recorder {
+    statement: postgres::Statement,
+    table: QualifiedName,
+}
+
+impl Recorder {
+    pub fn prepare(client: &mut impl GenericClient, table: &QualifiedName) -> Result<Recorder> {
+        let statement = client
+            .prepare(&insert_sql(table))
+            .map_err(|e| Error::sql(format!("preparing to record deltas in {table}"), e))?;
+        Ok(Recorder {
+            statement,
+            table: table.clone(),
+        })
+    }
+
+    /// Records an applied delta (in the caller's transaction, when it has one).
+    pub fn record(
+        &self,
+        client: &mut impl GenericClient,
+        delta: &Delta,
+        execution_ms: i32,
+    ) -> Result<()> {
+        execute_record(client, &self.statement, &self.table, delta, execution_ms)
+    }
+}
+
 /// Records an applied delta (in the caller's transaction, when it has one).
 pub fn record_delta(
     client: &mut impl GenericClient,
@@ -130,14 +167,20 @@ pub fn record_delta(
     delta: &Delta,
     execution_ms: i32,
 ) -> Result<()> {
+    execute_record(client, &insert_sql(table), table, delta, execution_ms)
+}
+
+fn execute_record<T: postgres::ToStatement + ?Sized>(
+    client: &mut impl GenericClient,
+    statement: &T,
+    table: &QualifiedName,
+    delta: &Delta,
+    execution_ms: i32,
+) -> Result<()> {
     let description: String = delta.description.chars().take(200).collect();
     client
         .execute(
-            &format!(
-                "INSERT INTO {} (version, description, type, script, checksum, installed_by, execution_time, success) \
-                 VALUES ($1, $2, $3, $4, $5, left(current_user, 100), $6, true)",
-                table.quoted()
-            ),
+            statement,
             &[
                 &delta.version.to_string(),
                 &description,

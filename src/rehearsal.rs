@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::db::{self, QualifiedName};
 use crate::deltas::vars::Variables;
-use crate::deltas::{plan, Discovered, Version};
+use crate::deltas::{Discovered, Version};
 use crate::diff;
 use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
 use crate::error::{Error, Result};
@@ -668,14 +668,4 @@ pub fn to_json(report: &RehearsalReport) -> serde_json::Value {
         obj.insert("schema".into(), json!("pum.test-and-upgrade/1"));
     }
     v
-}
-
-/// The current version recorded in a database's upgrades table.
-pub fn recorded_version(params: &ConnParams, table: &QualifiedName) -> Result<Option<Version>> {
-    let mut client = db::connect(params)?;
-    let rows: Vec<_> = history::read(&mut client, table)?
-        .iter()
-        .map(history::HistoryRow::as_applied)
-        .collect();
-    Ok(plan::current_version(&rows))
 }

@@ -141,12 +141,16 @@ impl Cluster {
             return Err(child_error("initdb", &initdb, &out.status, &out.stderr));
         }
         let port = free_port()?;
+        // A throw-away copy: durability and WAL for replicas buy nothing,
+        // memory for index builds makes restores fast, and autovacuum would
+        // only compete with the restore.
         let conf = format!(
             "\n# pum sandbox\nport = {port}\nunix_socket_directories = '{socket}'\n\
              listen_addresses = '{listen}'\nfsync = off\nsynchronous_commit = off\n\
-             full_page_writes = off\nmax_connections = 100\nshared_buffers = 128MB\n\
-             max_wal_size = 1GB\ncheckpoint_timeout = 30min\nlog_min_messages = warning\n\
-             logging_collector = off\n",
+             full_page_writes = off\nmax_connections = 100\nshared_buffers = 256MB\n\
+             max_wal_size = 4GB\ncheckpoint_timeout = 30min\nlog_min_messages = warning\n\
+             logging_collector = off\nmaintenance_work_mem = 256MB\nwal_level = minimal\n\
+             max_wal_senders = 0\nautovacuum = off\n",
             socket = dir.path().display().to_string().replace('\'', "''"),
             listen = if options.tcp { "127.0.0.1" } else { "" },
         );

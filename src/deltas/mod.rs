@@ -222,11 +222,6 @@ impl Discovered {
 }
 
 impl Discovered {
-    pub fn needs_python(&self) -> bool {
-        self.deltas.iter().any(|d| d.kind.is_python())
-            || self.pre_all.iter().chain(&self.post_all).any(|h| h.python)
-    }
-
     /// The newest delta version, if any delta was found.
     pub fn newest_version(&self) -> Option<&Version> {
         self.deltas.iter().map(|d| &d.version).max()

@@ -244,6 +244,7 @@ fn run_locked(
             display_version(current.as_ref())
         ));
     }
+    let recorder = history::Recorder::prepare(client, req.table)?;
     let bar = progress_bar(printer, prepared.len());
     for (delta, sql) in prepared {
         if let Some(bar) = &bar {
@@ -252,11 +253,11 @@ fn run_locked(
         let t0 = Instant::now();
         let atomic = match (&sql, python.as_ref()) {
             // Python deltas make their own connections: record right after.
-            (Some(sql), _) => apply_sql_with_retries(client, req, delta, sql, printer)?,
+            (Some(sql), _) => apply_sql_with_retries(client, req, &recorder, delta, sql, printer)?,
             (None, Some(py)) => {
                 let ctx = hook_context(req, current.as_ref());
                 py.run(&delta.path, &module_name(&delta.path), &ctx)?;
-                history::record_delta(client, req.table, delta, elapsed_ms(t0))?;
+                recorder.record(client, delta, elapsed_ms(t0))?;
                 false
             }
             (None, None) => unreachable!("python runner prepared for python deltas"),
@@ -349,13 +350,14 @@ pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
 fn apply_sql_with_retries(
     client: &mut Client,
     req: &UpgradeRequest<'_>,
+    recorder: &history::Recorder,
     delta: &Delta,
     sql: &str,
     printer: &Printer,
 ) -> Result<bool> {
     let mut attempt = 0;
     loop {
-        match apply_sql(client, req, delta, sql) {
+        match apply_sql(client, req, recorder, delta, sql) {
             Err(Error::Delta(failure))
                 if delta.mode.is_atomic()
                     && failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
@@ -376,6 +378,17 @@ fn apply_sql_with_retries(
             other => return other,
         }
     }
+}
+
+/// `SET LOCAL` of the per-delta timeouts (whole milliseconds, 0 for none),
+/// for the start of a delta's transaction.
+fn set_local_timeouts(options: &RunOptions) -> String {
+    let ms = |d: Option<Duration>| d.map(|d| d.as_millis()).unwrap_or(0);
+    format!(
+        "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
+        ms(options.delta_lock_timeout),
+        ms(options.statement_timeout)
+    )
 }
 
 /// Sets the per-delta timeouts; `local` limits them to the current transaction.
@@ -406,11 +419,11 @@ pub(crate) fn set_timeouts(
 fn apply_sql(
     client: &mut Client,
     req: &UpgradeRequest<'_>,
+    recorder: &history::Recorder,
     delta: &Delta,
     sql: &str,
 ) -> Result<bool> {
     let t0 = Instant::now();
-    let table = req.table;
     match delta.mode {
         TxMode::Atomic => {}
         TxMode::SelfManaged => {
@@ -427,22 +440,24 @@ fn apply_sql(
                 return Err(delta_error(&delta.path, sql, &e, None));
             }
             let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
-            history::record_delta(client, table, delta, elapsed_ms(t0))?;
+            recorder.record(client, delta, elapsed_ms(t0))?;
             return Ok(false);
         }
         TxMode::NoTransaction => {
             apply_without_transaction(client, &req.options, delta, sql)?;
-            history::record_delta(client, table, delta, elapsed_ms(t0))?;
+            recorder.record(client, delta, elapsed_ms(t0))?;
             return Ok(false);
         }
         TxMode::Python => unreachable!("python deltas are not SQL"),
     }
-    let mut tx = client
-        .transaction()
+    // Four round trips, as psql needs for BEGIN, the file, COMMIT: the
+    // timeouts travel with the BEGIN and the history row uses a statement
+    // prepared once for the whole run.
+    client
+        .batch_execute(&format!("BEGIN; {}", set_local_timeouts(&req.options)))
         .map_err(|e| Error::sql("starting a transaction", e))?;
-    set_timeouts(&mut tx, &req.options, true)?;
-    if let Err(e) = tx.batch_execute(sql) {
-        drop(tx);
+    if let Err(e) = client.batch_execute(sql) {
+        let _ = client.batch_execute("ROLLBACK");
         let located = if position_of(&e).is_none() && worth_replaying(&e) {
             locate_failing_statement(client, sql, &req.options)
         } else {
@@ -450,8 +465,11 @@ fn apply_sql(
         };
         return Err(delta_error(&delta.path, sql, &e, located));
     }
-    history::record_delta(&mut tx, table, delta, elapsed_ms(t0))?;
-    tx.commit().map_err(|e| {
+    if let Err(e) = recorder.record(client, delta, elapsed_ms(t0)) {
+        let _ = client.batch_execute("ROLLBACK");
+        return Err(e);
+    }
+    client.batch_execute("COMMIT").map_err(|e| {
         if crate::error::connection_lost(&e) {
             // The COMMIT may or may not have reached the server.
             lost_connection(
