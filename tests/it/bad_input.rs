@@ -5,19 +5,6 @@ use crate::support::{delta_dir, TestDb};
 
 const TABLE: &str = "public.pum_upgrades";
 
-fn baselined(version: &str) -> TestDb {
-    let db = TestDb::new();
-    db.pum()
-        .args(["baseline", "-p", "test", "-t", TABLE, "-b", version])
-        .run()
-        .success();
-    db
-}
-
-fn history(db: &TestDb) -> Vec<String> {
-    db.query_strings("SELECT version || ' ' || description FROM public.pum_upgrades ORDER BY id")
-}
-
 #[test]
 fn unknown_service_lists_the_files_searched() {
     let db = TestDb::new();
@@ -87,7 +74,7 @@ fn malformed_config_names_line_and_column() {
 
 #[test]
 fn config_values_are_used_and_flags_win() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[(
         "delta_1.0.1_x.sql",
         "CREATE TABLE from_config (v int DEFAULT %(N)s);",
@@ -127,7 +114,7 @@ fn missing_upgrades_table_says_run_baseline() {
 
 #[test]
 fn second_baseline_and_bad_versions_are_refused() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     db.pum()
         .args(["baseline", "-p", "test", "-t", TABLE, "-b", "2.0.0"])
         .run()
@@ -140,12 +127,12 @@ fn second_baseline_and_bad_versions_are_refused() {
             .code(2)
             .stderr_has("-b/--baseline: invalid version");
     }
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]
 fn missing_delta_dir_and_duplicates_and_encoding() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     let missing = db.home.path().join("no-such-dir");
     db.pum()
         .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
@@ -181,12 +168,12 @@ fn missing_delta_dir_and_duplicates_and_encoding() {
         !db.exists_table("public.a"),
         "nothing applied when a file is unreadable"
     );
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]
 fn empty_delta_is_a_recorded_no_op() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[
         ("delta_1.0.1_empty.sql", ""),
         ("delta_1.0.2_comment.sql", "-- nothing\n"),
@@ -197,14 +184,14 @@ fn empty_delta_is_a_recorded_no_op() {
         .run()
         .success();
     assert_eq!(
-        history(&db),
+        db.history(),
         ["1.0.0 baseline", "1.0.1 empty", "1.0.2 comment"]
     );
 }
 
 #[test]
 fn syntax_error_points_at_line_and_column() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[(
         "delta_1.0.1_typo.sql",
         "CREATE TABLE ok ();\n\nCREAT TABLE nope ();\n",
@@ -216,12 +203,12 @@ fn syntax_error_points_at_line_and_column() {
         .code(2)
         .stderr_has("delta_1.0.1_typo.sql:3:1: [42601] syntax error at or near \"CREAT\"");
     assert!(!db.exists_table("public.ok"));
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]
 fn unknown_variable_type_and_undefined_variable() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[(
         "delta_1.0.1_v.sql",
         "CREATE TABLE v (srid int DEFAULT %(SRID)s);",
@@ -255,7 +242,7 @@ fn unknown_variable_type_and_undefined_variable() {
 
 #[test]
 fn injection_through_a_variable_stays_a_literal() {
-    let db = baselined("1.0.0");
+    let db = TestDb::baselined("1.0.0");
     db.execute("CREATE TABLE victim (id int)");
     let deltas = delta_dir(&[(
         "delta_1.0.1_v.sql",
@@ -297,7 +284,7 @@ fn hostile_upgrades_table_name_is_quoted() {
 
 #[test]
 fn max_version_and_baseline_rules() {
-    let db = baselined("0.5.0");
+    let db = TestDb::baselined("0.5.0");
     let deltas = delta_dir(&[
         ("delta_0.4.0_old.sql", "CREATE TABLE old ();"),
         ("delta_0.5.0_same.sql", "CREATE TABLE same ();"),
@@ -309,7 +296,7 @@ fn max_version_and_baseline_rules() {
         .arg(deltas.path())
         .run()
         .success();
-    assert_eq!(history(&db), ["0.5.0 baseline", "0.5.0 same", "0.10.0 ten"]);
+    assert_eq!(db.history(), ["0.5.0 baseline", "0.5.0 same", "0.10.0 ten"]);
     assert!(!db.exists_table("public.old"));
     let info = db
         .pum()

@@ -115,18 +115,9 @@ fn assert_rerun_continues(pum: Pum, deltas: &Path, client: &mut postgres::Client
     assert!(exists(client, "public.half") && exists(client, "public.last"));
 }
 
-fn baselined() -> TestDb {
-    let db = TestDb::new();
-    db.pum()
-        .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
-        .run()
-        .success();
-    db
-}
-
 #[test]
 fn sigkill_mid_delta_leaves_last_recorded_version_and_rerun_continues() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = deltas_with_slow_middle();
     let mut child = upgrade(db.pum(), deltas.path()).spawn();
     let pid = wait_for_sleeper(&db.params, &db.name, &mut child);
@@ -159,7 +150,7 @@ fn sigkill_mid_delta_leaves_last_recorded_version_and_rerun_continues() {
 
 #[test]
 fn backend_terminated_mid_delta_is_a_clear_error_and_rerun_continues() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = deltas_with_slow_middle();
     let mut child = upgrade(db.pum(), deltas.path()).spawn();
     let pid = wait_for_sleeper(&db.params, &db.name, &mut child);
@@ -180,7 +171,7 @@ fn backend_terminated_mid_delta_is_a_clear_error_and_rerun_continues() {
 #[test]
 fn two_runs_at_once_apply_every_delta_exactly_once() {
     const N: usize = 40;
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     db.execute("CREATE TABLE applied_log (version text)");
     let files: Vec<(String, String)> = (1..=N)
         .map(|i| {
@@ -333,7 +324,7 @@ fn server_restart_between_steps_is_a_clear_error_and_rerun_continues() {
 
 #[test]
 fn a_waiting_run_takes_over_when_the_lock_holder_is_killed() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = deltas_with_slow_middle();
     let mut first = upgrade(db.pum(), deltas.path()).spawn();
     wait_for_sleeper(&db.params, &db.name, &mut first);
@@ -367,7 +358,7 @@ fn a_waiting_run_takes_over_when_the_lock_holder_is_killed() {
 
 #[test]
 fn the_lock_holder_named_is_in_this_database() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let other = TestDb::new();
     let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
     // The same lock key, held in another database and in this one.

@@ -7,22 +7,9 @@ use crate::support::{delta_dir, TestDb};
 
 const TABLE: &str = "public.pum_upgrades";
 
-fn baselined() -> TestDb {
-    let db = TestDb::new();
-    db.pum()
-        .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
-        .run()
-        .success();
-    db
-}
-
-fn history(db: &TestDb) -> Vec<String> {
-    db.query_strings("SELECT version || ' ' || description FROM public.pum_upgrades ORDER BY id")
-}
-
 #[test]
 fn run_lock_held_elsewhere_names_the_holder() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
     let mut holder = db.client();
     holder
@@ -57,7 +44,7 @@ fn run_lock_held_elsewhere_names_the_holder() {
 
 #[test]
 fn delta_blocked_by_a_lock_retries_until_it_is_released() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     db.execute("CREATE TABLE busy (id int)");
     let deltas = delta_dir(&[(
         "delta_1.0.1_alter.sql",
@@ -94,12 +81,12 @@ fn delta_blocked_by_a_lock_retries_until_it_is_released() {
         "{}",
         run.stderr
     );
-    assert_eq!(history(&db), ["1.0.0 baseline", "1.0.1 alter"]);
+    assert_eq!(db.history(), ["1.0.0 baseline", "1.0.1 alter"]);
 }
 
 #[test]
 fn delta_blocked_too_long_fails_cleanly_after_its_retries() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     db.execute("CREATE TABLE busy (id int)");
     let deltas = delta_dir(&[(
         "delta_1.0.1_alter.sql",
@@ -127,12 +114,12 @@ fn delta_blocked_too_long_fails_cleanly_after_its_retries() {
         .code(2)
         .stderr_has("[55P03]");
     holder.batch_execute("COMMIT").unwrap();
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]
 fn no_transaction_delta_builds_an_index_concurrently() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[
         ("delta_1.0.1_table.sql", "CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, g::text FROM generate_series(1, 1000) g;"),
         (
@@ -171,14 +158,14 @@ fn no_transaction_delta_builds_an_index_concurrently() {
         Some("true")
     );
     assert_eq!(
-        history(&db),
+        db.history(),
         ["1.0.0 baseline", "1.0.1 table", "1.0.2 index"]
     );
 }
 
 #[test]
 fn no_transaction_delta_failing_half_way_says_so_and_records_nothing() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[(
         "delta_1.0.1_half.sql",
         "-- pum:no-transaction\nCREATE TABLE first ();\nCREATE TABLE first ();\nCREATE TABLE third ();\n",
@@ -193,12 +180,12 @@ fn no_transaction_delta_failing_half_way_says_so_and_records_nothing() {
         .stderr_has("statements 1 to 1 stayed applied");
     assert!(db.exists_table("public.first"));
     assert!(!db.exists_table("public.third"));
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]
 fn edited_applied_delta_warns_and_strict_refuses() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
     db.pum()
         .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
@@ -238,12 +225,12 @@ fn edited_applied_delta_warns_and_strict_refuses() {
         .success()
         .stderr_has("warning: ");
     assert!(db.exists_table("public.b"));
-    assert_eq!(history(&db), ["1.0.0 baseline", "1.0.1 a", "1.0.2 b"]);
+    assert_eq!(db.history(), ["1.0.0 baseline", "1.0.1 a", "1.0.2 b"]);
 }
 
 #[test]
 fn dry_run_changes_nothing_and_shows_substituted_sql() {
-    let db = baselined();
+    let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[(
         "delta_1.0.1_v.sql",
         "CREATE TABLE v (srid int DEFAULT %(SRID)s);",
@@ -299,7 +286,7 @@ fn dry_run_changes_nothing_and_shows_substituted_sql() {
         text.stdout
     );
     assert!(!db.exists_table("public.v"));
-    assert_eq!(history(&db), ["1.0.0 baseline"]);
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
 }
 
 #[test]

@@ -12,6 +12,9 @@ use std::sync::OnceLock;
 use pum::sandbox::{Cluster, ClusterOptions};
 use pum::service::ConnParams;
 
+/// The upgrades table most tests use.
+pub const UPGRADES_TABLE: &str = "public.pum_upgrades";
+
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -57,6 +60,31 @@ impl TestDb {
         let db = TestDb { name, params, home };
         db.write_service_file("[test]\n");
         db
+    }
+
+    /// A fresh database baselined at `version` in `public.pum_upgrades`.
+    pub fn baselined(version: &str) -> TestDb {
+        let db = TestDb::new();
+        db.pum()
+            .args([
+                "baseline",
+                "-p",
+                "test",
+                "-t",
+                UPGRADES_TABLE,
+                "-b",
+                version,
+            ])
+            .run()
+            .success();
+        db
+    }
+
+    /// `version description` of every row of `public.pum_upgrades`, in order.
+    pub fn history(&self) -> Vec<String> {
+        self.query_strings(
+            "SELECT version || ' ' || description FROM public.pum_upgrades ORDER BY id",
+        )
     }
 
     /// A second database on the same cluster (for check, restore...).
