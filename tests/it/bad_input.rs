@@ -134,19 +134,12 @@ fn second_baseline_and_bad_versions_are_refused() {
 fn missing_delta_dir_and_duplicates_and_encoding() {
     let db = TestDb::baselined("1.0.0");
     let missing = db.home.path().join("no-such-dir");
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(&missing)
-        .run()
-        .code(2)
-        .stderr_has("no-such-dir");
+    db.upgrade(&missing).run().code(2).stderr_has("no-such-dir");
     let dup = delta_dir(&[
         ("delta_1.0.1_a.sql", "CREATE TABLE a ();"),
         ("delta_1.0.1__a.sql", "CREATE TABLE b ();"),
     ]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(dup.path())
+    db.upgrade(dup.path())
         .run()
         .code(2)
         .stderr_has("are the same delta");
@@ -157,9 +150,7 @@ fn missing_delta_dir_and_duplicates_and_encoding() {
         b"COMMENT ON TABLE a IS 'caf\xe9';",
     )
     .unwrap();
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(bad.path())
+    db.upgrade(bad.path())
         .run()
         .code(2)
         .stderr_has("delta_1.0.2_latin1.sql:1:")
@@ -178,11 +169,7 @@ fn empty_delta_is_a_recorded_no_op() {
         ("delta_1.0.1_empty.sql", ""),
         ("delta_1.0.2_comment.sql", "-- nothing\n"),
     ]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
-        .run()
-        .success();
+    db.upgrade(deltas.path()).run().success();
     assert_eq!(
         db.history(),
         ["1.0.0 baseline", "1.0.1 empty", "1.0.2 comment"]
@@ -196,9 +183,7 @@ fn syntax_error_points_at_line_and_column() {
         "delta_1.0.1_typo.sql",
         "CREATE TABLE ok ();\n\nCREAT TABLE nope ();\n",
     )]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
+    db.upgrade(deltas.path())
         .run()
         .code(2)
         .stderr_has("delta_1.0.1_typo.sql:3:1: [42601] syntax error at or near \"CREAT\"");

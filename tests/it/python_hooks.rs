@@ -73,11 +73,7 @@ fn python_hook_connects_to_the_same_database_through_pg_service() {
         out = out.display().to_string()
     );
     let deltas = delta_dir(&[("delta_1.0.1_h.py", &hook)]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
-        .run()
-        .success();
+    db.upgrade(deltas.path()).run().success();
     let svc = std::fs::read_to_string(&out).unwrap();
     assert!(svc.starts_with("[test]\n"), "{svc}");
     assert!(svc.contains(&format!("dbname={}", db.name)), "{svc}");
@@ -99,9 +95,7 @@ fn failing_python_hook_stops_the_run_and_records_nothing() {
         ("delta_1.0.3_c.sql", "CREATE TABLE c ();"),
         ("post-all.sql", "CREATE TABLE post ();"),
     ]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
+    db.upgrade(deltas.path())
         .run()
         .code(2)
         .stderr_has("delta_1.0.2_boom.py")
@@ -135,9 +129,7 @@ fn delta_with_its_own_transaction_is_applied_and_marked_not_atomic() {
         .success()
         .json();
     assert_eq!(info["deltas"][0]["atomic"], false);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
+    db.upgrade(deltas.path())
         .run()
         .success()
         .stderr_has("not atomic");

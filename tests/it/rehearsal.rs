@@ -36,11 +36,7 @@ fn reference() -> TestDb {
         .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
         .run()
         .success();
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(example_deltas())
-        .run()
-        .success();
+    db.upgrade(&example_deltas()).run().success();
     db
 }
 

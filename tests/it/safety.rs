@@ -34,11 +34,7 @@ fn run_lock_held_elsewhere_names_the_holder() {
         .stderr_has("pid ");
     assert!(!db.exists_table("public.a"));
     drop(holder);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
-        .run()
-        .success();
+    db.upgrade(deltas.path()).run().success();
     assert!(db.exists_table("public.a"));
 }
 
@@ -145,11 +141,7 @@ fn no_transaction_delta_builds_an_index_concurrently() {
         .success()
         .json();
     assert_eq!(info["deltas"][1]["mode"], "no_transaction");
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
-        .run()
-        .success();
+    db.upgrade(deltas.path()).run().success();
     assert_eq!(
         db.query_one(
             "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 't_v_idx'::regclass"
@@ -170,9 +162,7 @@ fn no_transaction_delta_failing_half_way_says_so_and_records_nothing() {
         "delta_1.0.1_half.sql",
         "-- pum:no-transaction\nCREATE TABLE first ();\nCREATE TABLE first ();\nCREATE TABLE third ();\n",
     )]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
+    db.upgrade(deltas.path())
         .run()
         .code(2)
         .stderr_has("delta_1.0.1_half.sql:3:")
@@ -187,11 +177,7 @@ fn no_transaction_delta_failing_half_way_says_so_and_records_nothing() {
 fn edited_applied_delta_warns_and_strict_refuses() {
     let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
-        .run()
-        .success();
+    db.upgrade(deltas.path()).run().success();
     std::fs::write(
         deltas.path().join("delta_1.0.1_a.sql"),
         "CREATE TABLE a (edited int);",
@@ -218,9 +204,7 @@ fn edited_applied_delta_warns_and_strict_refuses() {
         .success()
         .json();
     assert_eq!(info["deltas"][0]["status"], "changed_since_applied");
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(deltas.path())
+    db.upgrade(deltas.path())
         .run()
         .success()
         .stderr_has("warning: ");

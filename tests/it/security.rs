@@ -87,11 +87,7 @@ fn python_hooks_get_an_argument_vector_from_pum_not_a_shell() {
     let odd = deltas.path().join("odd $(touch pwned) dir; echo");
     std::fs::create_dir(&odd).unwrap();
     std::fs::rename(deltas.path().join("pre-all.py"), odd.join("pre-all.py")).unwrap();
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", TABLE, "-d"])
-        .arg(&odd)
-        .run()
-        .success();
+    db.upgrade(&odd).run().success();
     let seen: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(seen["parent"], "pum", "{seen}");

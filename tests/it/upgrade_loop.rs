@@ -19,12 +19,7 @@ fn example_model_upgrades_from_baseline_to_newest() {
         .run()
         .success()
         .stdout_has("at version 1.0.0");
-    let run = db
-        .pum()
-        .args(["upgrade", "-p", "test", "-t", "public.pum_upgrades", "-d"])
-        .arg(&deltas)
-        .run()
-        .success();
+    let run = db.upgrade(&deltas).run().success();
     assert!(
         run.stderr.contains("applied delta_1.0.0_network.sql"),
         "{}",
@@ -49,9 +44,7 @@ fn example_model_upgrades_from_baseline_to_newest() {
         ]
     );
     // A second run applies nothing.
-    db.pum()
-        .args(["upgrade", "-p", "test", "-t", "public.pum_upgrades", "-d"])
-        .arg(&deltas)
+    db.upgrade(&deltas)
         .run()
         .success()
         .stderr_has("nothing to apply");

@@ -87,6 +87,13 @@ impl TestDb {
         )
     }
 
+    /// `pum upgrade -p test -t public.pum_upgrades -d DIR`, ready for more flags.
+    pub fn upgrade(&self, dir: &Path) -> Pum {
+        self.pum()
+            .args(["upgrade", "-p", "test", "-t", UPGRADES_TABLE, "-d"])
+            .arg(dir)
+    }
+
     /// A second database on the same cluster (for check, restore...).
     pub fn sibling(&self) -> TestDb {
         TestDb::new()
