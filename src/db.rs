@@ -1,9 +1,11 @@
 //! pum's own connection to PostgreSQL and the one helper that quotes identifiers.
 
-use postgres::{Client, NoTls};
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
+use postgres::Client;
+use postgres_openssl::MakeTlsConnector;
 
 use crate::error::{describe_pg_error, Error, Result};
-use crate::service::ConnParams;
+use crate::service::{ConnParams, SslMode};
 
 /// The `application_name` of every session pum opens, so DBAs can find it in
 /// `pg_stat_activity`.
@@ -13,10 +15,70 @@ pub const APPLICATION_NAME: &str = "pum";
 /// `host:port/dbname` and never contain the password.
 pub fn connect(params: &ConnParams) -> Result<Client> {
     let cfg = params.pg_config(APPLICATION_NAME)?;
-    cfg.connect(NoTls).map_err(|e| Error::Connect {
-        target: format!("{} ({})", params.origin(), params.target()),
-        message: describe_pg_error(&e),
-    })
+    cfg.connect(tls_connector(params)?)
+        .map_err(|e| Error::Connect {
+            target: format!("{} ({})", params.origin(), params.target()),
+            message: describe_pg_error(&e),
+        })
+}
+
+/// The TLS side of a connection, following libpq's `sslmode`: `require`
+/// encrypts (and checks the certificate only against an explicit
+/// `sslrootcert`), `verify-ca` checks the certificate against `sslrootcert`,
+/// `verify-full` also checks that it names the host. `sslcert`/`sslkey` give
+/// a client certificate.
+pub fn tls_connector(params: &ConnParams) -> Result<MakeTlsConnector> {
+    let mode = params.ssl_mode()?;
+    let tls_error = |what: &str, e: openssl::error::ErrorStack| {
+        Error::Service(format!("{}: {what}: {e}", params.origin()))
+    };
+    let mut builder = SslConnector::builder(SslMethod::tls_client())
+        .map_err(|e| tls_error("setting up TLS", e))?;
+    let root = params.get("sslrootcert");
+    let verify = match mode {
+        SslMode::VerifyCa | SslMode::VerifyFull => true,
+        SslMode::Require => root.is_some(),
+        SslMode::Disable | SslMode::Allow | SslMode::Prefer => false,
+    };
+    if verify {
+        let root = root.ok_or_else(|| {
+            Error::Service(format!(
+                "{}: sslmode={} needs a root certificate: set sslrootcert",
+                params.origin(),
+                params.get("sslmode").unwrap_or_default()
+            ))
+        })?;
+        if !std::path::Path::new(root).is_file() {
+            return Err(Error::Service(format!(
+                "{}: root certificate file {root} does not exist; set sslrootcert, or use sslmode=require to skip verification",
+                params.origin()
+            )));
+        }
+        builder
+            .set_ca_file(root)
+            .map_err(|e| tls_error(&format!("reading root certificate {root}"), e))?;
+        builder.set_verify(SslVerifyMode::PEER);
+    } else {
+        builder.set_verify(SslVerifyMode::NONE);
+    }
+    if let Some(cert) = params.get("sslcert") {
+        builder
+            .set_certificate_chain_file(cert)
+            .map_err(|e| tls_error(&format!("reading client certificate {cert}"), e))?;
+    }
+    if let Some(key) = params.get("sslkey") {
+        builder
+            .set_private_key_file(key, SslFiletype::PEM)
+            .map_err(|e| tls_error(&format!("reading client key {key}"), e))?;
+    }
+    let mut connector = MakeTlsConnector::new(builder.build());
+    if mode != SslMode::VerifyFull {
+        connector.set_callback(|config, _| {
+            config.set_verify_hostname(false);
+            Ok(())
+        });
+    }
+    Ok(connector)
 }
 
 /// Quotes an identifier the way `quote_ident` does: always double-quoted,

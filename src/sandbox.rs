@@ -207,6 +207,11 @@ impl Cluster {
         ConnParams::local_socket(self.socket_dir(), self.port, dbname, SUPERUSER)
     }
 
+    /// The data directory (configuration files, certificates).
+    pub fn data_dir(&self) -> PathBuf {
+        self.socket_dir().join("data")
+    }
+
     pub fn socket_dir(&self) -> &Path {
         self.dir.as_ref().expect("cluster directory").path()
     }

@@ -192,6 +192,21 @@ pub enum PasswordSource {
     None,
 }
 
+/// libpq's `sslmode` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    /// Treated as `prefer`: the driver cannot start without TLS and then retry with it.
+    Allow,
+    Prefer,
+    /// Encrypted; the server's certificate is checked only when `sslrootcert` is given (as libpq).
+    Require,
+    /// Encrypted, the certificate signed by `sslrootcert`.
+    VerifyCa,
+    /// As verify-ca, and the certificate names the host.
+    VerifyFull,
+}
+
 /// Fully resolved connection parameters, keyed by libpq keyword.
 #[derive(Clone)]
 pub struct ConnParams {
@@ -473,6 +488,17 @@ impl ConnParams {
         if !params.contains_key("dbname") {
             let user = params["user"].clone();
             params.insert("dbname".into(), user);
+        }
+        // libpq's default root certificate, for the modes that verify.
+        if matches!(
+            params.get("sslmode").map(String::as_str),
+            Some("verify-ca" | "verify-full")
+        ) && !params.contains_key("sslrootcert")
+        {
+            if let Some(home) = &env.home {
+                let root = home.join(".postgresql").join("root.crt");
+                params.insert("sslrootcert".into(), root.display().to_string());
+            }
         }
         let passfile = params
             .remove("passfile")
@@ -758,28 +784,43 @@ impl ConnParams {
                 return Err(err(format!("{key} is not supported by pum yet")));
             }
         }
-        match self.get("sslmode").unwrap_or("prefer") {
-            "disable" | "allow" | "prefer" => {}
-            other => {
-                return Err(err(format!(
-                    "sslmode={other} needs TLS, which this build of pum does not support yet; use sslmode=disable or prefer"
-                )))
+        cfg.ssl_mode(match self.ssl_mode()? {
+            SslMode::Disable => postgres::config::SslMode::Disable,
+            SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
+                postgres::config::SslMode::Require
             }
-        }
-        match self.get("channel_binding").unwrap_or("prefer") {
-            "disable" | "prefer" => {}
-            other => {
-                return Err(err(format!(
-                "channel_binding={other} needs TLS, which this build of pum does not support yet"
-            )))
-            }
-        }
+        });
+        cfg.channel_binding(match self.get("channel_binding").unwrap_or("prefer") {
+            "disable" => postgres::config::ChannelBinding::Disable,
+            "prefer" => postgres::config::ChannelBinding::Prefer,
+            "require" => postgres::config::ChannelBinding::Require,
+            other => return Err(err(format!("invalid channel_binding {other:?}"))),
+        });
         if self.get("gssencmode") == Some("require") {
             return Err(err(
                 "gssencmode=require is not supported by pum; use prefer or disable".into(),
             ));
         }
         Ok(cfg)
+    }
+
+    /// The `sslmode`, libpq's default `prefer` when unset.
+    pub fn ssl_mode(&self) -> Result<SslMode> {
+        Ok(match self.get("sslmode").unwrap_or("prefer") {
+            "disable" => SslMode::Disable,
+            "allow" => SslMode::Allow,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(Error::Service(format!(
+                    "{}: invalid sslmode {other:?} (disable, allow, prefer, require, verify-ca, verify-full)",
+                    self.origin
+                )))
+            }
+        })
     }
 
     /// Environment for a child process (pg_dump, pg_restore, psql, python

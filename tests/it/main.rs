@@ -13,4 +13,5 @@ mod rehearsal;
 mod safety;
 mod security;
 mod service;
+mod tls;
 mod upgrade_loop;

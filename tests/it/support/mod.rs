@@ -37,8 +37,87 @@ pub fn cluster() -> &'static Cluster {
         unsafe {
             libc::atexit(stop_cluster);
         }
+        enable_tls(&cluster);
         cluster
     })
+}
+
+/// Where the test cluster's self-signed certificate (for `localhost`) is.
+pub fn server_certificate() -> PathBuf {
+    cluster().data_dir().join("server.crt")
+}
+
+/// Turns TLS on (TCP connections may then use it) with a self-signed
+/// certificate for `localhost`, made by the openssl command.
+fn enable_tls(cluster: &Cluster) {
+    let data = cluster.data_dir();
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ])
+        .arg("-keyout")
+        .arg(data.join("server.key"))
+        .arg("-out")
+        .arg(data.join("server.crt"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("the openssl command makes the test certificate (apt-get install openssl)");
+    assert!(
+        status.success(),
+        "openssl could not make the test certificate"
+    );
+    let owner = std::fs::metadata(&data).unwrap();
+    for f in ["server.key", "server.crt"] {
+        use std::os::unix::fs::MetadataExt;
+        let path = data.join(f);
+        std::os::unix::fs::chown(&path, Some(owner.uid()), Some(owner.gid())).unwrap();
+        let mode = if f == "server.key" { 0o600 } else { 0o644 };
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(mode))
+            .unwrap();
+    }
+    let mut admin =
+        pum::db::connect(&cluster.params("postgres")).expect("connect to the test cluster");
+    // Two round trips: ALTER SYSTEM refuses the implicit transaction of a
+    // multi-statement query.
+    admin
+        .batch_execute("ALTER SYSTEM SET ssl = on")
+        .expect("turn TLS on");
+    admin
+        .batch_execute("SELECT pg_reload_conf()")
+        .expect("reload the configuration");
+    // The reload is asynchronous: wait until a new session can use TLS.
+    let env = pum::service::Environment::from_vars(Vec::<(String, String)>::new(), None);
+    let spec = format!(
+        "host=127.0.0.1 port={} dbname=postgres user=postgres sslmode=require",
+        cluster.port()
+    );
+    let tls = pum::service::ConnParams::resolve(&spec, &env).expect("conninfo");
+    wait_until("TLS is on", || {
+        admin
+            .query_one("SELECT current_setting('ssl') = 'on'", &[])
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(false)
+            && matches!(pum::db::connect(&tls), Err(pum::error::Error::Connect { ref message, .. }) if message.contains("password"))
+    });
+}
+
+/// Polls `ready` for up to 10 s (server reloads take effect asynchronously).
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !ready() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// A database of its own for one test, dropped at the end.
