@@ -22,6 +22,7 @@ use crate::output::{Printer, Style};
 use crate::sandbox::{Cluster, ClusterOptions};
 use crate::service::ConnParams;
 use crate::upgrade::{self, format_ms, RunOptions, UpgradeReport, UpgradeRequest};
+use postgres::Client;
 
 /// Where the reference (the newest model built from scratch) comes from.
 pub enum Reference {
@@ -264,6 +265,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     // Production as it is now: the version and what is pending.
     let mut prod_client = db::connect(&r.prod)?;
     let (version_before, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    // What a sandbox needs to know of production, read on the same connection.
+    let prod_facts = ProdFacts::read(&mut prod_client)?;
     drop(prod_client);
 
     let mut report = RehearsalReport {
@@ -301,7 +304,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     let mut sandbox = None;
     if stream {
         if needs_sandbox {
-            sandbox = Some(phases.run("start sandbox cluster", || start_sandbox(&r.prod))?);
+            sandbox =
+                Some(phases.run("start sandbox cluster", || start_sandbox(prod_facts.major))?);
         }
     } else {
         let path = r
@@ -324,7 +328,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         let (dumped, started) = std::thread::scope(|scope| {
             let dump =
                 scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
-            let started = needs_sandbox.then(|| timed(|| start_sandbox(&r.prod)));
+            let started = needs_sandbox.then(|| timed(|| start_sandbox(prod_facts.major)));
             (
                 dump.join().expect("the dump thread does not panic"),
                 started,
@@ -343,6 +347,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         &mut report,
         dump_path.as_deref(),
         sandbox.as_ref(),
+        &prod_facts,
         printer,
     );
     if let (Some(cluster), true) = (sandbox.as_mut(), r.keep_sandbox) {
@@ -434,6 +439,7 @@ fn rehearse(
     report: &mut RehearsalReport,
     dump_path: Option<&std::path::Path>,
     sandbox: Option<&Cluster>,
+    prod_facts: &ProdFacts,
     printer: &Printer,
 ) -> Result<()> {
     let test = match (&r.test, sandbox) {
@@ -443,7 +449,7 @@ fn rehearse(
     };
     if let Some(cluster) = sandbox {
         // Grants and owners in the dump name production's roles; the sandbox needs them too.
-        copy_role_names(&r.prod, &cluster.params("postgres"))?;
+        copy_role_names(&prod_facts.roles, &cluster.params("postgres"))?;
     }
     let mode = phases.run("prepare test database", || test_restore_mode(&test))?;
     let restore_opts = RestoreOptions {
@@ -494,16 +500,39 @@ fn same_database(a: &ConnParams, b: &ConnParams) -> bool {
     a.host() == b.host() && a.get("port") == b.get("port") && a.dbname() == b.dbname()
 }
 
-/// A sandbox whose server is at least production's major version.
-fn start_sandbox(prod: &ConnParams) -> Result<Cluster> {
-    let mut client = db::connect(prod)?;
-    let prod_major: i32 = client
-        .query_one(
-            "SELECT current_setting('server_version_num')::int / 10000",
+/// Production's server major version and role names.
+struct ProdFacts {
+    major: i32,
+    roles: Vec<String>,
+}
+
+impl ProdFacts {
+    fn read(client: &mut Client) -> Result<ProdFacts> {
+        let major: i32 = client
+            .query_one(
+                "SELECT current_setting('server_version_num')::int / 10000",
+                &[],
+            )
+            .map_err(|e| Error::sql("reading production's server version", e))?
+            .get(0);
+        let roles = role_names(client).map_err(|e| Error::sql("listing production's roles", e))?;
+        Ok(ProdFacts { major, roles })
+    }
+}
+
+fn role_names(client: &mut Client) -> std::result::Result<Vec<String>, postgres::Error> {
+    Ok(client
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE rolname !~ '^pg_'",
             &[],
-        )
-        .map_err(|e| Error::sql("reading production's server version", e))?
-        .get(0);
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// A sandbox whose server is at least production's major version.
+fn start_sandbox(prod_major: i32) -> Result<Cluster> {
     let cluster = Cluster::start(&ClusterOptions {
         tcp: false,
         die_with_parent: true,
@@ -521,30 +550,19 @@ fn start_sandbox(prod: &ConnParams) -> Result<Cluster> {
 
 /// Creates, in the sandbox, every role production has (names only, NOLOGIN),
 /// so restored grants and comparisons of privileges mean the same thing.
-fn copy_role_names(prod: &ConnParams, sandbox_admin: &ConnParams) -> Result<()> {
-    let names: Vec<String> = db::connect(prod)?
-        .query(
-            "SELECT rolname::text FROM pg_roles WHERE rolname !~ '^pg_'",
-            &[],
-        )
-        .map_err(|e| Error::sql("listing production's roles", e))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+fn copy_role_names(roles: &[String], sandbox_admin: &ConnParams) -> Result<()> {
     let mut admin = db::connect(sandbox_admin)?;
-    for name in names {
-        let exists: bool = admin
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
-                &[&name],
-            )
-            .map_err(|e| Error::sql("looking up a sandbox role", e))?
-            .get(0);
-        if !exists {
-            admin
-                .batch_execute(&format!("CREATE ROLE {} NOLOGIN", db::quote_ident(&name)))
-                .map_err(|e| Error::sql(format!("creating role {name} in the sandbox"), e))?;
-        }
+    let existing =
+        role_names(&mut admin).map_err(|e| Error::sql("listing the sandbox's roles", e))?;
+    let missing: Vec<String> = roles
+        .iter()
+        .filter(|r| !existing.contains(r))
+        .map(|r| format!("CREATE ROLE {} NOLOGIN;", db::quote_ident(r)))
+        .collect();
+    if !missing.is_empty() {
+        admin
+            .batch_execute(&missing.join("\n"))
+            .map_err(|e| Error::sql("creating production's roles in the sandbox", e))?;
     }
     Ok(())
 }

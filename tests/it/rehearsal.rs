@@ -64,6 +64,12 @@ fn tau(prod: &TestDb, reference: &TestDb, deltas: &Path) -> crate::support::Pum 
 fn happy_path_upgrades_production_to_equal_the_reference() {
     let prod = production();
     let reference = reference();
+    // A grant to a role of production's: its restore in the sandbox fails
+    // unless the role was created there first.
+    let grant = "DO $$ BEGIN CREATE ROLE pum_it_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+         GRANT SELECT ON network.node TO pum_it_reader;";
+    prod.execute(grant);
+    reference.execute(grant);
     let tmp = tempfile::tempdir().unwrap();
     let report = tmp.path().join("report.json");
     let run = tau(&prod, &reference, &example_deltas())
