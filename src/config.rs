@@ -240,6 +240,19 @@ impl Config {
             .unwrap_or(true)
     }
 
+    /// The services marked `allow_restore: false`, in name order.
+    pub fn restore_protected_services(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .services
+            .iter()
+            .flatten()
+            .filter(|(_, s)| s.allow_restore == Some(false))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The configured delta directories (`delta_dirs` wins over `delta_dir`).
     pub fn delta_dirs(&self) -> Vec<PathBuf> {
         match (&self.delta_dirs, &self.delta_dir) {

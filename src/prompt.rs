@@ -13,7 +13,7 @@ pub fn confirm(question: &str) -> Result<bool> {
     if !stdin.is_terminal() {
         return Err(Error::Refused(format!(
             "{question}\nno terminal to ask on (standard input is not a TTY): pass --yes to proceed \
-             unattended, or --dry-run to stop after the rehearsal; production was not touched"
+             unattended, or --dry-run to stop after the rehearsal"
         )));
     }
     let mut err = std::io::stderr().lock();

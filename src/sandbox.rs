@@ -249,9 +249,20 @@ impl Cluster {
 
     /// Creates a database (owned by the superuser).
     pub fn create_database(&self, name: &str) -> Result<ConnParams> {
+        self.create_database_owned_by(name, SUPERUSER)
+    }
+
+    /// Creates a database owned by `owner` (a role that exists here), so
+    /// that what the owner may do in it (create in `public` among others)
+    /// is what it may do in the database it copies.
+    pub fn create_database_owned_by(&self, name: &str, owner: &str) -> Result<ConnParams> {
         let mut client = crate::db::connect(&self.params("postgres"))?;
         client
-            .batch_execute(&format!("CREATE DATABASE {}", crate::db::quote_ident(name)))
+            .batch_execute(&format!(
+                "CREATE DATABASE {} OWNER {}",
+                crate::db::quote_ident(name),
+                crate::db::quote_ident(owner)
+            ))
             .map_err(|e| Error::sql(format!("creating sandbox database {name}"), e))?;
         Ok(self.params(name))
     }

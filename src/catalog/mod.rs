@@ -249,8 +249,21 @@ pub fn glob_to_like(pattern: &str) -> String {
 
 /// Connects to `params` and reads its catalog.
 pub fn read(params: &ConnParams, filters: &Filters) -> Result<Catalog> {
+    Ok(read_identified(params, filters)?.1)
+}
+
+/// Reads the catalog and which database it is (see [`crate::db::identity`])
+/// on the same connection.
+pub fn read_identified(
+    params: &ConnParams,
+    filters: &Filters,
+) -> Result<(crate::db::identity::DatabaseId, Catalog)> {
     let mut client = crate::db::connect(params)?;
-    introspect(&mut client, filters).map_err(|e| match e {
+    let read = |client: &mut Client| {
+        let database = crate::db::identity::of_session(client)?;
+        Ok((database, introspect(client, filters)?))
+    };
+    read(&mut client).map_err(|e| match e {
         Error::Sql { context, message } => Error::Sql {
             context: format!("{context} of {}", params.target()),
             message,

@@ -130,6 +130,12 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
     let left = ctx.service(Some(&args.pg_service1))?;
     let right = ctx.service(Some(&args.pg_service2))?;
     let report = diff::check(&left, &right, &opts)?;
+    if report.same_database {
+        ctx.printer.warn(format!(
+            "{} and {} are the same database on the same server: this compares it with itself",
+            args.pg_service1, args.pg_service2
+        ));
+    }
     let silent = args.silent || ctx.printer.quiet || args.verbose_level == Some(0);
     let outcome = if report.is_empty() {
         Outcome::Success

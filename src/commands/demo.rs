@@ -74,6 +74,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
         dry_run: false,
         yes: true,
         keep_sandbox: false,
+        protected: Vec::new(),
     };
     let report = rehearsal::run(&rehearsal, p)?;
     if p.is_json() {

@@ -73,8 +73,10 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<Outcome> {
     guard::check_allowed(&ctx.config, service_name.as_deref())?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let p = &ctx.printer;
+    // The same switch for every other spelling of those databases.
+    let protected = guard::protected_services(&ctx.config, &ctx.env, p);
     if args.previous {
-        let back = dump::swap_back(&params)?;
+        let back = dump::swap_back(&params, &protected)?;
         if p.is_json() {
             p.json(&serde_json::to_value(&back).expect("serialisable"));
         } else {
@@ -119,6 +121,7 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<Outcome> {
         verify: !args.no_verify,
         schemas: args.schemas.clone(),
         exclude_schemas: args.exclude_schemas.clone(),
+        protected,
     };
     let tools = Tools::from_config(&ctx.config);
     let report = dump::restore(&target, &source, &opts, &tools, p)?;

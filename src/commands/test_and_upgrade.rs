@@ -134,6 +134,7 @@ pub fn run(ctx: &Context, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         dry_run: args.dry_run,
         yes: args.yes,
         keep_sandbox: args.keep_sandbox,
+        protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
     };
     let report = rehearsal::run(&rehearsal, &ctx.printer)?;
     let json = rehearsal::to_json(&report);

@@ -121,6 +121,8 @@ struct JsonDifference<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub differences: Vec<Difference>,
+    /// Both sides are one database (however they were named).
+    pub same_database: bool,
 }
 
 impl Report {
@@ -160,19 +162,23 @@ impl Report {
 pub fn check(left: &ConnParams, right: &ConnParams, opts: &Options) -> Result<Report> {
     let filters = opts.filters();
     let (l, r) = std::thread::scope(|s| {
-        let other = s.spawn(|| catalog::read(left, &filters));
-        let r = catalog::read(right, &filters);
+        let other = s.spawn(|| catalog::read_identified(left, &filters));
+        let r = catalog::read_identified(right, &filters);
         let l = other
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (l, r)
     });
-    let (l, r) = (l?, r?);
+    let ((left_id, l), (right_id, r)) = (l?, r?);
     let differences = compare(&l, &r, opts);
+    let same_database = left_id.is(&right_id);
     // Freeing hundreds of thousands of small values takes a noticeable
     // moment on big catalogs; nobody needs to wait for it.
     std::thread::spawn(move || drop((l, r)));
-    Ok(Report { differences })
+    Ok(Report {
+        differences,
+        same_database,
+    })
 }
 
 /// Every difference between `left` and `right`, kind by kind in report
@@ -404,6 +410,7 @@ mod tests {
         column(&mut r, "public.t", "b", "bytea", "2");
         let report = Report {
             differences: compare(&l, &r, &Options::default()),
+            same_database: false,
         };
         let j = report.to_json();
         assert_eq!(j["verdict"], "differences");

@@ -163,6 +163,7 @@ mod tests {
                     right: Some("BEGIN\n  RETURN 2;\nEND".into()),
                 },
             ],
+            same_database: false,
         }
     }
 

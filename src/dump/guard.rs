@@ -1,17 +1,67 @@
 //! What keeps a restore from destroying something by accident: the
-//! `allow_restore: false` switch in pum.yaml, the refusal to restore over
-//! existing user objects (unless `--clean`, which empties the database
-//! first), and the refusal to rename a database other sessions are using.
+//! `allow_restore: false` switch in pum.yaml — applied to the database the
+//! service reaches, whatever spelling names it —, databases a caller
+//! protects (a rehearsal protects production and the reference), the
+//! refusal to restore over existing user objects (unless `--clean`, which
+//! empties the database first), and the refusal to rename a database other
+//! sessions are using.
 
 use postgres::Client;
 
 use crate::config::Config;
-use crate::db::quote_ident;
+use crate::db::identity::{self, DatabaseId, Located};
+use crate::db::{quote_ident, SYSTEM_SCHEMA_FILTER};
 use crate::error::{Error, Result};
+use crate::output::Printer;
+use crate::service::{ConnParams, Environment};
 
-/// Schemas that belong to the system, never to the user.
-const SYSTEM_SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
-     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+/// A database that no restore may write into, and what it is.
+#[derive(Debug, Clone)]
+pub struct Protected {
+    pub id: DatabaseId,
+    /// Said in the refusal: "production (service prod)".
+    pub what: String,
+}
+
+/// Refuses when `here` is one of the protected databases. `role` says what
+/// the restore was going to do with it ("the test database").
+pub fn refuse_protected(here: &Located, protected: &[Protected], role: &str) -> Result<()> {
+    let Some(hit) = protected
+        .iter()
+        .find(|p| here.is(&Located::Exists(p.id.clone())))
+    else {
+        return Ok(());
+    };
+    Err(Error::Refused(format!(
+        "{role} (database {} on the same server) is {} — the same database (OID {}), \
+         only spelt differently; pum never writes into it, nothing was changed",
+        here.name(),
+        hit.what,
+        hit.id.oid
+    )))
+}
+
+/// The databases of every service pum.yaml marks `allow_restore: false`,
+/// found by asking their servers. A service that cannot be reached cannot
+/// be recognised under another spelling: a warning says so.
+pub fn protected_services(config: &Config, env: &Environment, printer: &Printer) -> Vec<Protected> {
+    let mut out = Vec::new();
+    for name in config.restore_protected_services() {
+        let found = ConnParams::resolve(name, env).and_then(|p| identity::locate(&p));
+        match found {
+            Ok(Located::Exists(id)) => out.push(Protected {
+                id,
+                what: format!("service {name}, marked allow_restore: false in pum.yaml"),
+            }),
+            Ok(Located::Missing { .. }) => {}
+            Err(e) => printer.warn(format!(
+                "cannot check whether the target is service {name} (allow_restore: false) \
+                 under another name: {e}"
+            )),
+        }
+    }
+    out
+}
 
 /// Refuses when pum.yaml marks the service `allow_restore: false`.
 /// `service` is what the user passed to `-p` (or `PGSERVICE`); URIs and

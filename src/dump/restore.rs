@@ -10,6 +10,7 @@ use std::time::Instant;
 use postgres::Client;
 use serde::Serialize;
 
+use crate::db::identity::{self, Located};
 use crate::db::{self, quote_ident};
 use crate::error::{Error, Result};
 use crate::output::Printer;
@@ -59,6 +60,9 @@ pub struct RestoreOptions {
     pub schemas: Vec<String>,
     /// Leave these schemas out (exact names).
     pub exclude_schemas: Vec<String>,
+    /// Databases this restore must never write into, recognised by the
+    /// server on the very connection that would write.
+    pub protected: Vec<guard::Protected>,
 }
 
 impl Default for RestoreOptions {
@@ -71,6 +75,7 @@ impl Default for RestoreOptions {
             verify: true,
             schemas: Vec::new(),
             exclude_schemas: Vec::new(),
+            protected: Vec::new(),
         }
     }
 }
@@ -192,6 +197,10 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
                 }
                 other => other,
             })?;
+            if !opts.protected.is_empty() {
+                let here = Located::Exists(identity::of_session(&mut client)?);
+                guard::refuse_protected(&here, &opts.protected, "the restore target")?;
+            }
             if opts.mode == RestoreMode::Clean {
                 guard::clean(&mut client)?;
             } else {
@@ -201,7 +210,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             errors = plan.run(params, &dbname)?;
         }
         RestoreMode::Create => {
-            let mut admin = db::connect(&maintenance(params))?;
+            let mut admin = db::connect(&db::maintenance(params))?;
             if guard::database_exists(&mut admin, &dbname)? {
                 return Err(Error::Refused(format!(
                     "database {dbname} already exists; --create restores into a new database only \
@@ -220,7 +229,12 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
         }
         RestoreMode::Swap => {
             let prev = previous_name(&dbname)?;
-            let mut admin = db::connect(&maintenance(params))?;
+            let mut admin = db::connect(&db::maintenance(params))?;
+            guard::refuse_protected(
+                &identity::named(&mut admin, &dbname)?,
+                &opts.protected,
+                "the restore target",
+            )?;
             if !guard::database_exists(&mut admin, &dbname)? {
                 return Err(Error::State(format!(
                     "database {dbname} does not exist; --swap replaces an existing database (use --create)"
@@ -311,11 +325,16 @@ pub struct SwapBack {
 }
 
 /// Swaps `<name>` and `<name>_previous` back (after a `--swap` restore).
-pub fn swap_back(params: &ConnParams) -> Result<SwapBack> {
+pub fn swap_back(params: &ConnParams, protected: &[guard::Protected]) -> Result<SwapBack> {
     let dbname = params.dbname().to_string();
     let prev = previous_name(&dbname)?;
-    let mut admin = db::connect(&maintenance(params))?;
+    let mut admin = db::connect(&db::maintenance(params))?;
     for name in [&dbname, &prev] {
+        guard::refuse_protected(
+            &identity::named(&mut admin, name)?,
+            protected,
+            "the database to swap back",
+        )?;
         if !guard::database_exists(&mut admin, name)? {
             return Err(Error::State(format!(
                 "database {name} does not exist; --previous swaps back what a restore --swap replaced"
@@ -653,11 +672,6 @@ fn sniff_kind(source: &Path) -> Result<DumpKind> {
     } else {
         DumpKind::Plain
     })
-}
-
-/// The same server's maintenance database, for CREATE/DROP/ALTER DATABASE.
-fn maintenance(params: &ConnParams) -> ConnParams {
-    params.with_dbname("postgres")
 }
 
 fn previous_name(dbname: &str) -> Result<String> {

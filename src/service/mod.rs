@@ -569,6 +569,17 @@ impl ConnParams {
         other
     }
 
+    /// The same server and database as another role. Meant for servers pum
+    /// started itself (a sandbox trusts its unix socket): no password goes.
+    pub fn with_user(&self, user: &str) -> ConnParams {
+        let mut other = self.clone();
+        other.params.insert("user".into(), user.into());
+        other.password = None;
+        other.password_source = PasswordSource::None;
+        other.origin = format!("{} (as role {user})", self.origin);
+        other
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.params.get(key).map(String::as_str)
     }

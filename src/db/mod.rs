@@ -1,4 +1,10 @@
-//! pum's own connection to PostgreSQL and the one helper that quotes identifiers.
+//! pum's own connection to PostgreSQL, the server-level facts every command
+//! shares (which database a connection reaches) and the one helper that
+//! quotes identifiers.
+
+pub mod fingerprint;
+pub mod identity;
+pub mod roles;
 
 use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
 use postgres::Client;
@@ -7,6 +13,11 @@ use postgres_openssl::MakeTlsConnector;
 use crate::error::{describe_pg_error, Error, Result};
 use crate::service::{ConnParams, SslMode};
 
+/// Schemas that belong to the system, never to the user, as a condition on
+/// `pg_namespace n`.
+pub const SYSTEM_SCHEMA_FILTER: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+     AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'";
+
 /// The `application_name` of every session pum opens, so DBAs can find it in
 /// `pg_stat_activity`.
 pub const APPLICATION_NAME: &str = "pum";
@@ -14,12 +25,35 @@ pub const APPLICATION_NAME: &str = "pum";
 /// Connects with the resolved parameters. Errors name the service and
 /// `host:port/dbname` and never contain the password.
 pub fn connect(params: &ConnParams) -> Result<Client> {
+    connect_raw(params)?.map_err(|e| connect_error(params, &e))
+}
+
+/// Connects like [`connect`], but a database that does not exist on the
+/// server is `None` rather than an error.
+pub fn connect_if_exists(params: &ConnParams) -> Result<Option<Client>> {
+    match connect_raw(params)? {
+        Ok(client) => Ok(Some(client)),
+        Err(e) if e.code() == Some(&postgres::error::SqlState::INVALID_CATALOG_NAME) => Ok(None),
+        Err(e) => Err(connect_error(params, &e)),
+    }
+}
+
+/// The server's maintenance database, for work on a database as a whole
+/// (create, drop, rename, look up by name).
+pub fn maintenance(params: &ConnParams) -> ConnParams {
+    params.with_dbname("postgres")
+}
+
+fn connect_raw(params: &ConnParams) -> Result<std::result::Result<Client, postgres::Error>> {
     let cfg = params.pg_config(APPLICATION_NAME)?;
-    cfg.connect(tls_connector(params)?)
-        .map_err(|e| Error::Connect {
-            target: format!("{} ({})", params.origin(), params.target()),
-            message: describe_pg_error(&e),
-        })
+    Ok(cfg.connect(tls_connector(params)?))
+}
+
+fn connect_error(params: &ConnParams, e: &postgres::Error) -> Error {
+    Error::Connect {
+        target: format!("{} ({})", params.origin(), params.target()),
+        message: describe_pg_error(e),
+    }
 }
 
 /// The TLS side of a connection, following libpq's `sslmode`: `require`

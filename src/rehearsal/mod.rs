@@ -1,0 +1,587 @@
+//! test-and-upgrade: identify production, the test database and the
+//! reference by asking their servers (and refuse any overlap), copy
+//! production into the test database (a throw-away sandbox cluster unless one
+//! is named) with its owners, grants and roles, apply the deltas there as
+//! production's own role with the same runner, compare the result with the
+//! reference, and only then, after confirmation, upgrade production.
+//! Production is read by the copy and written only by the last step; a run
+//! that ends without upgrading it re-reads it before saying it is untouched.
+
+mod report;
+mod sandbox;
+mod targets;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::db::{self, QualifiedName};
+use crate::deltas::vars::Variables;
+use crate::deltas::{Discovered, Version};
+use crate::diff;
+use crate::dump::guard::Protected;
+use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
+use crate::error::{Error, Result};
+use crate::module::{self, ModuleRequest};
+use crate::output::Printer;
+use crate::sandbox::Cluster;
+use crate::service::ConnParams;
+use crate::upgrade::{self, format_ms, RunOptions, UpgradeReport, UpgradeRequest};
+
+pub use report::{render_text, to_json, Phase, ProductionCheck, RehearsalReport, Verdict};
+use targets::{ProdFacts, Targets};
+
+/// Where the reference (the newest model built from scratch) comes from.
+pub enum Reference {
+    /// An existing database (`-pc`).
+    Database(ConnParams),
+    /// SQL files run in order in the sandbox, then baselined at the newest
+    /// delta version (`--reference-sql`).
+    Scripts(Vec<PathBuf>),
+}
+
+/// What gets applied: pum 0.x delta directories or a pum 1.x module.
+pub enum Project<'a> {
+    Deltas {
+        table: QualifiedName,
+        discovered: &'a Discovered,
+        variables: &'a Variables,
+        max_version: Option<&'a Version>,
+        options: RunOptions,
+    },
+    Module {
+        dir: PathBuf,
+        request: ModuleRequest,
+    },
+}
+
+impl Project<'_> {
+    /// The recorded version and the names of what is pending.
+    fn state(
+        &self,
+        client: &mut postgres::Client,
+        params: &ConnParams,
+        printer: &Printer,
+    ) -> Result<(Option<String>, Vec<String>)> {
+        match self {
+            Project::Deltas { options, .. } => {
+                let req = self.request(params, None).expect("a delta project");
+                let plan = upgrade::pending(client, &req)?;
+                upgrade::check_drift(&plan, options.strict_checksums, printer)?;
+                Ok((
+                    plan.current.as_ref().map(ToString::to_string),
+                    plan.deltas.iter().map(|d| d.file_name.clone()).collect(),
+                ))
+            }
+            Project::Module { dir, request } => {
+                module::state(client, params, dir, request, printer)
+            }
+        }
+    }
+
+    /// Applies what is pending with the project's runner.
+    fn upgrade(
+        &self,
+        client: &mut postgres::Client,
+        params: &ConnParams,
+        name: Option<&str>,
+        printer: &Printer,
+    ) -> Result<UpgradeReport> {
+        match self {
+            Project::Deltas { .. } => {
+                let req = self.request(params, name).expect("a delta project");
+                upgrade::run(client, &req, printer)
+            }
+            Project::Module { dir, request } => {
+                module::upgrade(client, params, dir, request, printer)
+            }
+        }
+    }
+
+    fn request<'r>(
+        &'r self,
+        params: &'r ConnParams,
+        name: Option<&'r str>,
+    ) -> Option<UpgradeRequest<'r>> {
+        match self {
+            Project::Deltas {
+                table,
+                discovered,
+                variables,
+                max_version,
+                options,
+            } => Some(UpgradeRequest {
+                params,
+                service_name: name,
+                table,
+                discovered,
+                variables,
+                max_version: *max_version,
+                options: options.clone(),
+            }),
+            Project::Module { .. } => None,
+        }
+    }
+
+    /// The pum 0.x upgrades table, whose version the dump's manifest records.
+    fn upgrades_table(&self) -> Option<QualifiedName> {
+        match self {
+            Project::Deltas { table, .. } => Some(table.clone()),
+            Project::Module { .. } => None,
+        }
+    }
+}
+
+/// What to rehearse and how.
+pub struct Rehearsal<'a> {
+    pub prod: ConnParams,
+    /// What the user called production (a service name is handed to hooks).
+    pub prod_name: Option<&'a str>,
+    /// The test database; `None` means a sandbox cluster.
+    pub test: Option<ConnParams>,
+    pub test_name: Option<&'a str>,
+    pub reference: Reference,
+    pub project: Project<'a>,
+    pub check: diff::Options,
+    /// Keep the production dump here (else a private temporary file).
+    pub dump_file: Option<PathBuf>,
+    /// Parallel pg_dump/pg_restore jobs (directory format).
+    pub jobs: Option<u32>,
+    /// pum 0.x's -x: go past pg_restore errors.
+    pub ignore_restore_errors: bool,
+    pub tools: Tools,
+    /// Stop after the comparison (CI pre-deploy mode).
+    pub dry_run: bool,
+    /// Skip the confirmation (pipelines).
+    pub yes: bool,
+    pub keep_sandbox: bool,
+    /// Databases no test copy may overwrite besides production and the
+    /// reference (services marked `allow_restore: false`).
+    pub protected: Vec<Protected>,
+}
+
+struct Phases<'p> {
+    list: Vec<Phase>,
+    printer: &'p Printer,
+}
+
+/// Runs `f` and measures it.
+fn timed<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, u64) {
+    let t0 = Instant::now();
+    let out = f();
+    (out, t0.elapsed().as_millis() as u64)
+}
+
+impl Phases<'_> {
+    /// Runs one step, printing it with its duration.
+    fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        self.printer.step(format!("{name} ..."));
+        let measured = timed(f);
+        self.record(name, measured)
+    }
+
+    /// Records a step that was run (and measured) elsewhere.
+    fn record<T>(&mut self, name: &'static str, (out, ms): (Result<T>, u64)) -> Result<T> {
+        let ok = out.is_ok();
+        self.printer.step(format!(
+            "{name}: {} in {}",
+            if ok { "done" } else { "FAILED" },
+            format_ms(ms)
+        ));
+        self.list.push(Phase {
+            name,
+            duration_ms: ms,
+            ok,
+            error: out.as_ref().err().map(ToString::to_string),
+        });
+        out
+    }
+}
+
+/// Production as it was when the rehearsal started.
+struct Before {
+    version: Option<String>,
+    pending: Vec<String>,
+    facts: ProdFacts,
+}
+
+/// Runs the whole rehearsal and, when it passes and is confirmed, the
+/// production upgrade.
+pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
+    // 1. Which databases these are, before anything is copied or dropped.
+    let mut prod_client = db::connect(&r.prod)?;
+    let targets = targets::identify(r, &mut prod_client)?;
+    let (version, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    let before = Before {
+        version,
+        pending,
+        facts: ProdFacts::read(&mut prod_client)?,
+    };
+    drop(prod_client);
+    let mut report = new_report(r, &before);
+    let mut phases = Phases {
+        list: Vec::new(),
+        printer,
+    };
+    // 2–4. Copy, rehearse, compare.
+    let outcome = copy_and_rehearse(r, &targets, &before, &mut phases, &mut report, printer);
+    let finish = |mut report: RehearsalReport, phases: Phases<'_>, verdict| {
+        report.verdict = verdict;
+        report.phases = phases.list;
+        report.production_check = Some(recheck_production(r, &before, printer));
+        report
+    };
+    if let Err(e) = outcome {
+        let report = finish(report, phases, Verdict::RehearsalFailed);
+        printer.warn(format!(
+            "rehearsal failed: {e}\n{}",
+            report.production_sentence()
+        ));
+        return Ok(report);
+    }
+    if report.verdict == Verdict::Differences {
+        return Ok(finish(report, phases, Verdict::Differences));
+    }
+    if report.pending.is_empty() {
+        return Ok(finish(report, phases, Verdict::NothingToDo));
+    }
+    if r.dry_run {
+        return Ok(finish(report, phases, Verdict::RehearsalPassed));
+    }
+    // 5. A person (or --yes) confirms.
+    match confirm(r, &report) {
+        Ok(true) => {}
+        Ok(false) => return Ok(finish(report, phases, Verdict::Declined)),
+        Err(e) => {
+            let check = recheck_production(r, &before, printer);
+            return Err(match e {
+                Error::Refused(m) => Error::Refused(format!("{m}; {}", check.sentence())),
+                other => other,
+            });
+        }
+    }
+    // 6–7. Upgrade production, unless it changed since it was copied.
+    apply_to_production(r, &before, phases, report, printer)
+}
+
+fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
+    let describe = |p: &ConnParams| format!("{} ({})", p.origin(), p.target());
+    RehearsalReport {
+        production: describe(&r.prod),
+        test: r
+            .test
+            .as_ref()
+            .map(describe)
+            .unwrap_or_else(|| "sandbox cluster".into()),
+        reference: match &r.reference {
+            Reference::Database(p) => describe(p),
+            Reference::Scripts(files) => format!("{} script(s) run in the sandbox", files.len()),
+        },
+        rehearsed_as: None,
+        version_before: before.version.clone(),
+        version_after: before.version.clone(),
+        pending: before.pending.clone(),
+        phases: Vec::new(),
+        test_upgrade: None,
+        check: None,
+        production_upgrade: None,
+        verdict: Verdict::RehearsalFailed,
+        production_touched: false,
+        production_check: None,
+        differences_text: None,
+    }
+}
+
+/// Re-reads production's version and fingerprint: what "not touched" rests on.
+fn recheck_production(r: &Rehearsal<'_>, before: &Before, printer: &Printer) -> ProductionCheck {
+    let quiet = Printer {
+        quiet: true,
+        ..printer.clone()
+    };
+    let read = || -> Result<(Option<String>, db::fingerprint::Fingerprint)> {
+        let mut client = db::connect(&r.prod)?;
+        let (version, _) = r.project.state(&mut client, &r.prod, &quiet)?;
+        Ok((version, db::fingerprint::read(&mut client)?))
+    };
+    match read() {
+        Ok((version, fp)) => ProductionCheck {
+            version_unchanged: version == before.version,
+            version,
+            schema_unchanged: fp.structure == before.facts.fingerprint.structure,
+            storage_unchanged: fp.storage == before.facts.fingerprint.storage,
+            error: None,
+        },
+        Err(e) => ProductionCheck {
+            version: None,
+            version_unchanged: false,
+            schema_unchanged: false,
+            storage_unchanged: false,
+            error: Some(e.to_string()),
+        },
+    }
+}
+
+/// Steps 2–4: obtain the copy, upgrade it as production's role, compare it
+/// with the reference.
+fn copy_and_rehearse(
+    r: &Rehearsal<'_>,
+    targets: &Targets,
+    before: &Before,
+    phases: &mut Phases<'_>,
+    report: &mut RehearsalReport,
+    printer: &Printer,
+) -> Result<()> {
+    let needs_sandbox = r.test.is_none() || matches!(r.reference, Reference::Scripts(_));
+    let temp = tempfile::Builder::new()
+        .prefix("pum-rehearsal-")
+        .tempdir()
+        .map_err(|e| Error::io(std::env::temp_dir(), e))?;
+    let (dump_path, mut cluster) =
+        dump_production(r, before, needs_sandbox, &temp, phases, printer)?;
+    let result = rehearse_in(
+        r,
+        targets,
+        before,
+        dump_path.as_deref(),
+        cluster.as_ref(),
+        phases,
+        report,
+        printer,
+    );
+    if let (Some(cluster), true) = (cluster.as_mut(), r.keep_sandbox) {
+        cluster.keep();
+        printer.step(format!(
+            "sandbox kept: psql \"host={} port={} user={} dbname={}\"; stop it with: kill {}; \
+             then remove {}",
+            cluster.socket_dir().display(),
+            cluster.port(),
+            before.facts.roles.session_user,
+            sandbox::TEST_DB,
+            cluster.pid().unwrap_or_default(),
+            cluster.socket_dir().display(),
+        ));
+    }
+    result
+}
+
+/// Step 2a: dump production to a file when one is wanted (a kept dump, or a
+/// directory archive for parallel jobs), while the sandbox starts; a stream
+/// needs no dump. Returns the dump and the sandbox.
+fn dump_production(
+    r: &Rehearsal<'_>,
+    before: &Before,
+    needs_sandbox: bool,
+    temp: &tempfile::TempDir,
+    phases: &mut Phases<'_>,
+    printer: &Printer,
+) -> Result<(Option<PathBuf>, Option<Cluster>)> {
+    let major = before.facts.major;
+    let start = || sandbox::start(major, r.keep_sandbox);
+    if r.dump_file.is_none() && r.jobs.is_none() {
+        let cluster = match needs_sandbox {
+            true => Some(phases.run("start sandbox cluster", start)?),
+            false => None,
+        };
+        return Ok((None, cluster));
+    }
+    let path = r
+        .dump_file
+        .clone()
+        .unwrap_or_else(|| temp.path().join("production.dump"));
+    let dump_opts = DumpOptions {
+        format: if r.jobs.is_some() {
+            DumpFormat::Directory
+        } else {
+            DumpFormat::Custom
+        },
+        jobs: r.jobs,
+        upgrades_table: r.project.upgrades_table(),
+        ..Default::default()
+    };
+    // The sandbox's initdb overlaps the dump. The cluster is started on
+    // this thread, which lives to the end, because the server is tied to
+    // the thread that spawned it (it dies with it).
+    let (dumped, started) = std::thread::scope(|scope| {
+        let dump =
+            scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
+        let started = needs_sandbox.then(|| timed(start));
+        (
+            dump.join().expect("the dump thread does not panic"),
+            started,
+        )
+    });
+    phases.record("dump production", dumped)?;
+    let cluster = match started {
+        Some(s) => Some(phases.record("start sandbox cluster", s)?),
+        None => None,
+    };
+    Ok((Some(path), cluster))
+}
+
+/// Steps 2b–4: restore (or stream) into the test database, upgrade it as
+/// production's role, compare with the reference.
+#[allow(clippy::too_many_arguments)]
+fn rehearse_in(
+    r: &Rehearsal<'_>,
+    targets: &Targets,
+    before: &Before,
+    dump_path: Option<&std::path::Path>,
+    sandbox: Option<&Cluster>,
+    phases: &mut Phases<'_>,
+    report: &mut RehearsalReport,
+    printer: &Printer,
+) -> Result<()> {
+    let (test, rehearse_as, mode, keep_owners) = match (&r.test, sandbox) {
+        (Some(p), _) => {
+            let (mode, superuser) =
+                phases.run("prepare test database", || test_restore_mode(p, targets))?;
+            if !superuser {
+                printer.warn(format!(
+                    "the test database's role {} is not a superuser: objects are restored owned by it, \
+                     not by production's owners, and the deltas run as it, not as production's role {}",
+                    p.user(),
+                    before.facts.roles.session_user
+                ));
+            }
+            (p.clone(), p.clone(), mode, superuser)
+        }
+        (None, Some(cluster)) => {
+            let (test, as_prod) = phases.run("prepare sandbox roles and database", || {
+                sandbox::prepare(cluster, &before.facts)
+            })?;
+            (test, as_prod, RestoreMode::InPlace, true)
+        }
+        (None, None) => unreachable!("a sandbox is started when no test database is named"),
+    };
+    let restore_opts = RestoreOptions {
+        mode,
+        jobs: r.jobs,
+        exit_on_error: !r.ignore_restore_errors,
+        no_owner: !keep_owners,
+        protected: targets.protected.clone(),
+        ..Default::default()
+    };
+    match dump_path {
+        Some(path) => phases.run("restore into test database", || {
+            dump::restore(&test, path, &restore_opts, &r.tools, printer)
+        })?,
+        None => phases.run("copy production into test database", || {
+            dump::copy(&r.prod, &test, &restore_opts, &r.tools, printer)
+        })?,
+    };
+    report.rehearsed_as = Some(rehearse_as.user().to_string());
+    let mut test_client = db::connect(&rehearse_as)?;
+    let upgraded = phases.run("upgrade test database", || {
+        r.project
+            .upgrade(&mut test_client, &rehearse_as, r.test_name, printer)
+    })?;
+    report.test_upgrade = Some(upgraded);
+    drop(test_client);
+    let reference = match (&r.reference, sandbox) {
+        (Reference::Database(p), _) => p.clone(),
+        (Reference::Scripts(files), Some(cluster)) => phases
+            .run("build reference from scripts", || {
+                sandbox::build_reference(r, cluster, &before.facts, files, printer)
+            })?,
+        (Reference::Scripts(_), None) => unreachable!("a sandbox is started for reference scripts"),
+    };
+    let result = phases.run("compare with reference", || {
+        diff::check(&test, &reference, &r.check)
+    })?;
+    report.check = Some(result.to_json());
+    if !result.is_empty() {
+        report.verdict = Verdict::Differences;
+        report.differences_text = Some(result.render_text(printer, false));
+    }
+    Ok(())
+}
+
+/// A test database that does not exist yet is created; one that exists is
+/// cleaned first (pum 0.x required the user to prepare an empty one). Also
+/// tells whether the test role is a superuser (and so can keep owners).
+fn test_restore_mode(test: &ConnParams, targets: &Targets) -> Result<(RestoreMode, bool)> {
+    let mut admin = db::connect(&db::maintenance(test))?;
+    let superuser: bool = admin
+        .query_one(
+            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading the test role's attributes", e))?
+        .get(0);
+    let exists = targets
+        .test
+        .as_ref()
+        .is_some_and(|t| t.existing().is_some());
+    let mode = if exists {
+        RestoreMode::Clean
+    } else {
+        RestoreMode::Create
+    };
+    Ok((mode, superuser))
+}
+
+/// Asks (unless --yes) whether to apply the rehearsed deltas to production.
+fn confirm(r: &Rehearsal<'_>, report: &RehearsalReport) -> Result<bool> {
+    if r.yes {
+        return Ok(true);
+    }
+    let target_version = report
+        .test_upgrade
+        .as_ref()
+        .and_then(|u| u.version_after.clone())
+        .unwrap_or_default();
+    let question = format!(
+        "Apply {} {} ({} → {}) to production {} ({})?",
+        report.pending.len(),
+        match (&r.project, report.pending.len()) {
+            (Project::Module { .. }, 1) => "version",
+            (Project::Module { .. }, _) => "versions",
+            (_, 1) => "delta",
+            _ => "deltas",
+        },
+        report.version_before.as_deref().unwrap_or("(none)"),
+        target_version,
+        r.prod_name.unwrap_or(r.prod.origin()),
+        r.prod.target()
+    );
+    crate::prompt::confirm(&question)
+}
+
+/// Steps 6–7: someone else may have changed production since it was copied;
+/// if not, upgrade it with the same runner.
+fn apply_to_production(
+    r: &Rehearsal<'_>,
+    before: &Before,
+    mut phases: Phases<'_>,
+    mut report: RehearsalReport,
+    printer: &Printer,
+) -> Result<RehearsalReport> {
+    let mut prod_client = db::connect(&r.prod)?;
+    let (now_version, now_pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    let now = db::fingerprint::read(&mut prod_client)?;
+    if now_version != before.version || now_pending != report.pending {
+        return Err(Error::State(format!(
+            "production changed since it was dumped (version {} then, {} now); the rehearsal no longer \
+             applies, production was not upgraded: run test-and-upgrade again",
+            before.version.as_deref().unwrap_or("(none)"),
+            now_version.as_deref().unwrap_or("(none)")
+        )));
+    }
+    if now.structure != before.facts.fingerprint.structure {
+        return Err(Error::State(
+            "production's schema changed since it was dumped (relations created, dropped or altered); \
+             the rehearsal no longer applies, production was not upgraded: run test-and-upgrade again"
+                .into(),
+        ));
+    }
+    report.production_touched = true;
+    let prod_report = phases.run("upgrade production", || {
+        r.project
+            .upgrade(&mut prod_client, &r.prod, r.prod_name, printer)
+    });
+    report.phases = phases.list;
+    let prod_report = prod_report?;
+    report.version_after = prod_report.version_after.clone();
+    report.production_upgrade = Some(prod_report);
+    report.verdict = Verdict::Upgraded;
+    Ok(report)
+}
