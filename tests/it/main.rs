@@ -11,6 +11,7 @@ mod identity;
 mod module;
 mod python_hooks;
 mod rehearsal;
+mod rehearsal_role;
 mod safety;
 mod security;
 mod service;
