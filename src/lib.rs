@@ -63,10 +63,14 @@ pub struct Context {
 impl Context {
     /// Resolves a service given by a flag (or, without one, from `PG*`).
     pub fn service(&self, value: Option<&str>) -> Result<ConnParams> {
-        match value {
+        let params = match value {
             Some(spec) => ConnParams::resolve(spec, &self.env),
             None => ConnParams::from_environment(&self.env),
+        }?;
+        for warning in params.warnings() {
+            self.printer.warn(warning);
         }
+        Ok(params)
     }
 
     /// The upgrades table: the flag, else `upgrades_table` in pum.yaml.

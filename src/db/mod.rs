@@ -2,6 +2,7 @@
 //! shares (which database a connection reaches) and the one helper that
 //! quotes identifiers.
 
+pub mod driver;
 pub mod fingerprint;
 pub mod identity;
 pub mod roles;
@@ -45,7 +46,7 @@ pub fn maintenance(params: &ConnParams) -> ConnParams {
 }
 
 fn connect_raw(params: &ConnParams) -> Result<std::result::Result<Client, postgres::Error>> {
-    let cfg = params.pg_config(APPLICATION_NAME)?;
+    let cfg = driver::config(params, APPLICATION_NAME)?;
     Ok(cfg.connect(tls_connector(params)?))
 }
 

@@ -222,6 +222,9 @@ pub struct ConnParams {
     origin: String,
     /// The file the service was found in, if a service was used.
     service_file: Option<PathBuf>,
+    /// What resolving found worth telling the user (a password file others
+    /// may read, ...); the caller decides where it goes.
+    warnings: Vec<String>,
 }
 
 /// Keywords whose values are secrets besides `password`.
@@ -444,6 +447,7 @@ impl ConnParams {
             passfile: None,
             origin: format!("sandbox database {dbname}"),
             service_file: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -511,6 +515,7 @@ impl ConnParams {
             passfile,
             origin,
             service_file: None,
+            warnings: Vec::new(),
         };
         if resolved.password.is_none() {
             resolved.password_source = PasswordSource::None;
@@ -539,8 +544,10 @@ impl ConnParams {
             self.dbname(),
             self.user(),
         );
-        if let Some(warning) = &found.warning {
-            eprintln!("{warning}");
+        if let Some(warning) = found.warning {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
         }
         match found.password.filter(|p| !p.is_empty()) {
             Some(pw) => {
@@ -582,6 +589,16 @@ impl ConnParams {
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.params.get(key).map(String::as_str)
+    }
+
+    /// The password, for the driver's configuration only (see `db::driver`).
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_deref()
+    }
+
+    /// Warnings found while resolving, to be shown once.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn host(&self) -> &str {
@@ -692,128 +709,6 @@ impl ConnParams {
             Err(_) => format!("{}:{}", self.host(), self.get("port").unwrap_or("5432")),
         };
         format!("{servers}/{} as {}", self.dbname(), self.user())
-    }
-
-    /// A `postgres::Config` for pum's own connection.
-    pub fn pg_config(&self, application_name: &str) -> Result<postgres::Config> {
-        let err = |msg: String| Error::Service(format!("{}: {msg}", self.origin));
-        let mut cfg = postgres::Config::new();
-        let endpoints = self.endpoints()?;
-        let any_hostaddr = endpoints.iter().any(|e| e.hostaddr.is_some());
-        for e in &endpoints {
-            match &e.hostaddr {
-                Some(addr) => {
-                    cfg.hostaddr(addr.parse().expect("validated by endpoints()"));
-                }
-                None if any_hostaddr => {
-                    return Err(err(
-                        "a hostaddr list with empty entries is not supported".into()
-                    ))
-                }
-                None => {}
-            }
-            // With hostaddr, host only names the server (passfile, TLS).
-            if e.host.starts_with('/') {
-                cfg.host_path(&e.host);
-            } else if !e.host.is_empty() || !any_hostaddr {
-                cfg.host(&e.host);
-            }
-            cfg.port(e.port);
-        }
-        if any_hostaddr && !cfg.get_hosts().is_empty() && cfg.get_hosts().len() != endpoints.len() {
-            return Err(err(
-                "mixing empty and non-empty host names with hostaddr is not supported".into(),
-            ));
-        }
-        cfg.dbname(self.dbname());
-        cfg.user(self.user());
-        if let Some(pw) = &self.password {
-            cfg.password(pw);
-        }
-        if let Some(opts) = self.get("options") {
-            cfg.options(opts);
-        }
-        let seconds = |key: &str| -> Result<Option<u64>> {
-            self.get(key)
-                .map(|t| {
-                    t.trim()
-                        .parse::<u64>()
-                        .map_err(|_| err(format!("invalid {key} {t:?}")))
-                })
-                .transpose()
-        };
-        if let Some(secs) = seconds("connect_timeout")? {
-            // libpq waits at least two seconds; zero means forever.
-            if secs > 0 {
-                cfg.connect_timeout(std::time::Duration::from_secs(secs.max(2)));
-            }
-        }
-        if let Some(v) = self.get("keepalives") {
-            cfg.keepalives(v.trim() != "0");
-        }
-        if let Some(secs) = seconds("keepalives_idle")? {
-            cfg.keepalives_idle(std::time::Duration::from_secs(secs));
-        }
-        if let Some(secs) = seconds("keepalives_interval")? {
-            cfg.keepalives_interval(std::time::Duration::from_secs(secs));
-        }
-        if let Some(count) = seconds("keepalives_count")? {
-            cfg.keepalives_retries(u32::try_from(count).unwrap_or(u32::MAX));
-        }
-        if let Some(ms) = seconds("tcp_user_timeout")? {
-            cfg.tcp_user_timeout(std::time::Duration::from_millis(ms));
-        }
-        let app = self
-            .get("application_name")
-            .or(self.get("fallback_application_name"))
-            .unwrap_or(application_name);
-        cfg.application_name(app);
-        match self.get("target_session_attrs").unwrap_or("any") {
-            "any" => {}
-            "read-write" => {
-                cfg.target_session_attrs(postgres::config::TargetSessionAttrs::ReadWrite);
-            }
-            "read-only" => {
-                cfg.target_session_attrs(postgres::config::TargetSessionAttrs::ReadOnly);
-            }
-            other => {
-                return Err(err(format!(
-                    "target_session_attrs={other} is not supported yet; use any, read-write or read-only"
-                )))
-            }
-        }
-        match self.get("load_balance_hosts").unwrap_or("disable") {
-            "disable" => {}
-            "random" => {
-                cfg.load_balance_hosts(postgres::config::LoadBalanceHosts::Random);
-            }
-            other => return Err(err(format!("invalid load_balance_hosts {other:?}"))),
-        }
-        // Silently skipping these would weaken what the user asked to be checked.
-        for key in ["requirepeer", "require_auth"] {
-            if self.get(key).is_some() {
-                return Err(err(format!("{key} is not supported by pum yet")));
-            }
-        }
-        cfg.ssl_mode(match self.ssl_mode()? {
-            SslMode::Disable => postgres::config::SslMode::Disable,
-            SslMode::Allow | SslMode::Prefer => postgres::config::SslMode::Prefer,
-            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => {
-                postgres::config::SslMode::Require
-            }
-        });
-        cfg.channel_binding(match self.get("channel_binding").unwrap_or("prefer") {
-            "disable" => postgres::config::ChannelBinding::Disable,
-            "prefer" => postgres::config::ChannelBinding::Prefer,
-            "require" => postgres::config::ChannelBinding::Require,
-            other => return Err(err(format!("invalid channel_binding {other:?}"))),
-        });
-        if self.get("gssencmode") == Some("require") {
-            return Err(err(
-                "gssencmode=require is not supported by pum; use prefer or disable".into(),
-            ));
-        }
-        Ok(cfg)
     }
 
     /// The `sslmode`, libpq's default `prefer` when unset.

@@ -232,7 +232,7 @@ fn uris_resolve_to_endpoints() {
     let p = ConnParams::resolve("postgresql://%2Ftmp%2Fsock:6000/app", &e).unwrap();
     assert_eq!(p.host(), "/tmp/sock");
     assert_eq!(p.target(), "/tmp/sock:6000/app as osuser");
-    let cfg = p.pg_config("pum").unwrap();
+    let cfg = crate::db::driver::config(&p, "pum").unwrap();
     assert_eq!(cfg.get_ports(), &[6000]);
     for bad in [
         "host=a,b port=1,2,3",
@@ -408,7 +408,10 @@ fn passwords_never_show() {
         // configuration, or (verify-full without a root certificate) TLS.
         let msg = match ConnParams::resolve(&bad, &e) {
             Err(err) => err.to_string(),
-            Ok(p) => match (p.pg_config("pum"), crate::db::tls_connector(&p)) {
+            Ok(p) => match (
+                crate::db::driver::config(&p, "pum"),
+                crate::db::tls_connector(&p),
+            ) {
                 (Err(err), _) | (_, Err(err)) => err.to_string(),
                 _ => panic!("{bad} should fail"),
             },
@@ -462,7 +465,8 @@ fn pg_config_mirrors_the_endpoints_and_refuses_what_it_cannot_honour() {
     use postgres::config::Host;
     let home = tempfile::tempdir().unwrap();
     let e = env(&[], home.path());
-    let cfg = |spec: &str| ConnParams::resolve(spec, &e).unwrap().pg_config("pum");
+    let cfg =
+        |spec: &str| crate::db::driver::config(&ConnParams::resolve(spec, &e).unwrap(), "pum");
 
     let c = cfg("host=db hostaddr=127.0.0.1 port=6000").unwrap();
     assert_eq!(

@@ -97,9 +97,8 @@ fn a_delta_production_would_refuse_is_refused_in_the_rehearsal() {
         ("delta_1.1.0_reader.sql", &needs_createrole),
     ]);
     let reference = built_by(&role, false);
-    let before = prod.query_strings(
-        "SELECT version || ' ' || description FROM public.pum_upgrades ORDER BY id",
-    );
+    let before = prod
+        .query_strings("SELECT version || ' ' || description FROM public.pum_upgrades ORDER BY id");
     let run = prod
         .pum()
         .args(["test-and-upgrade", "-pp", "app", "-pc"])
