@@ -13,5 +13,6 @@ mod rehearsal;
 mod safety;
 mod security;
 mod service;
+mod session_state;
 mod tls;
 mod upgrade_loop;
