@@ -15,6 +15,7 @@ pub mod error;
 pub mod history;
 pub mod module;
 pub mod output;
+pub mod private_file;
 pub mod prompt;
 pub mod rehearsal;
 pub mod sandbox;

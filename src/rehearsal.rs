@@ -320,6 +320,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
             },
             jobs: r.jobs,
             upgrades_table: r.project.upgrades_table(),
+            // The rehearsal's own dump (backup_file): each run replaces the last.
+            overwrite: true,
             ..Default::default()
         };
         // The sandbox's initdb overlaps the dump. The cluster is started on

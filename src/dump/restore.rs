@@ -86,6 +86,9 @@ pub struct RestoreReport {
     pub mode: RestoreMode,
     /// With a swap: the name the replaced database now has.
     pub previous: Option<String>,
+    /// With a swap over an older `<name>_previous`: the name that older
+    /// database is kept under (`<name>_previous_<UTC time>`); never dropped.
+    pub previous_kept: Option<String>,
     /// Errors pg_restore reported and went past (only without exit-on-error).
     pub errors_ignored: u64,
     /// The database's version recorded in the manifest.
@@ -156,7 +159,7 @@ pub fn restore(
         tools,
         printer,
     };
-    let (errors, previous) = place(params, &plan)?;
+    let (errors, previous, previous_kept) = place(params, &plan)?;
     Ok(RestoreReport {
         database: params.dbname().to_string(),
         source: source.to_path_buf(),
@@ -164,6 +167,7 @@ pub fn restore(
         verification,
         mode: opts.mode,
         previous,
+        previous_kept,
         errors_ignored: errors,
         version: manifest.and_then(|m| m.version),
         duration_ms: started.elapsed().as_millis() as u64,
@@ -172,11 +176,13 @@ pub fn restore(
 
 /// Runs `plan` into the target the options name (in place, cleaned, a new
 /// database, or a swap); returns the errors ignored and, for a swap, the
-/// name the replaced database now has.
-fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> {
+/// name the replaced database now has and the name an older
+/// `<name>_previous` was kept under.
+fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>, Option<String>)> {
     let opts = plan.opts;
     let dbname = params.dbname().to_string();
     let mut previous = None;
+    let mut kept = None;
     let errors;
     match opts.mode {
         RestoreMode::InPlace | RestoreMode::Clean => {
@@ -232,19 +238,36 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             create_database(&mut admin, &temp, Some(&dbname))?;
             let outcome = plan.run(&params.with_dbname(&temp), &dbname).and_then(|n| {
                 guard::require_no_sessions(&mut admin, &dbname)?;
-                if guard::database_exists(&mut admin, &prev)? {
+                // An older swap's database is never dropped: it is kept
+                // under a name of its own, said in the output.
+                let older = if guard::database_exists(&mut admin, &prev)? {
                     guard::require_no_sessions(&mut admin, &prev)?;
-                    drop_database(&mut admin, &prev)?;
-                }
-                rename_database(&mut admin, &dbname, &prev)?;
-                if let Err(e) = rename_database(&mut admin, &temp, &dbname) {
-                    let _ = rename_database(&mut admin, &prev, &dbname);
+                    let name = kept_name(&mut admin, &dbname)?;
+                    rename_database(&mut admin, &prev, &name)?;
+                    Some(name)
+                } else {
+                    None
+                };
+                if let Err(e) = rename_database(&mut admin, &dbname, &prev) {
+                    if let Some(name) = &older {
+                        let _ = rename_database(&mut admin, name, &prev);
+                    }
                     return Err(e);
                 }
-                Ok(n)
+                if let Err(e) = rename_database(&mut admin, &temp, &dbname) {
+                    let _ = rename_database(&mut admin, &prev, &dbname);
+                    if let Some(name) = &older {
+                        let _ = rename_database(&mut admin, name, &prev);
+                    }
+                    return Err(e);
+                }
+                Ok((n, older))
             });
             match outcome {
-                Ok(n) => errors = n,
+                Ok((n, older)) => {
+                    errors = n;
+                    kept = older;
+                }
                 Err(e) => {
                     let _ = drop_database(&mut admin, &temp);
                     return Err(e);
@@ -253,7 +276,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             previous = Some(prev);
         }
     }
-    Ok((errors, previous))
+    Ok((errors, previous, kept))
 }
 
 /// Copies the live database of `from` into the target of `params` by
@@ -288,7 +311,7 @@ pub fn copy(
         tools,
         printer,
     };
-    let (errors, previous) = place(params, &plan)?;
+    let (errors, previous, previous_kept) = place(params, &plan)?;
     Ok(RestoreReport {
         database: params.dbname().to_string(),
         source: PathBuf::from(format!("(streamed from {})", from.target())),
@@ -296,6 +319,7 @@ pub fn copy(
         verification: "streamed",
         mode: opts.mode,
         previous,
+        previous_kept,
         errors_ignored: errors,
         version: None,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -671,6 +695,39 @@ fn previous_name(dbname: &str) -> Result<String> {
     Ok(prev)
 }
 
+/// A name for an older `<dbname>_previous` that a new swap keeps:
+/// `<dbname>_previous_<UTC time>` (the database name shortened to fit
+/// PostgreSQL's 63 bytes), with a counter if that exists too.
+fn kept_name(admin: &mut Client, dbname: &str) -> Result<String> {
+    let stamp: String = admin
+        .query_one(
+            "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading the server's time", e))?
+        .get(0);
+    for n in 1.. {
+        let suffix = match n {
+            1 => format!("{PREVIOUS_SUFFIX}_{stamp}"),
+            n => format!("{PREVIOUS_SUFFIX}_{stamp}_{n}"),
+        };
+        let name = format!("{}{suffix}", truncate_bytes(dbname, MAX_IDENT_BYTES - suffix.len()));
+        if !guard::database_exists(admin, &name)? {
+            return Ok(name);
+        }
+    }
+    unreachable!("some counter value is free")
+}
+
+/// The longest prefix of `s` of at most `max` bytes, cut at a character boundary.
+fn truncate_bytes(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn temp_name() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -748,6 +805,12 @@ mod tests {
         let text = "pg_restore: error: could not execute query\npg_restore: warning: errors ignored on restore: 3\n";
         assert_eq!(ignored_errors(text), 3);
         assert_eq!(ignored_errors("nothing"), 0);
+    }
+
+    #[test]
+    fn names_are_cut_at_character_boundaries() {
+        assert_eq!(truncate_bytes("ééé", 3), "é");
+        assert_eq!(truncate_bytes("abc", 10), "abc");
     }
 
     #[test]
