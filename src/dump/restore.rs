@@ -562,23 +562,42 @@ impl Plan<'_> {
             text
         });
         let restored = self.pg_restore_from(params, args, progress, Stdio::from(stream));
+        let mut killed = false;
         if restored.is_err() {
-            // pg_restore stopped reading: do not leave pg_dump blocked on the pipe.
-            let _ = child.kill();
+            // A pg_dump that failed has closed the stream, which is what
+            // made pg_restore fail ("input file is too short"): give it a
+            // moment to be seen exiting before stopping one that still runs
+            // and would stay blocked on the pipe.
+            if !exited_within(&mut child, std::time::Duration::from_secs(2)) {
+                let _ = child.kill();
+                killed = true;
+            }
         }
         let status = child
             .wait()
             .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
         let stderr = drain.join().unwrap_or_default();
-        if !status.success() && restored.is_ok() {
-            return Err(Error::Child {
-                program: "pg_dump".into(),
-                command: format!("{} --format=custom", self.tools.pg_dump.display()),
-                status: status.to_string(),
-                stderr: stderr.trim().to_string(),
-            });
+        // A pg_dump ended by the closed pipe only followed pg_restore's failure.
+        let broken_pipe = std::os::unix::process::ExitStatusExt::signal(&status)
+            == Some(libc::SIGPIPE)
+            || stderr.contains("Broken pipe");
+        if status.success() || killed || (restored.is_err() && broken_pipe) {
+            return restored;
         }
-        restored
+        // The producer's failure is the cause; the consumer's only follows.
+        let mut stderr = stderr.trim().to_string();
+        if let Err(consumer) = &restored {
+            stderr.push_str(&format!(
+                "\n  then, reading the cut-off stream: {}",
+                consumer.to_string().replace('\n', "\n    ")
+            ));
+        }
+        Err(Error::Child {
+            program: "pg_dump".into(),
+            command: format!("{} --format=custom", self.tools.pg_dump.display()),
+            status: status.to_string(),
+            stderr,
+        })
     }
 
     fn pg_restore(
@@ -711,7 +730,10 @@ fn kept_name(admin: &mut Client, dbname: &str) -> Result<String> {
             1 => format!("{PREVIOUS_SUFFIX}_{stamp}"),
             n => format!("{PREVIOUS_SUFFIX}_{stamp}_{n}"),
         };
-        let name = format!("{}{suffix}", truncate_bytes(dbname, MAX_IDENT_BYTES - suffix.len()));
+        let name = format!(
+            "{}{suffix}",
+            truncate_bytes(dbname, MAX_IDENT_BYTES - suffix.len())
+        );
         if !guard::database_exists(admin, &name)? {
             return Ok(name);
         }
@@ -734,6 +756,20 @@ fn temp_name() -> String {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!("pum_restore_{}_{nanos}", std::process::id())
+}
+
+/// Whether `child` exits within `wait` (polled; its status stays to be reaped).
+fn exited_within(child: &mut std::process::Child, wait: std::time::Duration) -> bool {
+    let deadline = Instant::now() + wait;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return true,
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Creates an empty database from `template0`; with `like`, with that

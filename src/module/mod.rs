@@ -262,7 +262,7 @@ fn upgrade_locked(
             upgrade::format_ms(ms)
         ));
         report.version_after = Some(c.version.to_string());
-        report.applied.push(AppliedDelta {
+        let entry = AppliedDelta {
             file: c.dir.display().to_string(),
             version: c.version.to_string(),
             name: c
@@ -274,7 +274,9 @@ fn upgrade_locked(
             kind: crate::deltas::DeltaKind::Sql,
             atomic: true,
             duration_ms: ms,
-        });
+        };
+        upgrade::note_applied(printer, params, &entry);
+        report.applied.push(entry);
     }
     if req.grant {
         let t0 = Instant::now();

@@ -292,14 +292,16 @@ fn run_locked(
         if current.as_ref().is_none_or(|c| &delta.version > c) {
             current = Some(delta.version.clone());
         }
-        report.applied.push(AppliedDelta {
+        let entry = AppliedDelta {
             file: delta.path.display().to_string(),
             version: delta.version.to_string(),
             name: delta.description.clone(),
             kind: delta.kind,
             atomic,
             duration_ms: ms,
-        });
+        };
+        note_applied(printer, req.params, &entry);
+        report.applied.push(entry);
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -321,6 +323,15 @@ fn run_locked(
     report.version_after = current.as_ref().map(ToString::to_string);
     report.duration_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Keeps `entry`, with the database it went to, for the JSON error
+/// document of a run that fails later.
+pub(crate) fn note_applied(printer: &Printer, params: &ConnParams, entry: &AppliedDelta) {
+    if let Ok(serde_json::Value::Object(mut map)) = serde_json::to_value(entry) {
+        map.insert("database".into(), params.dbname().into());
+        printer.note_applied(serde_json::Value::Object(map));
+    }
 }
 
 /// Warns about (or, strict, refuses) applied deltas whose file changed or vanished.
