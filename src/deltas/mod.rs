@@ -271,12 +271,17 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
             let path = entry.path();
             let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
             // A link to nowhere may be a delta that was meant to run.
-            if is_link && std::fs::metadata(&path).is_err() {
+            if let (true, Err(e)) = (is_link, std::fs::metadata(&path)) {
                 let target = std::fs::read_link(&path)
                     .map(|t| t.display().to_string())
                     .unwrap_or_else(|_| "?".into());
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "which does not exist".to_string()
+                } else {
+                    format!("which cannot be reached ({e})")
+                };
                 return Err(Error::Deltas(format!(
-                    "{}: a symbolic link to {target}, which does not exist; fix or remove the link",
+                    "{}: a symbolic link to {target}, {why}; fix or remove the link",
                     path.display()
                 )));
             }

@@ -112,7 +112,8 @@ pub fn upgrade(
     let loaded = load(module_dir, &req.parameters, printer)?;
     let max = parse_max(req.max_version.as_deref())?;
     require_table(client, &loaded, params)?;
-    let reset = SessionReset::new(upgrade::watch_client(client));
+    let watching = upgrade::watch_client(client);
+    let reset = SessionReset::capture(client, watching)?;
     upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)?;
     let result = upgrade_locked(
         client,

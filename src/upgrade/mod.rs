@@ -161,7 +161,8 @@ pub fn run(
 ) -> Result<UpgradeReport> {
     let started = Instant::now();
     history::require(client, req.table, &req.params.target())?;
-    let reset = SessionReset::new(watch_client(client));
+    let watching = watch_client(client);
+    let reset = SessionReset::capture(client, watching)?;
     lock::acquire(client, req.table, req.options.run_lock_timeout)?;
     let result = run_locked(client, req, &reset, printer, started);
     lock::release(client, req.table);
