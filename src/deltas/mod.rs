@@ -269,22 +269,7 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
             let path = entry.path();
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            // A link to nowhere may be a delta that was meant to run.
-            if let (true, Err(e)) = (is_link, std::fs::metadata(&path)) {
-                let target = std::fs::read_link(&path)
-                    .map(|t| t.display().to_string())
-                    .unwrap_or_else(|_| "?".into());
-                let why = if e.kind() == std::io::ErrorKind::NotFound {
-                    "which does not exist".to_string()
-                } else {
-                    format!("which cannot be reached ({e})")
-                };
-                return Err(Error::Deltas(format!(
-                    "{}: a symbolic link to {target}, {why}; fix or remove the link",
-                    path.display()
-                )));
-            }
+            refuse_dangling_link(&entry)?;
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
@@ -337,6 +322,30 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
         found.post_all.extend(load_hooks(dir, "post-all")?);
     }
     Ok(found)
+}
+
+/// A symbolic link to nowhere may be a delta that was meant to run: an
+/// error naming it, rather than a file silently skipped.
+pub(crate) fn refuse_dangling_link(entry: &std::fs::DirEntry) -> Result<()> {
+    let path = entry.path();
+    if !entry.file_type().is_ok_and(|t| t.is_symlink()) {
+        return Ok(());
+    }
+    let Err(e) = std::fs::metadata(&path) else {
+        return Ok(());
+    };
+    let target = std::fs::read_link(&path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let why = if e.kind() == std::io::ErrorKind::NotFound {
+        "which does not exist".to_string()
+    } else {
+        format!("which cannot be reached ({e})")
+    };
+    Err(Error::Deltas(format!(
+        "{}: a symbolic link to {target}, {why}; fix or remove the link",
+        path.display()
+    )))
 }
 
 /// The same directory given twice (`deltas` and `./deltas/`, or through a

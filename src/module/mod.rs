@@ -409,6 +409,8 @@ pub fn install(
     printer: &Printer,
 ) -> Result<UpgradeReport> {
     let config = ModuleConfig::load(module_dir)?;
+    // Bad changelogs fail before the table is created.
+    changelog::discover(&config)?;
     let table = config.migrations_table();
     let mut tx = client
         .transaction()

@@ -24,6 +24,30 @@ fn a_dangling_symlink_among_the_deltas_is_an_error_naming_it() {
 }
 
 #[test]
+fn a_dangling_symlink_in_a_module_changelog_is_an_error_naming_it() {
+    let db = TestDb::new();
+    let module = tempfile::tempdir().unwrap();
+    let m = module.path();
+    std::fs::write(m.join(".pum.yaml"), "pum:\n  module: linked\n").unwrap();
+    let version = m.join("changelogs/1.0.0");
+    std::fs::create_dir_all(&version).unwrap();
+    std::fs::write(version.join("01_a.sql"), "CREATE TABLE a ();").unwrap();
+    let link = version.join("02_b.sql");
+    std::os::unix::fs::symlink(m.join("gone.sql"), &link).unwrap();
+    db.pum()
+        .args(["install", "-p", "test", "-d"])
+        .arg(m)
+        .run()
+        .code(2)
+        .stderr_has(&format!("{}: a symbolic link to", link.display()));
+    assert!(!db.exists_table("public.a"), "nothing ran");
+    assert!(
+        !db.exists_table("public.pum_migrations"),
+        "nothing was created"
+    );
+}
+
+#[test]
 fn an_unreadable_delta_is_an_error_naming_it_before_anything_runs() {
     let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[
