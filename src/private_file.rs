@@ -8,10 +8,11 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 
-/// Writes `text` to `path` with mode 0600. An existing file keeps its mode
-/// when opened, so it is tightened to 0600 before anything is written.
-pub fn write(path: &Path, text: &str) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
+/// Opens `path` for writing, empty and with mode 0600. An existing file
+/// keeps its mode when opened, so it is tightened to 0600 before it is
+/// emptied and anything is written.
+pub fn create(path: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(false)
@@ -21,7 +22,13 @@ pub fn write(path: &Path, text: &str) -> Result<()> {
     file.set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(|e| Error::io(path, e))?;
     file.set_len(0).map_err(|e| Error::io(path, e))?;
-    file.write_all(text.as_bytes())
+    Ok(file)
+}
+
+/// Writes `text` to `path` as [`create`] opens it.
+pub fn write(path: &Path, text: &str) -> Result<()> {
+    create(path)?
+        .write_all(text.as_bytes())
         .map_err(|e| Error::io(path, e))
 }
 
