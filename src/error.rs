@@ -120,6 +120,68 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error as JSON for `--format json`: `message` (as printed),
+    /// `kind`, and where known `sqlstate`, `file`, `line`, `column`,
+    /// `detail`, `hint`, `program`, `status`, `stderr`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::Map::new();
+        out.insert("message".into(), self.to_string().into());
+        // A wildcard, not an exhaustive match: a variant added later is
+        // still reported, as "error", rather than breaking the build.
+        #[allow(unreachable_patterns)]
+        let kind = match self {
+            Error::Usage(_) => "usage",
+            Error::Config { .. } => "config",
+            Error::Settings(_) => "settings",
+            Error::Service(_) => "service",
+            Error::Connect { .. } => "connect",
+            Error::Sql { .. } => "sql",
+            Error::Delta(_) => "delta",
+            Error::Deltas(_) => "deltas",
+            Error::State(_) => "state",
+            Error::Io { .. } => "io",
+            Error::Child { .. } => "child",
+            Error::Refused(_) => "refused",
+            _ => "error",
+        };
+        out.insert("kind".into(), kind.into());
+        let mut put = |key: &str, value: Option<serde_json::Value>| {
+            if let Some(v) = value {
+                out.insert(key.into(), v);
+            }
+        };
+        match self {
+            Error::Delta(f) => {
+                put("sqlstate", f.sqlstate.clone().map(Into::into));
+                put("file", Some(f.file.display().to_string().into()));
+                put("line", f.line.map(Into::into));
+                put("column", f.column.map(Into::into));
+                put("server_message", Some(f.message.clone().into()));
+                put("detail", f.detail.clone().map(Into::into));
+                put("hint", f.hint.clone().map(Into::into));
+            }
+            Error::Config { location, .. } => {
+                put("file", Some(location.file.display().to_string().into()));
+                put("line", Some(location.line.into()));
+                put("column", Some(location.column.into()));
+            }
+            Error::Io { path, .. } => put("file", Some(path.display().to_string().into())),
+            Error::Sql { message, .. } => put("sqlstate", sqlstate_of(message).map(Into::into)),
+            Error::Child {
+                program,
+                status,
+                stderr,
+                ..
+            } => {
+                put("program", Some(program.clone().into()));
+                put("status", Some(status.clone().into()));
+                put("stderr", Some(stderr.clone().into()));
+            }
+            _ => {}
+        }
+        serde_json::Value::Object(out)
+    }
+
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
@@ -143,6 +205,13 @@ impl Error {
             message,
         }
     }
+}
+
+/// The SQLSTATE at the start of a message made by [`describe_pg_error`].
+fn sqlstate_of(message: &str) -> Option<String> {
+    let code = message.strip_prefix('[')?.get(..5)?;
+    (message.get(6..7) == Some("]") && code.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| code.to_string())
 }
 
 /// Whether an error means the session is gone: the server ended it

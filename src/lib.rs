@@ -15,6 +15,7 @@ pub mod error;
 pub mod history;
 pub mod module;
 pub mod output;
+pub mod private_file;
 pub mod prompt;
 pub mod rehearsal;
 pub mod sandbox;
@@ -102,18 +103,29 @@ impl Context {
 }
 
 /// Runs a parsed command line.
+/// With `--format json` a failing command still prints one JSON document on
+/// stdout (the error and what was applied before it); the human message
+/// goes to stderr as always.
 pub fn run(cli: Cli) -> Result<Outcome> {
-    let config = Config::load(cli.global.config.as_deref())?;
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let ctx = Context {
-        config,
-        env: Environment::from_process(),
-        printer: Printer::new(
-            cli.global.format,
-            cli.global.no_color,
-            cli.global.quiet,
-            no_color_env,
-        ),
-    };
-    commands::dispatch(&ctx, cli.command)
+    let printer = Printer::new(
+        cli.global.format,
+        cli.global.no_color,
+        cli.global.quiet,
+        no_color_env,
+    );
+    let result = Config::load(cli.global.config.as_deref()).and_then(|config| {
+        let ctx = Context {
+            config,
+            env: Environment::from_process(),
+            printer: printer.clone(),
+        };
+        commands::dispatch(&ctx, cli.command)
+    });
+    if let Err(err) = &result {
+        if printer.is_json() {
+            printer.json(&printer.error_document(err));
+        }
+    }
+    result
 }

@@ -3,6 +3,7 @@
 //! A closed stdout (`pum info | head`) is not an error.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
 
 use crate::cli::Format;
 
@@ -14,6 +15,9 @@ pub struct Printer {
     pub quiet: bool,
     /// Whether stderr is a terminal (progress bars, prompts).
     pub stderr_tty: bool,
+    /// What the run changed so far (each applied delta), shared by clones:
+    /// a failing command's JSON error document lists it.
+    pub applied: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Printer {
@@ -24,6 +28,7 @@ impl Printer {
             color: stdout_tty && !no_color && !no_color_env,
             quiet,
             stderr_tty: std::io::stderr().is_terminal(),
+            applied: Arc::default(),
         }
     }
 
@@ -34,11 +39,26 @@ impl Printer {
             color: false,
             quiet: false,
             stderr_tty: false,
+            applied: Arc::default(),
         }
     }
 
     pub fn is_json(&self) -> bool {
         self.format == Format::Json
+    }
+
+    /// Notes that something was applied (kept for the error document).
+    pub fn note_applied(&self, entry: serde_json::Value) {
+        if let Ok(mut applied) = self.applied.lock() {
+            applied.push(entry);
+        }
+    }
+
+    /// The JSON document a failing command prints with `--format json`:
+    /// the error and what was applied before it.
+    pub fn error_document(&self, err: &crate::error::Error) -> serde_json::Value {
+        let applied = self.applied.lock().map(|a| a.clone()).unwrap_or_default();
+        serde_json::json!({ "error": err.to_json(), "applied": applied })
     }
 
     /// Report text for stdout.

@@ -3,8 +3,7 @@
 //! that `test-and-upgrade` offers the same ones.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
@@ -127,6 +126,9 @@ fn parse_kind(name: &str) -> Result<Kind> {
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
     let opts = args.filters.options(ctx)?;
+    if let Some(path) = &args.output {
+        crate::private_file::check_writable(path, "-o/--output")?;
+    }
     let left = ctx.service(Some(&args.pg_service1))?;
     let right = ctx.service(Some(&args.pg_service2))?;
     let report = diff::check(&left, &right, &opts)?;
@@ -157,7 +159,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
             // A file never gets terminal colours.
             let mut plain = ctx.printer.clone();
             plain.color = false;
-            write_private(path, &render(&plain))?;
+            crate::private_file::write(path, &render(&plain))?;
             if !json {
                 ctx.printer.out(report.verdict());
             }
@@ -165,22 +167,4 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
         None => ctx.printer.out(render(&ctx.printer).trim_end_matches('\n')),
     }
     Ok(outcome)
-}
-
-/// Writes `text` to `path`, readable by its owner only: a report names every
-/// table, role and grant of the databases.
-fn write_private(path: &Path, text: &str) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    // An existing file keeps its mode on open; tighten it.
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(path, e))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| Error::io(path, e))
 }

@@ -51,6 +51,10 @@ pub struct DumpArgs {
     /// Skip reading the finished archive back with pg_restore --list.
     #[arg(long = "no-verify")]
     pub no_verify: bool,
+    /// Replace an existing dump file (or dump directory) at the target;
+    /// without it pum refuses to write over anything.
+    #[arg(long = "overwrite")]
+    pub overwrite: bool,
 }
 
 pub fn run(ctx: &Context, args: &DumpArgs) -> Result<Outcome> {
@@ -75,6 +79,7 @@ pub fn run(ctx: &Context, args: &DumpArgs) -> Result<Outcome> {
         schema_wise: args.schema_wise.is_some(),
         verify: !args.no_verify,
         upgrades_table: table,
+        overwrite: args.overwrite,
     };
     let tools = Tools::from_config(&ctx.config);
     let info = dump::dump(&params, &target, &opts, &tools, &ctx.printer)?;

@@ -139,8 +139,13 @@ pub fn run(ctx: &Context, args: &RestoreArgs) -> Result<Outcome> {
             .as_deref()
             .map(|n| format!("; the replaced database is now {n}"))
             .unwrap_or_default();
+        let kept = report
+            .previous_kept
+            .as_deref()
+            .map(|n| format!(" (the older one that had that name is kept as {n})"))
+            .unwrap_or_default();
         p.out(format!(
-            "restored {} into {} ({}, {}){previous}",
+            "restored {} into {} ({}, {}){previous}{kept}",
             report.source.display(),
             report.database,
             report.verification,

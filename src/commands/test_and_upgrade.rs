@@ -87,6 +87,17 @@ pub fn run(ctx: &Context, args: &TestAndUpgradeArgs) -> Result<Outcome> {
             ))
         }
     };
+    // Every file the run writes is checked before it starts, so a long
+    // rehearsal never ends failing to write its report.
+    if let Some(path) = &args.report {
+        crate::private_file::check_writable(path, "--report")?;
+    }
+    if let Some(path) = args.file.as_ref().or(ctx.config.backup_file.as_ref()) {
+        // A directory is a parallel dump's target; the dump checks it.
+        if !path.is_dir() {
+            crate::private_file::check_writable(path, "-f/--file")?;
+        }
+    }
     let prod = ctx.service(Some(&args.prod))?;
     let test = args
         .test
@@ -139,15 +150,10 @@ pub fn run(ctx: &Context, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     let report = rehearsal::run(&rehearsal, &ctx.printer)?;
     let json = rehearsal::to_json(&report);
     if let Some(path) = &args.report {
-        crate::dump::manifest::create_private(path).and_then(|mut f| {
-            std::io::Write::write_all(
-                &mut f,
-                serde_json::to_string_pretty(&json)
-                    .unwrap_or_default()
-                    .as_bytes(),
-            )
-            .map_err(|e| Error::io(path, e))
-        })?;
+        crate::private_file::write(
+            path,
+            &serde_json::to_string_pretty(&json).unwrap_or_default(),
+        )?;
     }
     if ctx.printer.is_json() {
         ctx.printer.json(&json);

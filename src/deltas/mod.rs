@@ -261,23 +261,30 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
         dirs: dirs.to_vec(),
         ..Default::default()
     };
+    check_distinct_dirs(dirs)?;
     for (dir_index, dir) in dirs.iter().enumerate() {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| Error::Deltas(format!("delta directory {}: {e}", dir.display())))?;
         let mut names: Vec<String> = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(dir, e))?;
-            let is_file = entry
-                .file_type()
-                .map(|t| t.is_file() || t.is_symlink())
-                .unwrap_or(false)
-                && entry.path().is_file();
-            if !is_file {
+            let path = entry.path();
+            refuse_dangling_link(&entry)?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            if !path.is_file() {
+                // A directory (or socket...) named like a delta would be
+                // skipped without a word.
+                if parse_file_name(&name).is_ok_and(|p| p.is_some()) {
+                    return Err(Error::Deltas(format!(
+                        "{}: named like a delta but not a file",
+                        path.display()
+                    )));
+                }
                 continue;
             }
-            if let Ok(name) = entry.file_name().into_string() {
-                names.push(name);
-            }
+            names.push(name);
         }
         names.sort();
         let mut in_dir = Vec::new();
@@ -317,6 +324,50 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
     Ok(found)
 }
 
+/// A symbolic link to nowhere may be a delta that was meant to run: an
+/// error naming it, rather than a file silently skipped.
+pub(crate) fn refuse_dangling_link(entry: &std::fs::DirEntry) -> Result<()> {
+    let path = entry.path();
+    if !entry.file_type().is_ok_and(|t| t.is_symlink()) {
+        return Ok(());
+    }
+    let Err(e) = std::fs::metadata(&path) else {
+        return Ok(());
+    };
+    let target = std::fs::read_link(&path)
+        .map(|t| t.display().to_string())
+        .unwrap_or_else(|_| "?".into());
+    let why = if e.kind() == std::io::ErrorKind::NotFound {
+        "which does not exist".to_string()
+    } else {
+        format!("which cannot be reached ({e})")
+    };
+    Err(Error::Deltas(format!(
+        "{}: a symbolic link to {target}, {why}; fix or remove the link",
+        path.display()
+    )))
+}
+
+/// The same directory given twice (`deltas` and `./deltas/`, or through a
+/// link) would have every delta found twice: refused, naming both.
+fn check_distinct_dirs(dirs: &[PathBuf]) -> Result<()> {
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    for dir in dirs {
+        let Ok(real) = std::fs::canonicalize(dir) else {
+            continue; // reading it fails below, naming it
+        };
+        if let Some((_, first)) = seen.iter().find(|(r, _)| *r == real) {
+            return Err(Error::Deltas(format!(
+                "delta directories {} and {} are the same directory; give it once",
+                first.display(),
+                dir.display()
+            )));
+        }
+        seen.push((real, dir));
+    }
+    Ok(())
+}
+
 fn load_delta(
     path: PathBuf,
     name: &str,
@@ -325,7 +376,7 @@ fn load_delta(
     kind: DeltaKind,
     dir_index: usize,
 ) -> Result<Delta> {
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
     let checksum = format!("{:x}", Md5::digest(&bytes));
     let sql = if kind.is_python() {
         None
@@ -349,6 +400,13 @@ fn load_delta(
         mode,
         dir_index,
     })
+}
+
+fn unreadable(path: &Path, e: std::io::Error) -> Error {
+    Error::Deltas(format!(
+        "{}: cannot read this delta ({e}); nothing was applied",
+        path.display()
+    ))
 }
 
 /// SQL files must be UTF-8; a byte order mark is dropped, a NUL byte refused
@@ -408,7 +466,7 @@ fn load_hooks(dir: &Path, stem: &str) -> Result<Vec<Hook>> {
             let sql = if python {
                 None
             } else {
-                let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+                let bytes = std::fs::read(&path).map_err(|e| unreadable(&path, e))?;
                 Some(decode_sql(&path, bytes)?)
             };
             hooks.push(Hook { path, python, sql });

@@ -4,7 +4,6 @@
 //! restore can refuse a dump that changed since it was written.
 
 use std::io::{Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -257,13 +256,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
 
 /// Creates (truncating) a file readable by its owner only.
 pub fn create_private(path: &Path) -> Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| Error::io(path, e))
+    crate::private_file::create(path)
 }
 
 /// A temporary name in the same directory as `path` (so a rename is atomic),

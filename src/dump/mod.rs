@@ -83,6 +83,8 @@ pub struct DumpOptions {
     pub verify: bool,
     /// Record the database's version from this upgrades table in the manifest.
     pub upgrades_table: Option<QualifiedName>,
+    /// Replace an existing dump at the target (a file, or a dump directory).
+    pub overwrite: bool,
 }
 
 impl Default for DumpOptions {
@@ -97,6 +99,7 @@ impl Default for DumpOptions {
             schema_wise: false,
             verify: true,
             upgrades_table: None,
+            overwrite: false,
         }
     }
 }
@@ -225,6 +228,10 @@ pub fn dump(
             "{} is a directory; name the dump file to write",
             target.display()
         )));
+    }
+    refuse_to_lose(target, opts.overwrite)?;
+    if !target.is_dir() {
+        crate::private_file::check_writable(target, "dump")?;
     }
     let mut client = db::connect(params)?;
     let source = read_source(&mut client, opts.upgrades_table.as_ref(), &params.target())?;
@@ -360,6 +367,33 @@ pub fn dump(
         files,
         duration_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// Nothing already at the target is replaced unless asked (`--overwrite`),
+/// and a directory holding anything but a pum dump never is. Checked before
+/// connecting, so the refusal comes before the long work.
+fn refuse_to_lose(target: &Path, overwrite: bool) -> Result<()> {
+    if target.is_dir() {
+        if is_empty_dir(target) {
+            return Ok(());
+        }
+        if !target.join(manifest::DIR_MANIFEST).is_file() {
+            return Err(Error::Refused(format!(
+                "{} exists and holds files that are not a pum dump; refusing to replace it \
+                 (name a new or empty directory)",
+                target.display()
+            )));
+        }
+    } else if !target.exists() && target.symlink_metadata().is_err() {
+        return Ok(());
+    }
+    if overwrite {
+        return Ok(());
+    }
+    Err(Error::Refused(format!(
+        "{} exists; refusing to overwrite it (pass --overwrite to replace it)",
+        target.display()
+    )))
 }
 
 /// Arguments every pg_dump run gets, whatever the format.

@@ -91,6 +91,9 @@ pub struct RestoreReport {
     pub mode: RestoreMode,
     /// With a swap: the name the replaced database now has.
     pub previous: Option<String>,
+    /// With a swap over an older `<name>_previous`: the name that older
+    /// database is kept under (`<name>_previous_<UTC time>`); never dropped.
+    pub previous_kept: Option<String>,
     /// Errors pg_restore reported and went past (only without exit-on-error).
     pub errors_ignored: u64,
     /// The database's version recorded in the manifest.
@@ -161,7 +164,7 @@ pub fn restore(
         tools,
         printer,
     };
-    let (errors, previous) = place(params, &plan)?;
+    let (errors, previous, previous_kept) = place(params, &plan)?;
     Ok(RestoreReport {
         database: params.dbname().to_string(),
         source: source.to_path_buf(),
@@ -169,6 +172,7 @@ pub fn restore(
         verification,
         mode: opts.mode,
         previous,
+        previous_kept,
         errors_ignored: errors,
         version: manifest.and_then(|m| m.version),
         duration_ms: started.elapsed().as_millis() as u64,
@@ -177,11 +181,13 @@ pub fn restore(
 
 /// Runs `plan` into the target the options name (in place, cleaned, a new
 /// database, or a swap); returns the errors ignored and, for a swap, the
-/// name the replaced database now has.
-fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> {
+/// name the replaced database now has and the name an older
+/// `<name>_previous` was kept under.
+fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>, Option<String>)> {
     let opts = plan.opts;
     let dbname = params.dbname().to_string();
     let mut previous = None;
+    let mut kept = None;
     let errors;
     match opts.mode {
         RestoreMode::InPlace | RestoreMode::Clean => {
@@ -246,19 +252,36 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             create_database(&mut admin, &temp, Some(&dbname))?;
             let outcome = plan.run(&params.with_dbname(&temp), &dbname).and_then(|n| {
                 guard::require_no_sessions(&mut admin, &dbname)?;
-                if guard::database_exists(&mut admin, &prev)? {
+                // An older swap's database is never dropped: it is kept
+                // under a name of its own, said in the output.
+                let older = if guard::database_exists(&mut admin, &prev)? {
                     guard::require_no_sessions(&mut admin, &prev)?;
-                    drop_database(&mut admin, &prev)?;
-                }
-                rename_database(&mut admin, &dbname, &prev)?;
-                if let Err(e) = rename_database(&mut admin, &temp, &dbname) {
-                    let _ = rename_database(&mut admin, &prev, &dbname);
+                    let name = kept_name(&mut admin, &dbname)?;
+                    rename_database(&mut admin, &prev, &name)?;
+                    Some(name)
+                } else {
+                    None
+                };
+                if let Err(e) = rename_database(&mut admin, &dbname, &prev) {
+                    if let Some(name) = &older {
+                        let _ = rename_database(&mut admin, name, &prev);
+                    }
                     return Err(e);
                 }
-                Ok(n)
+                if let Err(e) = rename_database(&mut admin, &temp, &dbname) {
+                    let _ = rename_database(&mut admin, &prev, &dbname);
+                    if let Some(name) = &older {
+                        let _ = rename_database(&mut admin, name, &prev);
+                    }
+                    return Err(e);
+                }
+                Ok((n, older))
             });
             match outcome {
-                Ok(n) => errors = n,
+                Ok((n, older)) => {
+                    errors = n;
+                    kept = older;
+                }
                 Err(e) => {
                     let _ = drop_database(&mut admin, &temp);
                     return Err(e);
@@ -267,7 +290,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             previous = Some(prev);
         }
     }
-    Ok((errors, previous))
+    Ok((errors, previous, kept))
 }
 
 /// Copies the live database of `from` into the target of `params` by
@@ -302,7 +325,7 @@ pub fn copy(
         tools,
         printer,
     };
-    let (errors, previous) = place(params, &plan)?;
+    let (errors, previous, previous_kept) = place(params, &plan)?;
     Ok(RestoreReport {
         database: params.dbname().to_string(),
         source: PathBuf::from(format!("(streamed from {})", from.target())),
@@ -310,6 +333,7 @@ pub fn copy(
         verification: "streamed",
         mode: opts.mode,
         previous,
+        previous_kept,
         errors_ignored: errors,
         version: None,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -557,23 +581,42 @@ impl Plan<'_> {
             text
         });
         let restored = self.pg_restore_from(params, args, progress, Stdio::from(stream));
+        let mut killed = false;
         if restored.is_err() {
-            // pg_restore stopped reading: do not leave pg_dump blocked on the pipe.
-            let _ = child.kill();
+            // A pg_dump that failed has closed the stream, which is what
+            // made pg_restore fail ("input file is too short"): give it a
+            // moment to be seen exiting before stopping one that still runs
+            // and would stay blocked on the pipe.
+            if !exited_within(&mut child, std::time::Duration::from_secs(2)) {
+                let _ = child.kill();
+                killed = true;
+            }
         }
         let status = child
             .wait()
             .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
         let stderr = drain.join().unwrap_or_default();
-        if !status.success() && restored.is_ok() {
-            return Err(Error::Child {
-                program: "pg_dump".into(),
-                command: format!("{} --format=custom", self.tools.pg_dump.display()),
-                status: status.to_string(),
-                stderr: stderr.trim().to_string(),
-            });
+        // A pg_dump ended by the closed pipe only followed pg_restore's failure.
+        let broken_pipe = std::os::unix::process::ExitStatusExt::signal(&status)
+            == Some(libc::SIGPIPE)
+            || stderr.contains("Broken pipe");
+        if status.success() || killed || (restored.is_err() && broken_pipe) {
+            return restored;
         }
-        restored
+        // The producer's failure is the cause; the consumer's only follows.
+        let mut stderr = stderr.trim().to_string();
+        if let Err(consumer) = &restored {
+            stderr.push_str(&format!(
+                "\n  then, reading the cut-off stream: {}",
+                consumer.to_string().replace('\n', "\n    ")
+            ));
+        }
+        Err(Error::Child {
+            program: "pg_dump".into(),
+            command: format!("{} --format=custom", self.tools.pg_dump.display()),
+            status: status.to_string(),
+            stderr,
+        })
     }
 
     fn pg_restore(
@@ -685,12 +728,62 @@ fn previous_name(dbname: &str) -> Result<String> {
     Ok(prev)
 }
 
+/// A name for an older `<dbname>_previous` that a new swap keeps:
+/// `<dbname>_previous_<UTC time>` (the database name shortened to fit
+/// PostgreSQL's 63 bytes), with a counter if that exists too.
+fn kept_name(admin: &mut Client, dbname: &str) -> Result<String> {
+    let stamp: String = admin
+        .query_one(
+            "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading the server's time", e))?
+        .get(0);
+    for n in 1.. {
+        let suffix = match n {
+            1 => format!("{PREVIOUS_SUFFIX}_{stamp}"),
+            n => format!("{PREVIOUS_SUFFIX}_{stamp}_{n}"),
+        };
+        let name = format!(
+            "{}{suffix}",
+            truncate_bytes(dbname, MAX_IDENT_BYTES - suffix.len())
+        );
+        if !guard::database_exists(admin, &name)? {
+            return Ok(name);
+        }
+    }
+    unreachable!("some counter value is free")
+}
+
+/// The longest prefix of `s` of at most `max` bytes, cut at a character boundary.
+fn truncate_bytes(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn temp_name() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     format!("pum_restore_{}_{nanos}", std::process::id())
+}
+
+/// Whether `child` exits within `wait` (polled; its status stays to be reaped).
+fn exited_within(child: &mut std::process::Child, wait: std::time::Duration) -> bool {
+    let deadline = Instant::now() + wait;
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => return true,
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Creates an empty database from `template0`; with `like`, with that
@@ -762,6 +855,12 @@ mod tests {
         let text = "pg_restore: error: could not execute query\npg_restore: warning: errors ignored on restore: 3\n";
         assert_eq!(ignored_errors(text), 3);
         assert_eq!(ignored_errors("nothing"), 0);
+    }
+
+    #[test]
+    fn names_are_cut_at_character_boundaries() {
+        assert_eq!(truncate_bytes("ééé", 3), "é");
+        assert_eq!(truncate_bytes("abc", 10), "abc");
     }
 
     #[test]

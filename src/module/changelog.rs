@@ -155,6 +155,7 @@ pub fn discover(config: &ModuleConfig) -> Result<Vec<Changelog>> {
     let mut found: Vec<Changelog> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(&root, e))?;
+        crate::deltas::refuse_dangling_link(&entry)?;
         if !entry.path().is_dir() {
             continue;
         }
@@ -184,6 +185,7 @@ fn load(dir: &Path, version: ModuleVersion) -> Result<Changelog> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
+        crate::deltas::refuse_dangling_link(&entry)?;
         if !entry.path().is_file() {
             continue;
         }

@@ -23,6 +23,7 @@ use crate::deltas::sql_lexer;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::service::ConnParams;
+use crate::upgrade::session::SessionReset;
 use crate::upgrade::{self, AppliedDelta, RunOptions, UpgradeReport};
 
 use changelog::{Changelog, ModuleVersion};
@@ -111,8 +112,19 @@ pub fn upgrade(
     let loaded = load(module_dir, &req.parameters, printer)?;
     let max = parse_max(req.max_version.as_deref())?;
     require_table(client, &loaded, params)?;
+    let watching = upgrade::watch_client(client);
+    let reset = SessionReset::capture(client, watching)?;
     upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)?;
-    let result = upgrade_locked(client, params, &loaded, max.as_ref(), req, printer, started);
+    let result = upgrade_locked(
+        client,
+        params,
+        &loaded,
+        max.as_ref(),
+        req,
+        &reset,
+        printer,
+        started,
+    );
     upgrade::lock::release(client, &loaded.table);
     result
 }
@@ -189,12 +201,14 @@ pub fn pending<'a>(
     Ok((current, prepared))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn upgrade_locked(
     client: &mut Client,
     params: &ConnParams,
     loaded: &Loaded,
     max: Option<&ModuleVersion>,
     req: &ModuleRequest,
+    reset: &SessionReset,
     printer: &Printer,
     started: Instant,
 ) -> Result<UpgradeReport> {
@@ -222,7 +236,15 @@ fn upgrade_locked(
     let recorded_params = serde_json::Value::Object(loaded.params.clone());
     for p in &prepared {
         let t0 = Instant::now();
-        apply_with_retries(client, loaded, p, &recorded_params, &req.options, printer)?;
+        apply_with_retries(
+            client,
+            loaded,
+            p,
+            &recorded_params,
+            &req.options,
+            reset,
+            printer,
+        )?;
         let ms = t0.elapsed().as_millis() as u64;
         let c = p.changelog;
         printer.step(format!(
@@ -241,7 +263,7 @@ fn upgrade_locked(
             upgrade::format_ms(ms)
         ));
         report.version_after = Some(c.version.to_string());
-        report.applied.push(AppliedDelta {
+        let entry = AppliedDelta {
             file: c.dir.display().to_string(),
             version: c.version.to_string(),
             name: c
@@ -253,7 +275,9 @@ fn upgrade_locked(
             kind: crate::deltas::DeltaKind::Sql,
             atomic: true,
             duration_ms: ms,
-        });
+        };
+        upgrade::note_applied(printer, params, &entry);
+        report.applied.push(entry);
     }
     if req.grant {
         let t0 = Instant::now();
@@ -289,11 +313,12 @@ fn apply_with_retries(
     p: &Prepared<'_>,
     recorded_params: &serde_json::Value,
     options: &RunOptions,
+    reset: &SessionReset,
     printer: &Printer,
 ) -> Result<()> {
     let mut attempt = 0;
     loop {
-        match apply_version(client, loaded, p, recorded_params, options) {
+        match apply_version(client, loaded, p, recorded_params, options, reset) {
             Err(Error::Delta(failure))
                 if failure.sqlstate.as_deref() == Some(upgrade::LOCK_NOT_AVAILABLE)
                     && attempt < options.retries =>
@@ -318,23 +343,28 @@ fn apply_with_retries(
 
 /// All files of one version and its row, in one transaction. Each file runs
 /// behind a savepoint so that, on failure, the failing statement can be
-/// located with the earlier files' changes still in place.
+/// located with the earlier files' changes still in place. Each file starts
+/// from the same session state: what one `SET`s (search_path, role...) is
+/// reset, in the same round trip, before the next file and the row.
 fn apply_version(
     client: &mut Client,
     loaded: &Loaded,
     p: &Prepared<'_>,
     recorded_params: &serde_json::Value,
     options: &RunOptions,
+    reset: &SessionReset,
 ) -> Result<()> {
     let mut tx = client
         .transaction()
         .map_err(|e| Error::sql("starting a transaction", e))?;
     upgrade::set_timeouts(&mut tx, options, true)?;
+    // RESET ALL also drops the per-version timeouts: set them again.
+    let reset = SessionReset::with_tail(reset, &upgrade::set_local_timeouts(options));
     for (file, sql) in p.changelog.files.iter().zip(&p.sql) {
         let mut savepoint = tx
             .transaction()
             .map_err(|e| Error::sql("setting a savepoint", e))?;
-        match savepoint.batch_execute(sql) {
+        match savepoint.batch_execute(&reset.after(sql)) {
             Ok(()) => savepoint
                 .commit()
                 .map_err(|e| upgrade::delta_error(&file.path, sql, &e, None))?,
@@ -379,6 +409,8 @@ pub fn install(
     printer: &Printer,
 ) -> Result<UpgradeReport> {
     let config = ModuleConfig::load(module_dir)?;
+    // Bad changelogs fail before the table is created.
+    changelog::discover(&config)?;
     let table = config.migrations_table();
     let mut tx = client
         .transaction()

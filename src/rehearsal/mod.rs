@@ -395,6 +395,8 @@ fn dump_production(
         },
         jobs: r.jobs,
         upgrades_table: r.project.upgrades_table(),
+        // The rehearsal's own dump (backup_file): each run replaces the last.
+        overwrite: true,
         ..Default::default()
     };
     // The sandbox's initdb overlaps the dump. The cluster is started on

@@ -3,7 +3,9 @@
 //! failure back onto the delta file's line and column.
 
 pub mod lock;
+mod own_transaction;
 pub mod python;
+pub mod session;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,6 +22,8 @@ use crate::error::{DeltaFailure, Error, Result};
 use crate::history;
 use crate::output::Printer;
 use crate::service::ConnParams;
+
+use session::SessionReset;
 
 /// Everything an upgrade run needs to know.
 pub struct UpgradeRequest<'a> {
@@ -157,9 +161,10 @@ pub fn run(
 ) -> Result<UpgradeReport> {
     let started = Instant::now();
     history::require(client, req.table, &req.params.target())?;
-    watch_client(client);
+    let watching = watch_client(client);
+    let reset = SessionReset::capture(client, watching)?;
     lock::acquire(client, req.table, req.options.run_lock_timeout)?;
-    let result = run_locked(client, req, printer, started);
+    let result = run_locked(client, req, &reset, printer, started);
     lock::release(client, req.table);
     result
 }
@@ -168,18 +173,23 @@ pub fn run(
 /// that pum is still connected while a statement runs. When pum is killed in
 /// the middle of a long delta, its backend then ends within a second: the
 /// delta is rolled back and the run lock released, instead of the statement
-/// running on, holding its locks, for a client that is gone.
-fn watch_client(client: &mut Client) {
+/// running on, holding its locks, for a client that is gone. Returns
+/// whether the server has the setting (the session reset sets it again).
+pub(crate) fn watch_client(client: &mut Client) -> bool {
     // Best effort: a server without the setting matches no row.
-    let _ = client.batch_execute(
-        "SELECT set_config(name, '1s', false) FROM pg_settings \
-         WHERE name = 'client_connection_check_interval'",
-    );
+    client
+        .query(
+            "SELECT set_config(name, '1s', false) FROM pg_settings \
+             WHERE name = 'client_connection_check_interval'",
+            &[],
+        )
+        .is_ok_and(|rows| !rows.is_empty())
 }
 
 fn run_locked(
     client: &mut Client,
     req: &UpgradeRequest<'_>,
+    reset: &SessionReset,
     printer: &Printer,
     started: Instant,
 ) -> Result<UpgradeReport> {
@@ -231,6 +241,7 @@ fn run_locked(
             hook_sql(hook)?,
             python.as_ref(),
             req,
+            reset,
             current.as_ref(),
             "pre-all",
             printer,
@@ -253,7 +264,9 @@ fn run_locked(
         let t0 = Instant::now();
         let atomic = match (&sql, python.as_ref()) {
             // Python deltas make their own connections: record right after.
-            (Some(sql), _) => apply_sql_with_retries(client, req, &recorder, delta, sql, printer)?,
+            (Some(sql), _) => {
+                apply_sql_with_retries(client, req, reset, &recorder, delta, sql, printer)?
+            }
             (None, Some(py)) => {
                 let ctx = hook_context(req, current.as_ref());
                 py.run(&delta.path, &module_name(&delta.path), &ctx)?;
@@ -280,14 +293,16 @@ fn run_locked(
         if current.as_ref().is_none_or(|c| &delta.version > c) {
             current = Some(delta.version.clone());
         }
-        report.applied.push(AppliedDelta {
+        let entry = AppliedDelta {
             file: delta.path.display().to_string(),
             version: delta.version.to_string(),
             name: delta.description.clone(),
             kind: delta.kind,
             atomic,
             duration_ms: ms,
-        });
+        };
+        note_applied(printer, req.params, &entry);
+        report.applied.push(entry);
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -299,6 +314,7 @@ fn run_locked(
             hook_sql(hook)?,
             python.as_ref(),
             req,
+            reset,
             current.as_ref(),
             "post-all",
             printer,
@@ -308,6 +324,15 @@ fn run_locked(
     report.version_after = current.as_ref().map(ToString::to_string);
     report.duration_ms = started.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Keeps `entry`, with the database it went to, for the JSON error
+/// document of a run that fails later.
+pub(crate) fn note_applied(printer: &Printer, params: &ConnParams, entry: &AppliedDelta) {
+    if let Ok(serde_json::Value::Object(mut map)) = serde_json::to_value(entry) {
+        map.insert("database".into(), params.dbname().into());
+        printer.note_applied(serde_json::Value::Object(map));
+    }
 }
 
 /// Warns about (or, strict, refuses) applied deltas whose file changed or vanished.
@@ -350,6 +375,7 @@ pub(crate) const LOCK_NOT_AVAILABLE: &str = "55P03";
 fn apply_sql_with_retries(
     client: &mut Client,
     req: &UpgradeRequest<'_>,
+    reset: &SessionReset,
     recorder: &history::Recorder,
     delta: &Delta,
     sql: &str,
@@ -357,7 +383,7 @@ fn apply_sql_with_retries(
 ) -> Result<bool> {
     let mut attempt = 0;
     loop {
-        match apply_sql(client, req, recorder, delta, sql) {
+        match apply_sql(client, req, reset, recorder, delta, sql) {
             Err(Error::Delta(failure))
                 if delta.mode.is_atomic()
                     && failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
@@ -382,7 +408,7 @@ fn apply_sql_with_retries(
 
 /// `SET LOCAL` of the per-delta timeouts (whole milliseconds, 0 for none),
 /// for the start of a delta's transaction.
-fn set_local_timeouts(options: &RunOptions) -> String {
+pub(crate) fn set_local_timeouts(options: &RunOptions) -> String {
     let ms = |d: Option<Duration>| d.map(|d| d.as_millis()).unwrap_or(0);
     format!(
         "SET LOCAL lock_timeout = {}; SET LOCAL statement_timeout = {}",
@@ -419,6 +445,7 @@ pub(crate) fn set_timeouts(
 fn apply_sql(
     client: &mut Client,
     req: &UpgradeRequest<'_>,
+    reset: &SessionReset,
     recorder: &history::Recorder,
     delta: &Delta,
     sql: &str,
@@ -427,36 +454,25 @@ fn apply_sql(
     match delta.mode {
         TxMode::Atomic => {}
         TxMode::SelfManaged => {
-            // As pum 0.x: inside a transaction that the file's own COMMIT
-            // ends, then the history row on its own.
-            set_timeouts(client, &req.options, false)?;
-            let run = client
-                .batch_execute("BEGIN")
-                .and_then(|_| client.batch_execute(sql))
-                .and_then(|_| client.batch_execute("COMMIT"));
-            if let Err(e) = run {
-                let _ = client.batch_execute("ROLLBACK");
-                let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
-                return Err(delta_error(&delta.path, sql, &e, None));
-            }
-            let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+            own_transaction::apply(client, &req.options, reset, delta, sql)?;
             recorder.record(client, delta, elapsed_ms(t0))?;
             return Ok(false);
         }
         TxMode::NoTransaction => {
-            apply_without_transaction(client, &req.options, delta, sql)?;
+            apply_without_transaction(client, &req.options, reset, delta, sql)?;
             recorder.record(client, delta, elapsed_ms(t0))?;
             return Ok(false);
         }
         TxMode::Python => unreachable!("python deltas are not SQL"),
     }
     // Four round trips, as psql needs for BEGIN, the file, COMMIT: the
-    // timeouts travel with the BEGIN and the history row uses a statement
-    // prepared once for the whole run.
+    // timeouts travel with the BEGIN, the session reset with the file (so
+    // the history row is written as the connecting role), and the history
+    // row uses a statement prepared once for the whole run.
     client
         .batch_execute(&format!("BEGIN; {}", set_local_timeouts(&req.options)))
         .map_err(|e| Error::sql("starting a transaction", e))?;
-    if let Err(e) = client.batch_execute(sql) {
+    if let Err(e) = client.batch_execute(&reset.after(sql)) {
         let _ = client.batch_execute("ROLLBACK");
         let located = if position_of(&e).is_none() && worth_replaying(&e) {
             locate_failing_statement(client, sql, &req.options)
@@ -491,6 +507,7 @@ fn apply_sql(
 fn apply_without_transaction(
     client: &mut Client,
     options: &RunOptions,
+    reset: &SessionReset,
     delta: &Delta,
     sql: &str,
 ) -> Result<()> {
@@ -507,7 +524,7 @@ fn apply_without_transaction(
     let total = statements.len();
     for (i, stmt) in statements.iter().enumerate() {
         if let Err(e) = client.batch_execute(stmt.text) {
-            let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+            let _ = client.batch_execute(reset.sql());
             let lead = stmt.text.len() - stmt.text.trim_start().len();
             let mut err = delta_error(&delta.path, sql, &e, Some(stmt.start + lead));
             if let Error::Delta(failure) = &mut err {
@@ -533,7 +550,9 @@ fn apply_without_transaction(
             return Err(err);
         }
     }
-    let _ = client.batch_execute("RESET lock_timeout; RESET statement_timeout");
+    client
+        .batch_execute(reset.sql())
+        .map_err(|e| Error::sql("resetting the session after the delta", e))?;
     let invalid: Vec<String> = client
         .query(INVALID, &[])
         .map_err(|e| Error::sql("listing invalid indexes", e))?
@@ -566,6 +585,7 @@ fn run_hook(
     sql: Option<String>,
     python: Option<&python::PythonRunner>,
     req: &UpgradeRequest<'_>,
+    reset: &SessionReset,
     current: Option<&Version>,
     label: &str,
     printer: &Printer,
@@ -577,7 +597,7 @@ fn run_hook(
                 .transaction()
                 .map_err(|e| Error::sql("starting a transaction", e))?;
             set_timeouts(&mut tx, &req.options, true)?;
-            if let Err(e) = tx.batch_execute(&sql) {
+            if let Err(e) = tx.batch_execute(&reset.after(&sql)) {
                 drop(tx);
                 return Err(delta_error(&hook.path, &sql, &e, None));
             }

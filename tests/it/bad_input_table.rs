@@ -665,6 +665,28 @@ fn cases() -> Vec<Case> {
                 "deltas/delta_1.0.0_x_drop_table_x.sql",
             )
         },
+        // Nothing skipped without a word.
+        delta(
+            "python delta without a DeltaPy subclass",
+            "deltas/delta_1.0.1_nothing.py",
+            "import sys\nvalue = 1\n",
+            "no DeltaPy subclass found in deltas/delta_1.0.1_nothing.py",
+        ),
+        Case {
+            args: upgrade_args(&["-d", "./deltas/"]),
+            ..delta(
+                "the same delta directory twice, spelled differently",
+                "deltas/delta_1.0.1_dup.sql",
+                "CREATE TABLE dup ();",
+                "delta directories deltas and ./deltas/ are the same directory",
+            )
+        },
+        delta(
+            "a directory named like a delta",
+            "deltas/delta_1.0.1_dir.sql/inside.sql",
+            "CREATE TABLE inside ();",
+            "deltas/delta_1.0.1_dir.sql: named like a delta but not a file",
+        ),
     ];
     // Rows built from `delta("", ...)` templates must have been named.
     for r in &mut rows {

@@ -891,3 +891,136 @@ fn a_full_disk_while_dumping_leaves_no_file_behind() {
         );
     }
 }
+
+#[test]
+fn dump_refuses_to_write_over_an_existing_file_or_directory() {
+    let source = model_db();
+    let out = tempfile::tempdir().unwrap();
+    // A file: refused without --overwrite, kept byte for byte.
+    let file = out.path().join("keep.dump");
+    std::fs::write(&file, "precious").unwrap();
+    let run = source
+        .pum()
+        .args(["dump", "-p", "test"])
+        .arg(&file)
+        .run()
+        .code(2)
+        .stderr_has("--overwrite");
+    assert!(
+        run.stderr.contains(&file.display().to_string()),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "precious");
+    source
+        .pum()
+        .args(["dump", "-p", "test", "--overwrite"])
+        .arg(&file)
+        .run()
+        .success();
+    assert_ne!(std::fs::read(&file).unwrap(), b"precious");
+    // A directory holding other files: refused, even with --overwrite.
+    let dir = out.path().join("notes");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    for extra in [&[][..], &["--overwrite"][..]] {
+        source
+            .pum()
+            .args(["dump", "-p", "test", "-F", "directory"])
+            .args(extra)
+            .arg(&dir)
+            .run()
+            .code(2)
+            .stderr_has(&dir.display().to_string());
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // A directory dump over an older one: only with --overwrite.
+    let dumps = out.path().join("dir.dump");
+    let dir_dump = |extra: &[&str]| {
+        source
+            .pum()
+            .args(["dump", "-p", "test", "-F", "directory"])
+            .args(extra)
+            .arg(&dumps)
+            .run()
+    };
+    dir_dump(&[]).success();
+    dir_dump(&[])
+        .code(2)
+        .stderr_has(&format!("{} exists", dumps.display()));
+    dir_dump(&["--overwrite"]).success();
+    // A place that cannot be written fails before pg_dump starts.
+    source
+        .pum()
+        .args(["dump", "-p", "test"])
+        .arg(out.path().join("no/such/dir/x.dump"))
+        .run()
+        .code(2)
+        .stderr_has("no/such/dir/x.dump");
+}
+
+#[test]
+fn a_second_swap_keeps_the_older_previous_under_a_new_name() {
+    let source = model_db();
+    let out = tempfile::tempdir().unwrap();
+    let good = out.path().join("good.dump");
+    source
+        .pum()
+        .args(["dump", "-p", "test"])
+        .arg(&good)
+        .run()
+        .success();
+    let target = source.sibling();
+    target.execute("CREATE TABLE public.marker (x int); INSERT INTO marker VALUES (1);");
+    let previous = format!("{}_previous", target.name);
+    let _cleanup = DropDb(previous.clone());
+    let swap = || {
+        target
+            .pum()
+            .args(["--format", "json", "restore", "-p", "test", "--swap"])
+            .arg(&good)
+            .run()
+            .success()
+            .json()
+    };
+    let first = swap();
+    assert_eq!(first["previous"], previous.as_str());
+    assert!(first["previous_kept"].is_null());
+    // The restored database, marked, is replaced by a second swap.
+    target.execute("CREATE TABLE public.marker (x int); INSERT INTO marker VALUES (2);");
+    let second = swap();
+    let kept = second["previous_kept"]
+        .as_str()
+        .expect("the older _previous is kept")
+        .to_string();
+    let _cleanup_kept = DropDb(kept.clone());
+    assert!(
+        kept.starts_with(&format!("{previous}_")) && kept.len() <= 63,
+        "{kept}"
+    );
+    assert_eq!(query(&kept, "SELECT x::text FROM marker"), ["1"]);
+    assert_eq!(query(&previous, "SELECT x::text FROM marker"), ["2"]);
+    // The text output says it too.
+    target.execute("CREATE TABLE public.marker (x int); INSERT INTO marker VALUES (3);");
+    let run = target
+        .pum()
+        .args(["restore", "-p", "test", "--swap"])
+        .arg(&good)
+        .run()
+        .success()
+        .stdout_has("the older one that had that name is kept as");
+    let third_kept = run
+        .stdout
+        .rsplit("kept as ")
+        .next()
+        .unwrap()
+        .trim_end_matches([')', '\n'])
+        .to_string();
+    let _cleanup_third = DropDb(third_kept.clone());
+    assert_eq!(query(&third_kept, "SELECT x::text FROM marker"), ["2"]);
+    assert_eq!(query(&kept, "SELECT x::text FROM marker"), ["1"]);
+}

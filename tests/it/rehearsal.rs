@@ -480,3 +480,46 @@ fn a_restore_failing_in_the_rehearsal_leaves_production_untouched() {
     assert_eq!(version(&prod), "{1,0,0}");
     assert_eq!(snapshot(&prod), before);
 }
+
+/// The streamed copy (`pg_dump -Fc | pg_restore`) fails in pg_dump when
+/// production's role cannot read a sequence: the error is pg_dump's own
+/// ("permission denied"), not pg_restore's "input file is too short".
+#[test]
+fn a_producer_failure_in_the_streamed_copy_shows_pg_dumps_own_error() {
+    let prod = production();
+    let reference = reference();
+    let role = format!("{}_ro", prod.name);
+    prod.execute(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA network TO {role};
+         GRANT SELECT ON ALL TABLES IN SCHEMA network, public TO {role};
+         GRANT SELECT ON ALL SEQUENCES IN SCHEMA network, public TO {role};
+         REVOKE SELECT ON SEQUENCE network.node_id_seq FROM {role};"
+    ));
+    let c = crate::support::cluster();
+    prod.write_service_file(&format!(
+        "[ro]\nhost={}\nport={}\ndbname={}\nuser={role}\n",
+        c.socket_dir().display(),
+        c.port(),
+        prod.name
+    ));
+    let before = snapshot(&prod);
+    let run = prod
+        .pum()
+        .args(["test-and-upgrade", "-pp", "ro", "-pc"])
+        .arg(conninfo(&reference))
+        .args(["-t", TABLE, "--dry-run", "-d"])
+        .arg(example_deltas())
+        .run();
+    prod.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role};"));
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    assert_ne!(run.code, 0, "{all}");
+    let cause = all
+        .find("pg_dump failed")
+        .unwrap_or_else(|| panic!("pg_dump's failure is not named:\n{all}"));
+    assert!(all[cause..].contains("permission denied"), "{all}");
+    if let Some(secondary) = all.find("input file is too short") {
+        assert!(secondary > cause, "pg_restore's error comes first:\n{all}");
+    }
+    assert_eq!(snapshot(&prod), before, "production changed");
+    assert_eq!(version(&prod), "{1,0,0}");
+}

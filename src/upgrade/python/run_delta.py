@@ -68,7 +68,11 @@ def main():
                            context['upgrades_table'], variables=context['variables'])
             instance.run()
     if found == 0:
-        print('pum: no DeltaPy subclass found in {}'.format(path), file=sys.stderr)
+        # Nothing would have run: say so instead of recording the delta as applied.
+        print('no DeltaPy subclass found in {}: a Python delta defines a class deriving from '
+              'pum.core.deltapy.DeltaPy whose run() does the work; nothing was run or recorded'.format(path),
+              file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == '__main__':
