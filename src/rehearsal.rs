@@ -224,19 +224,35 @@ fn timed<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, u64) {
 }
 
 impl Phases<'_> {
-    /// Runs one step, printing it with its duration.
+    /// Runs one step, printing it with its duration. No step starts after
+    /// a signal.
     fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        crate::interrupt::check(name)?;
         self.printer.step(format!("{name} ..."));
         let measured = timed(f);
         self.record(name, measured)
     }
 
-    /// Records a step that was run (and measured) elsewhere.
+    /// Records a step that was run (and measured) elsewhere. A step that
+    /// failed because of a signal was interrupted, not failed.
     fn record<T>(&mut self, name: &'static str, (out, ms): (Result<T>, u64)) -> Result<T> {
+        let out = out.map_err(|e| match crate::interrupt::mark(e, name) {
+            Error::Interrupted { signal, state, .. } => Error::Interrupted {
+                signal,
+                during: name.to_string(),
+                state,
+            },
+            other => other,
+        });
         let ok = out.is_ok();
+        let interrupted = matches!(out, Err(Error::Interrupted { .. }));
         self.printer.step(format!(
             "{name}: {} in {}",
-            if ok { "done" } else { "FAILED" },
+            match (ok, interrupted) {
+                (true, _) => "done",
+                (false, true) => "interrupted",
+                (false, false) => "FAILED",
+            },
             format_ms(ms)
         ));
         self.list.push(Phase {
@@ -249,9 +265,82 @@ impl Phases<'_> {
     }
 }
 
+/// What an interrupted run had got to, for the line saying where each
+/// database stands.
+#[derive(Default)]
+struct Reached {
+    /// Production's version before anything ran, once read.
+    version_before: Option<Option<String>>,
+    /// The production upgrade had started.
+    production_started: bool,
+    /// The sandbox cluster's directory, once started.
+    sandbox_dir: Option<PathBuf>,
+    /// A named test database (-pt) was being written.
+    test_written: bool,
+}
+
+impl Reached {
+    /// Where each database stands after an interruption; `inner` is what
+    /// the interrupted step said (the production upgrade names its version).
+    fn describe(&self, r: &Rehearsal<'_>, inner: Vec<String>) -> Vec<String> {
+        let mut state = Vec::new();
+        if self.production_started {
+            state.push("production upgrade interrupted".to_string());
+            state.extend(inner);
+        } else {
+            state.push(match &self.version_before {
+                Some(v) => format!(
+                    "production untouched at version {}",
+                    v.as_deref().unwrap_or("(none)")
+                ),
+                None => "production untouched".to_string(),
+            });
+        }
+        if let Some(dir) = &self.sandbox_dir {
+            // By now the sandbox has been dropped on the way out: say what that did.
+            state.push(if dir.exists() {
+                format!("sandbox left at {}: remove it", dir.display())
+            } else {
+                "sandbox removed".to_string()
+            });
+        }
+        if let (true, Some(test)) = (self.test_written, &r.test) {
+            state.push(format!(
+                "test database {} left mid-rehearsal (a copy; the next run replaces it)",
+                test.dbname()
+            ));
+        }
+        state
+    }
+}
+
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
-/// production upgrade.
+/// production upgrade. A signal stops it wherever it is; everything
+/// temporary is removed on the way out and the error says where each
+/// database stands.
 pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
+    let mut reached = Reached::default();
+    run_steps(r, printer, &mut reached).map_err(|e| {
+        match crate::interrupt::mark(e, "test-and-upgrade") {
+            Error::Interrupted {
+                signal,
+                during,
+                state,
+            } => Error::Interrupted {
+                signal,
+                during,
+                state: reached.describe(r, state),
+            },
+            other => other,
+        }
+    })
+}
+
+fn run_steps(
+    r: &Rehearsal<'_>,
+    printer: &Printer,
+    reached: &mut Reached,
+) -> Result<RehearsalReport> {
     if let Some(test) = r.test.as_ref().filter(|t| same_database(t, &r.prod)) {
         return Err(Error::Usage(format!(
             "the test database ({}) is production itself; name another with -pt",
@@ -268,6 +357,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     // What a sandbox needs to know of production, read on the same connection.
     let prod_facts = ProdFacts::read(&mut prod_client)?;
     drop(prod_client);
+    reached.version_before = Some(version_before.clone());
 
     let mut report = RehearsalReport {
         production: describe(&r.prod),
@@ -304,8 +394,9 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     let mut sandbox = None;
     if stream {
         if needs_sandbox {
-            sandbox =
-                Some(phases.run("start sandbox cluster", || start_sandbox(prod_facts.major))?);
+            sandbox = Some(phases.run("start sandbox cluster", || {
+                start_sandbox(prod_facts.major, r.keep_sandbox)
+            })?);
         }
     } else {
         let path = r
@@ -328,7 +419,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         let (dumped, started) = std::thread::scope(|scope| {
             let dump =
                 scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
-            let started = needs_sandbox.then(|| timed(|| start_sandbox(prod_facts.major)));
+            let started =
+                needs_sandbox.then(|| timed(|| start_sandbox(prod_facts.major, r.keep_sandbox)));
             (
                 dump.join().expect("the dump thread does not panic"),
                 started,
@@ -340,6 +432,8 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         }
         dump_path = Some(path);
     }
+    reached.sandbox_dir = sandbox.as_ref().map(|c| c.socket_dir().to_path_buf());
+    reached.test_written = r.test.is_some();
 
     let outcome = rehearse(
         r,
@@ -349,17 +443,19 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         sandbox.as_ref(),
         &prod_facts,
         printer,
-    );
-    if let (Some(cluster), true) = (sandbox.as_mut(), r.keep_sandbox) {
+    )
+    // A failure between steps after a signal is the interruption too.
+    .map_err(|e| crate::interrupt::mark(e, "rehearsal"));
+    let interrupted = matches!(outcome, Err(Error::Interrupted { .. }));
+    // An interrupted rehearsal leaves nothing behind, kept or not.
+    if let (Some(cluster), true) = (sandbox.as_mut(), r.keep_sandbox && !interrupted) {
         cluster.keep();
-        printer.step(format!(
-            "sandbox kept: psql \"host={} port={} user=postgres dbname={}\"",
-            cluster.socket_dir().display(),
-            cluster.port(),
-            SANDBOX_TEST_DB
-        ));
+        printer.step(cluster.kept_instructions(SANDBOX_TEST_DB));
     }
     drop(sandbox);
+    if let Err(e @ Error::Interrupted { .. }) = outcome {
+        return Err(e);
+    }
     if let Err(e) = outcome {
         report.verdict = Verdict::RehearsalFailed;
         report.phases = phases.list;
@@ -421,6 +517,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     // 8. Upgrade production with the same runner.
     report.production_touched = true;
     let prod_report = phases.run("upgrade production", || {
+        reached.production_started = true;
         r.project
             .upgrade(&mut prod_client, &r.prod, r.prod_name, printer)
     });
@@ -531,11 +628,12 @@ fn role_names(client: &mut Client) -> std::result::Result<Vec<String>, postgres:
         .collect())
 }
 
-/// A sandbox whose server is at least production's major version.
-fn start_sandbox(prod_major: i32) -> Result<Cluster> {
+/// A sandbox whose server is at least production's major version. One to
+/// be kept is started without the parent-death signal, so it outlives pum.
+fn start_sandbox(prod_major: i32, keep: bool) -> Result<Cluster> {
     let cluster = Cluster::start(&ClusterOptions {
         tcp: false,
-        die_with_parent: true,
+        die_with_parent: !keep,
     })?;
     if (cluster.binaries.major as i32) < prod_major {
         return Err(Error::State(format!(

@@ -243,8 +243,28 @@ impl Cluster {
     }
 
     /// Leaves the cluster running and its directory in place when dropped.
+    /// A server that should outlive pum must be started without
+    /// `die_with_parent`.
     pub fn keep(&mut self) {
         self.keep = true;
+    }
+
+    /// How to reach, stop and remove a kept cluster: the lines printed when
+    /// pum leaves it running.
+    pub fn kept_instructions(&self, dbname: &str) -> String {
+        let dir = self.socket_dir().display();
+        let pid = self
+            .pid()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "?".into());
+        format!(
+            "sandbox kept running: psql \"host={dir} port={port} user={SUPERUSER} dbname={dbname}\"\n  \
+             stop it: kill -INT {pid}  (or, as the server's OS user: {pg_ctl} -D {data} stop)\n  \
+             then remove it: rm -r {dir}",
+            port = self.port,
+            pg_ctl = self.binaries.bindir.join("pg_ctl").display(),
+            data = self.data_dir().display(),
+        )
     }
 
     /// Creates a database (owned by the superuser).
@@ -319,7 +339,11 @@ fn spawn_server(
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| Error::io(&log_path, e))?)
-        .stderr(log);
+        .stderr(log)
+        // A process group of its own: a Ctrl-C at pum's terminal reaches the
+        // whole foreground group, and the sandbox server is pum's to stop (or,
+        // when kept, to leave running), not the terminal's.
+        .process_group(0);
     run_as(&mut server, owner);
     if die_with_parent {
         // SAFETY: prctl is async-signal-safe; it runs in the forked child

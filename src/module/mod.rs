@@ -111,6 +111,8 @@ pub fn upgrade(
     let loaded = load(module_dir, &req.parameters, printer)?;
     let max = parse_max(req.max_version.as_deref())?;
     require_table(client, &loaded, params)?;
+    // A signal cancels the version being applied (it rolls back with its row).
+    let _cancel = crate::interrupt::watch_queries(client, params);
     upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)?;
     let result = upgrade_locked(client, params, &loaded, max.as_ref(), req, printer, started);
     upgrade::lock::release(client, &loaded.table);

@@ -7,6 +7,7 @@ mod bad_input_table;
 mod check;
 mod dump_restore;
 mod faults;
+mod interrupt;
 mod module;
 mod python_hooks;
 mod rehearsal;
