@@ -285,6 +285,7 @@ impl Reached {
     fn describe(&self, r: &Rehearsal<'_>, inner: Vec<String>) -> Vec<String> {
         let mut state = Vec::new();
         if self.production_started {
+            // The runner said at which version production is now.
             state.push("production upgrade interrupted".to_string());
             state.extend(inner);
         } else {
@@ -295,6 +296,24 @@ impl Reached {
                 ),
                 None => "production untouched".to_string(),
             });
+            if let (true, Some(test)) = (self.test_written, &r.test) {
+                // What the interrupted restore or upgrade said of the test
+                // database (removed, at which version), else that it is a copy.
+                if inner.is_empty() {
+                    state.push(format!(
+                        "test database {} left mid-rehearsal (a copy; the next run replaces it)",
+                        test.dbname()
+                    ));
+                }
+                state.extend(
+                    inner
+                        .into_iter()
+                        .map(|s| match s.strip_prefix("database ") {
+                            Some(rest) => format!("test database {rest}"),
+                            None => s,
+                        }),
+                );
+            }
         }
         if let Some(dir) = &self.sandbox_dir {
             // By now the sandbox has been dropped on the way out: say what that did.
@@ -303,12 +322,6 @@ impl Reached {
             } else {
                 "sandbox removed".to_string()
             });
-        }
-        if let (true, Some(test)) = (self.test_written, &r.test) {
-            state.push(format!(
-                "test database {} left mid-rehearsal (a copy; the next run replaces it)",
-                test.dbname()
-            ));
         }
         state
     }
@@ -688,6 +701,8 @@ fn build_reference(
 ) -> Result<ConnParams> {
     let params = cluster.create_database(SANDBOX_REFERENCE_DB)?;
     let mut client = db::connect(&params)?;
+    // Reference scripts can be long: a signal cancels the one running.
+    let _cancel = crate::interrupt::watch_queries(&client, &params);
     let variables = match &r.project {
         Project::Deltas { variables, .. } => (*variables).clone(),
         Project::Module { .. } => Variables::new(),

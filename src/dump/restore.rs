@@ -253,16 +253,12 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             match outcome {
                 Ok(n) => errors = n,
                 Err(e) => {
-                    let dropped = drop_own_database(&mut admin, &temp);
-                    let mut e =
-                        crate::interrupt::with_state(e, format!("database {dbname} unchanged"));
-                    if dropped.is_err() {
-                        e = crate::interrupt::with_state(
-                            e,
-                            format!("temporary database {temp} left behind: drop it"),
-                        );
-                    }
-                    return Err(e);
+                    let left = match drop_own_database(&mut admin, &temp) {
+                        Ok(()) => format!("temporary database {temp} removed"),
+                        Err(_) => format!("temporary database {temp} left behind: drop it"),
+                    };
+                    let e = crate::interrupt::with_state(e, format!("database {dbname} unchanged"));
+                    return Err(crate::interrupt::with_state(e, left));
                 }
             }
             previous = Some(prev);

@@ -218,6 +218,17 @@ fn sigterm_during_the_copy_into_the_sandbox_stops_pg_dump_and_pg_restore() {
 
 #[test]
 fn sigint_during_upgrade_rolls_the_running_delta_back() {
+    interrupt_upgrade(libc::SIGINT, "SIGINT", 130);
+}
+
+#[test]
+fn sighup_during_upgrade_rolls_the_running_delta_back() {
+    interrupt_upgrade(libc::SIGHUP, "SIGHUP", 129);
+}
+
+/// `signal` while the second of three deltas sleeps: the exit code, the
+/// line, the history without the interrupted delta, its backend gone.
+fn interrupt_upgrade(signal: i32, name: &str, code: i32) {
     let db = TestDb::baselined("1.0.0");
     let deltas = delta_dir(&[
         ("delta_1.0.1_first.sql", "CREATE TABLE first (id int);"),
@@ -229,9 +240,9 @@ fn sigint_during_upgrade_rolls_the_running_delta_back() {
     ]);
     let mut child = db.upgrade(deltas.path()).spawn();
     let backend = wait_for_sleeper(&db.params, &db.name, &mut child);
-    send_signal(&child, libc::SIGINT);
-    finish(child).code(130).stderr_has(&format!(
-        "pum: interrupted (SIGINT) during 'applying delta_1.0.2_slow.sql'; \
+    send_signal(&child, signal);
+    finish(child).code(code).stderr_has(&format!(
+        "pum: interrupted ({name}) during 'applying delta_1.0.2_slow.sql'; \
          database {} at version 1.0.1; delta_1.0.2_slow.sql rolled back, not recorded",
         db.name
     ));
@@ -323,7 +334,8 @@ fn sigint_during_restore_swap_drops_the_temporary_database() {
     );
     send_signal(&child, libc::SIGINT);
     finish(child).code(130).stderr_has(&format!(
-        "pum: interrupted (SIGINT) during 'pg_restore'; database {} unchanged",
+        "pum: interrupted (SIGINT) during 'pg_restore'; database {} unchanged; \
+         temporary database pum_restore_",
         target.name
     ));
     let alive: Vec<&Process> = started.iter().filter(|p| p.alive()).collect();
