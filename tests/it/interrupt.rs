@@ -414,3 +414,46 @@ fn keep_sandbox_leaves_a_running_server_and_says_how_to_stop_it() {
     std::fs::remove_dir_all(&host).unwrap();
     assert!(servers_under(tmp.path()).is_empty());
 }
+
+#[test]
+fn sigint_during_the_copy_into_a_new_test_database_drops_it() {
+    let (prod, reference) = production_and_reference();
+    let test_name = format!("{}_rehearsal", prod.name);
+    sleep_when_restored_into(&prod, &test_name);
+    let c = crate::support::cluster();
+    let test = format!(
+        "host={} port={} dbname={test_name} user=postgres",
+        c.socket_dir().display(),
+        c.port()
+    );
+    let deltas = delta_dir(&[("delta_1.0.1_half.sql", "CREATE TABLE public.half (id int);")]);
+    let tmp = private_tmpdir();
+    let mut child = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args(["test-and-upgrade", "-pp", "test", "-pt", &test, "-pc"])
+        .arg(conninfo(&reference))
+        .args(["-t", TABLE, "--yes", "-d"])
+        .arg(deltas.path())
+        .spawn();
+    let admin = c.params("postgres");
+    wait_for_sleeper(&admin, &test_name, &mut child);
+    let started = descendants(child.id());
+    send_signal(&child, libc::SIGINT);
+    finish(child).code(130).stderr_has(&format!(
+        "pum: interrupted (SIGINT) during 'copy production into test database'; \
+         production untouched at version 1.0.0; \
+         test database {test_name} not created (the half-restored one was removed)"
+    ));
+    assert_nothing_left(&started, tmp.path());
+    let mut client = pum::db::connect(&admin).unwrap();
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname = $1",
+            &[&test_name],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0, "the half-restored test database is still there");
+    assert_eq!(prod.history(), ["1.0.0 baseline"]);
+}
