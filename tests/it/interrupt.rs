@@ -457,3 +457,44 @@ fn sigint_during_the_copy_into_a_new_test_database_drops_it() {
     assert_eq!(left, 0, "the half-restored test database is still there");
     assert_eq!(prod.history(), ["1.0.0 baseline"]);
 }
+
+#[test]
+fn sigint_while_waiting_for_the_run_lock_stops_the_wait() {
+    let db = TestDb::baselined("1.0.0");
+    let deltas = delta_dir(&[("delta_1.0.1_a.sql", "CREATE TABLE a ();")]);
+    // Another run's lock, held for longer than pum would wait.
+    let mut holder = db.client();
+    holder
+        .batch_execute("SELECT pg_advisory_lock(7370093, hashtext('\"public\".\"pum_upgrades\"'))")
+        .unwrap();
+    let mut child = db
+        .upgrade(deltas.path())
+        .args(["--lock-timeout", "10min"])
+        .spawn();
+    let mut watcher = db.client();
+    wait_up_to(LONG, "pum to poll for the run lock", || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "pum exited ({status}) before waiting:\n{}",
+                stderr_of(&mut child)
+            );
+        }
+        watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                 AND application_name = 'pum' AND query LIKE '%pg_try_advisory_lock%'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+    send_signal(&child, libc::SIGINT);
+    finish(child).code(130).stderr_has(&format!(
+        "pum: interrupted (SIGINT) during 'waiting for the upgrade lock'; \
+         database {} at version 1.0.0",
+        db.name
+    ));
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
+    assert!(!db.exists_table("public.a"));
+}
