@@ -498,3 +498,69 @@ fn sigint_while_waiting_for_the_run_lock_stops_the_wait() {
     assert_eq!(db.history(), ["1.0.0 baseline"]);
     assert!(!db.exists_table("public.a"));
 }
+
+#[test]
+fn ctrl_c_at_the_confirmation_leaves_production_untouched() {
+    let (prod, reference) = production_and_reference();
+    let deltas = delta_dir(&[("delta_1.0.1_half.sql", "CREATE TABLE public.half (id int);")]);
+    let tmp = private_tmpdir();
+    let run = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args(["test-and-upgrade", "-pp", "test", "-pc"])
+        .arg(conninfo(&reference))
+        .args(["-t", TABLE, "-d"])
+        .arg(deltas.path())
+        .run_at_prompt("[y/N]", |pid, _| {
+            // SAFETY: signalling the pum child by its pid.
+            assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) }, 0);
+        })
+        .code(130)
+        .stderr_has(
+            "pum: interrupted (SIGINT) during 'confirmation'; \
+             production untouched at version 1.0.0; sandbox removed",
+        );
+    assert!(!run.stderr.contains("rehearsal FAILED"), "{}", run.stderr);
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+    assert_eq!(prod.history(), ["1.0.0 baseline"]);
+    assert!(!prod.exists_table("public.half"));
+}
+
+#[test]
+fn sigterm_during_the_production_upgrade_says_where_production_stands() {
+    let (prod, reference) = production_and_reference();
+    // Slow in production only: the rehearsal passes quickly, then the
+    // production upgrade sleeps in its second delta.
+    let slow_in_prod = format!(
+        "CREATE TABLE public.half (id int);\n\
+         DO $$ BEGIN IF current_database() = '{}' THEN PERFORM pg_sleep(30); END IF; END $$;\n",
+        prod.name
+    );
+    reference.execute("CREATE TABLE public.first (id int);");
+    let deltas = delta_dir(&[
+        (
+            "delta_1.0.1_first.sql",
+            "CREATE TABLE public.first (id int);",
+        ),
+        ("delta_1.0.2_slow.sql", &slow_in_prod),
+    ]);
+    let tmp = private_tmpdir();
+    let mut child = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args(["test-and-upgrade", "-pp", "test", "-pc"])
+        .arg(conninfo(&reference))
+        .args(["-t", TABLE, "--yes", "-d"])
+        .arg(deltas.path())
+        .spawn();
+    wait_for_sleeper(&prod.params, &prod.name, &mut child);
+    send_signal(&child, libc::SIGTERM);
+    finish(child).code(143).stderr_has(&format!(
+        "pum: interrupted (SIGTERM) during 'upgrade production'; production upgrade interrupted; \
+         database {} at version 1.0.1; delta_1.0.2_slow.sql rolled back, not recorded; sandbox removed",
+        prod.name
+    ));
+    assert_eq!(entries(tmp.path()), Vec::<String>::new());
+    assert_eq!(prod.history(), ["1.0.0 baseline", "1.0.1 first"]);
+    assert!(!prod.exists_table("public.half"));
+}

@@ -428,8 +428,20 @@ pub fn delta_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 impl Pum {
     /// Runs with a pseudo-terminal as standard input (so pum may ask), waits
     /// until stderr shows `prompt`, calls `before` and types `answer`.
-    pub fn run_answering(mut self, prompt: &str, before: impl FnOnce(), answer: &str) -> Run {
-        use std::io::{Read, Write};
+    pub fn run_answering(self, prompt: &str, before: impl FnOnce(), answer: &str) -> Run {
+        self.run_at_prompt(prompt, |_, master| {
+            use std::io::Write;
+            before();
+            master.write_all(answer.as_bytes()).unwrap();
+            master.write_all(b"\n").unwrap();
+        })
+    }
+
+    /// Runs with a pseudo-terminal as standard input, waits until stderr
+    /// shows `prompt`, then calls `act` with pum's pid and the terminal
+    /// (to type an answer, or to signal pum instead).
+    pub fn run_at_prompt(mut self, prompt: &str, act: impl FnOnce(u32, &mut std::fs::File)) -> Run {
+        use std::io::Read;
         use std::os::fd::{FromRawFd, OwnedFd};
         let (mut master, slave) = unsafe {
             let (mut m, mut s) = (0, 0);
@@ -461,17 +473,15 @@ impl Pum {
         });
         let mut seen = Vec::new();
         let mut buf = [0u8; 4096];
-        let mut before = Some(before);
+        let mut act = Some(act);
         loop {
             let n = stderr.read(&mut buf).unwrap_or(0);
             if n == 0 {
                 break;
             }
             seen.extend_from_slice(&buf[..n]);
-            if before.is_some() && String::from_utf8_lossy(&seen).contains(prompt) {
-                (before.take().unwrap())();
-                master.write_all(answer.as_bytes()).unwrap();
-                master.write_all(b"\n").unwrap();
+            if act.is_some() && String::from_utf8_lossy(&seen).contains(prompt) {
+                (act.take().unwrap())(child.id(), &mut master);
             }
         }
         let status = child.wait().expect("wait for pum");
