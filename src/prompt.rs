@@ -19,6 +19,8 @@ pub fn confirm(question: &str) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{question} [y/N] ");
     let _ = err.flush();
+    // Not held while waiting: the signal thread may have to write.
+    drop(err);
     wait_for_input()?;
     let mut answer = String::new();
     stdin
