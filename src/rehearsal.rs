@@ -439,13 +439,19 @@ fn run_steps(
                 started,
             )
         });
+        // A sandbox started beside an interrupted dump is removed with it.
+        if let Some((Ok(cluster), _)) = &started {
+            reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
+        }
         phases.record("dump production", dumped)?;
         if let Some(s) = started {
             sandbox = Some(phases.record("start sandbox cluster", s)?);
         }
         dump_path = Some(path);
     }
-    reached.sandbox_dir = sandbox.as_ref().map(|c| c.socket_dir().to_path_buf());
+    if let Some(cluster) = &sandbox {
+        reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
+    }
     reached.test_written = r.test.is_some();
 
     let outcome = rehearse(

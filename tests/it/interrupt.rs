@@ -564,3 +564,61 @@ fn sigterm_during_the_production_upgrade_says_where_production_stands() {
     assert_eq!(prod.history(), ["1.0.0 baseline", "1.0.1 first"]);
     assert!(!prod.exists_table("public.half"));
 }
+
+#[test]
+fn sigint_during_the_production_dump_leaves_no_dump_and_no_sandbox() {
+    let (prod, reference) = production_and_reference();
+    let deltas = delta_dir(&[("delta_1.0.1_half.sql", "CREATE TABLE public.half (id int);")]);
+    // pg_dump waits for its lock on the table as long as this transaction lasts.
+    let mut holder = prod.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE public.kept IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("production.dump");
+    let tmp = private_tmpdir();
+    let mut child = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args(["test-and-upgrade", "-pp", "test", "-pc"])
+        .arg(conninfo(&reference))
+        .args(["-t", TABLE, "--yes", "-f"])
+        .arg(&file)
+        .arg("-d")
+        .arg(deltas.path())
+        .spawn();
+    // The sandbox starts while the dump waits; signal once both are under way.
+    sandbox_in(tmp.path(), "postgres", &mut child);
+    let mut watcher = prod.client();
+    wait_up_to(LONG, "pg_dump to wait for its lock", || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "pum exited ({status}) before pg_dump waited:\n{}",
+                stderr_of(&mut child)
+            );
+        }
+        watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                 AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'",
+                &[&prod.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+    let started = descendants(child.id());
+    assert!(
+        started.iter().any(|p| p.name == "pg_dump"),
+        "no pg_dump among {started:?}"
+    );
+    send_signal(&child, libc::SIGINT);
+    finish(child).code(130).stderr_has(
+        "pum: interrupted (SIGINT) during 'dump production'; \
+         production untouched at version 1.0.0; sandbox removed",
+    );
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_nothing_left(&started, tmp.path());
+    assert_eq!(entries(out.path()), Vec::<String>::new(), "a dump was left");
+    assert_eq!(prod.history(), ["1.0.0 baseline"]);
+}
