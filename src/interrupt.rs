@@ -1,6 +1,6 @@
-//! Interruption by SIGINT, SIGTERM or SIGHUP. [`install`] blocks the three
-//! signals in every thread and hands them to one thread of its own, which on
-//! the first signal records it, stops the child processes registered with
+//! Interruption by SIGINT, SIGTERM or SIGHUP. [`install`] catches the three
+//! signals and hands them to one thread of its own, which on the first
+//! signal records it, stops the child processes registered with
 //! [`watch_child`] and cancels the queries registered with [`watch_queries`].
 //! The main thread then sees its child fail or its query cancelled, turns
 //! that into [`Error::Interrupted`] ([`mark`], [`check`]) and returns
@@ -124,48 +124,78 @@ impl Process {
     }
 }
 
-/// Takes over SIGINT, SIGTERM and SIGHUP for the whole process. Call once,
-/// first thing in `main`, before any thread starts: threads inherit the
-/// blocked mask, so only the signal thread ever sees the signals. Child
-/// processes start with a clean mask (std resets it), so they stay killable.
-/// A signal that was ignored when pum started (`nohup`, a background job)
+/// The write end of the pipe the signal handler writes each signal's number to.
+static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+/// The handler itself does only what is async-signal-safe: one `write` of
+/// the signal's number to the pipe (errno saved around it). Everything else
+/// happens on the signal thread that reads the pipe.
+extern "C" fn on_signal(number: libc::c_int) {
+    // SAFETY: write(2) and errno access are async-signal-safe; the byte
+    // lives on this stack frame.
+    unsafe {
+        let errno = *libc::__errno_location();
+        let byte = number as u8;
+        libc::write(
+            SIGNAL_PIPE.load(Ordering::Relaxed),
+            (&byte as *const u8).cast(),
+            1,
+        );
+        *libc::__errno_location() = errno;
+    }
+}
+
+/// Takes over SIGINT, SIGTERM and SIGHUP for the whole process; call once,
+/// first thing in `main`. A handler (not a blocked mask, which every child
+/// would inherit and keep) hands each signal through a pipe to a thread of
+/// its own; `exec` resets the handler, so children still die of the
+/// signals. `SA_RESTART` keeps pum's own system calls from failing with
+/// EINTR. A signal ignored when pum started (`nohup`, a background job)
 /// stays ignored.
 pub fn install() {
-    // SAFETY: plain libc calls on local, initialised signal sets; this runs
-    // before any other thread exists.
-    let set = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        for s in Signal::ALL {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two descriptors, close-on-exec so no child
+    // inherits them.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return;
+    }
+    // SAFETY: the kernel just gave us the read end; the thread below owns it.
+    let mut reader = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fds[0]) });
+    SIGNAL_PIPE.store(fds[1], Ordering::SeqCst);
+    for s in Signal::ALL {
+        // SAFETY: reads the current disposition, then installs on_signal
+        // with an empty mask; both structures are initialised here.
+        unsafe {
             let mut old: libc::sigaction = std::mem::zeroed();
             libc::sigaction(s.number(), std::ptr::null(), &mut old);
-            if old.sa_sigaction != libc::SIG_IGN {
-                libc::sigaddset(&mut set, s.number());
+            if old.sa_sigaction == libc::SIG_IGN {
+                continue;
             }
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(s.number(), &action, std::ptr::null_mut());
         }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-        set
-    };
+    }
     std::thread::Builder::new()
         .name("pum-signals".into())
-        .spawn(move || loop {
-            let mut number = 0;
-            // SAFETY: waits on the signals blocked above; `set` is ours.
-            if unsafe { libc::sigwait(&set, &mut number) } != 0 {
-                continue;
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            while std::io::Read::read_exact(&mut reader, &mut byte).is_ok() {
+                let Some(signal) = Signal::from_number(i32::from(byte[0])) else {
+                    continue;
+                };
+                if RECEIVED
+                    .compare_exchange(0, signal.number(), Ordering::SeqCst, Ordering::SeqCst)
+                    .is_err()
+                {
+                    // Asked twice: the person does not want to wait for the clean-up.
+                    eprintln!("pum: interrupted again ({signal}); exiting without cleaning up");
+                    std::process::exit(signal.exit_code());
+                }
+                std::thread::spawn(stop_everything);
             }
-            let Some(signal) = Signal::from_number(number) else {
-                continue;
-            };
-            if RECEIVED
-                .compare_exchange(0, number, Ordering::SeqCst, Ordering::SeqCst)
-                .is_err()
-            {
-                // Asked twice: the person does not want to wait for the clean-up.
-                eprintln!("pum: interrupted again ({signal}); exiting without cleaning up");
-                std::process::exit(signal.exit_code());
-            }
-            std::thread::spawn(stop_everything);
         })
         .expect("start the signal thread");
 }

@@ -3,7 +3,7 @@
 use clap::Parser;
 
 fn main() {
-    // Before anything else, so that every thread pum starts inherits it.
+    // Before anything else: a signal from here on is an interruption.
     pum::interrupt::install();
     let args = pum::cli::normalize_args(std::env::args_os());
     let cli = match pum::cli::Cli::try_parse_from(args) {

@@ -622,3 +622,50 @@ fn sigint_during_the_production_dump_leaves_no_dump_and_no_sandbox() {
     assert_eq!(entries(out.path()), Vec::<String>::new(), "a dump was left");
     assert_eq!(prod.history(), ["1.0.0 baseline"]);
 }
+
+#[test]
+fn sigterm_during_a_python_hook_stops_python() {
+    let db = TestDb::baselined("1.0.0");
+    let marker = db.home.path().join("hook-started");
+    let stopped = db.home.path().join("hook-got-sigterm");
+    // The hook notes the SIGTERM it gets: a child that inherited blocked
+    // signals would only ever be killed (SIGKILL), never told.
+    let hook = format!(
+        "import signal, sys, time\nfrom pum.core.deltapy import DeltaPy\n\n\
+         def stop(*_):\n    open({stopped:?}, 'w').close()\n    sys.exit(1)\n\n\
+         class Hook(DeltaPy):\n    def run(self):\n        signal.signal(signal.SIGTERM, stop)\n        \
+         open({marker:?}, 'w').close()\n        time.sleep(30)\n",
+        marker = marker.display().to_string(),
+        stopped = stopped.display().to_string(),
+    );
+    let deltas = delta_dir(&[
+        ("pre-all.py", &hook),
+        ("delta_1.0.1_a.sql", "CREATE TABLE a ();"),
+    ]);
+    let tmp = private_tmpdir();
+    let mut child = db.upgrade(deltas.path()).env("TMPDIR", tmp.path()).spawn();
+    wait_up_to(LONG, "the python hook to start", || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "pum exited ({status}) before the hook started:\n{}",
+                stderr_of(&mut child)
+            );
+        }
+        marker.exists()
+    });
+    let started = descendants(child.id());
+    assert!(
+        started.iter().any(|p| p.name.starts_with("python")),
+        "no python among {started:?}"
+    );
+    send_signal(&child, libc::SIGTERM);
+    finish(child).code(143).stderr_has(&format!(
+        "pum: interrupted (SIGTERM) during 'python hook {}'; database {} at version 1.0.0",
+        deltas.path().join("pre-all.py").display(),
+        db.name
+    ));
+    assert!(stopped.exists(), "the hook was never sent SIGTERM");
+    assert_nothing_left(&started, tmp.path());
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
+    assert!(!db.exists_table("public.a"));
+}
