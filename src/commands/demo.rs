@@ -14,7 +14,8 @@ use crate::{db::QualifiedName, demo, Context, Outcome};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the sandbox cluster running at the end and print how to connect.
+    /// Keep the sandbox cluster running after pum exits and print how to
+    /// connect to it, stop it and remove it.
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
 }
