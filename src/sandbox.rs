@@ -133,10 +133,18 @@ impl Cluster {
             ])
             .current_dir(dir.path());
         run_as(&mut initdb, owner);
-        let out = initdb
+        let child = initdb
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| Error::io(binaries.bindir.join("initdb"), e))?;
+        // Stopped with pum's other children when pum is interrupted.
+        let watch = crate::interrupt::watch_child(&child);
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::io(binaries.bindir.join("initdb"), e))?;
+        drop(watch);
         if !out.status.success() {
             return Err(child_error("initdb", &initdb, &out.status, &out.stderr));
         }
@@ -172,6 +180,7 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(60);
         let params = self.params("postgres");
         loop {
+            crate::interrupt::check("start sandbox cluster")?;
             if let Some(child) = self.server.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
                     return Err(Error::State(format!(

@@ -250,6 +250,8 @@ pub fn glob_to_like(pattern: &str) -> String {
 /// Connects to `params` and reads its catalog.
 pub fn read(params: &ConnParams, filters: &Filters) -> Result<Catalog> {
     let mut client = crate::db::connect(params)?;
+    // On a big catalog this takes a while: a signal cancels it.
+    let _cancel = crate::interrupt::watch_queries(&client, params);
     introspect(&mut client, filters).map_err(|e| match e {
         Error::Sql { context, message } => Error::Sql {
             context: format!("{context} of {}", params.target()),
