@@ -79,6 +79,29 @@ fn wait_for_sleeper(params: &ConnParams, datname: &str, child: &mut Child) -> i3
     pid.unwrap()
 }
 
+/// Waits until pg_dump, started by `child`, waits for a table lock in `db`
+/// (which the test holds).
+fn wait_for_pg_dump_lock(db: &TestDb, child: &mut Child) {
+    let mut watcher = db.client();
+    wait_up_to(LONG, "pg_dump to wait for its lock", || {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "pum exited ({status}) before pg_dump waited:\n{}",
+                stderr_of(child)
+            );
+        }
+        watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                 AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'",
+                &[&db.name],
+            )
+            .unwrap()
+            .get::<_, i64>(0)
+            > 0
+    });
+}
+
 /// The sandbox cluster pum started under `tmp`: its directory and the
 /// superuser's connection to `dbname` there.
 fn sandbox_in(tmp: &Path, dbname: &str, child: &mut Child) -> (PathBuf, ConnParams) {
@@ -274,21 +297,7 @@ fn sigterm_during_dump_leaves_no_partial_file() {
         .args(["dump", "-p", "test"])
         .arg(out.path().join("busy.dump"))
         .spawn();
-    let mut watcher = db.client();
-    wait_up_to(LONG, "pg_dump to wait for its lock", || {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("pum exited ({status}) before pg_dump waited");
-        }
-        watcher
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
-                 AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'",
-                &[&db.name],
-            )
-            .unwrap()
-            .get::<_, i64>(0)
-            > 0
-    });
+    wait_for_pg_dump_lock(&db, &mut child);
     let started = descendants(child.id());
     assert!(
         started.iter().any(|p| p.name == "pg_dump"),
@@ -589,24 +598,7 @@ fn sigint_during_the_production_dump_leaves_no_dump_and_no_sandbox() {
         .spawn();
     // The sandbox starts while the dump waits; signal once both are under way.
     sandbox_in(tmp.path(), "postgres", &mut child);
-    let mut watcher = prod.client();
-    wait_up_to(LONG, "pg_dump to wait for its lock", || {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "pum exited ({status}) before pg_dump waited:\n{}",
-                stderr_of(&mut child)
-            );
-        }
-        watcher
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
-                 AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'",
-                &[&prod.name],
-            )
-            .unwrap()
-            .get::<_, i64>(0)
-            > 0
-    });
+    wait_for_pg_dump_lock(&prod, &mut child);
     let started = descendants(child.id());
     assert!(
         started.iter().any(|p| p.name == "pg_dump"),
