@@ -273,6 +273,9 @@ struct Reached {
     version_before: Option<Option<String>>,
     /// The production upgrade had started.
     production_started: bool,
+    /// A sandbox cluster was being started (an unfinished start removes
+    /// its own directory).
+    sandbox_started: bool,
     /// The sandbox cluster's directory, once started.
     sandbox_dir: Option<PathBuf>,
     /// A named test database (-pt) was being written.
@@ -315,13 +318,14 @@ impl Reached {
                 );
             }
         }
-        if let Some(dir) = &self.sandbox_dir {
-            // By now the sandbox has been dropped on the way out: say what that did.
-            state.push(if dir.exists() {
-                format!("sandbox left at {}: remove it", dir.display())
-            } else {
-                "sandbox removed".to_string()
-            });
+        // By now the sandbox has been dropped on the way out: say what that did.
+        match &self.sandbox_dir {
+            Some(dir) if dir.exists() => {
+                state.push(format!("sandbox left at {}: remove it", dir.display()))
+            }
+            Some(_) => state.push("sandbox removed".to_string()),
+            None if self.sandbox_started => state.push("sandbox removed".to_string()),
+            None => {}
         }
         state
     }
@@ -408,6 +412,7 @@ fn run_steps(
     if stream {
         if needs_sandbox {
             sandbox = Some(phases.run("start sandbox cluster", || {
+                reached.sandbox_started = true;
                 start_sandbox(prod_facts.major, r.keep_sandbox)
             })?);
         }
@@ -429,6 +434,7 @@ fn run_steps(
         // The sandbox's initdb overlaps the dump. The cluster is started on
         // this thread, which lives to the end, because the server is tied to
         // the thread that spawned it (it dies with it).
+        reached.sandbox_started = needs_sandbox;
         let (dumped, started) = std::thread::scope(|scope| {
             let dump =
                 scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
