@@ -117,6 +117,20 @@ pub enum Error {
     /// The user declined a confirmation, or none could be asked.
     #[error("{0}")]
     Refused(String),
+
+    /// A signal stopped the run; `state` says where each database was left.
+    #[error("interrupted ({signal}) during '{during}'{}", state_suffix(.state))]
+    Interrupted {
+        signal: crate::interrupt::Signal,
+        /// The step that was running.
+        during: String,
+        /// One phrase per database or leftover ("sandbox removed").
+        state: Vec<String>,
+    },
+}
+
+fn state_suffix(state: &[String]) -> String {
+    state.iter().map(|s| format!("; {s}")).collect()
 }
 
 impl Error {

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod dump;
 pub mod error;
 pub mod history;
+pub mod interrupt;
 pub mod module;
 pub mod output;
 pub mod private_file;

@@ -3,6 +3,8 @@
 use clap::Parser;
 
 fn main() {
+    // Before anything else: a signal from here on is an interruption.
+    pum::interrupt::install();
     let args = pum::cli::normalize_args(std::env::args_os());
     let cli = match pum::cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
@@ -19,6 +21,11 @@ fn main() {
     match pum::run(cli) {
         Ok(outcome) => std::process::exit(outcome.exit_code()),
         Err(err) => {
+            if let pum::error::Error::Interrupted { signal, .. } = &err {
+                // The one line that says what was stopped and where things stand.
+                eprintln!("pum: {err}");
+                std::process::exit(signal.exit_code());
+            }
             let mut shown = err.to_string();
             eprintln!("pum: error: {shown}");
             let mut source = std::error::Error::source(&err);

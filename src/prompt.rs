@@ -19,6 +19,9 @@ pub fn confirm(question: &str) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{question} [y/N] ");
     let _ = err.flush();
+    // Not held while waiting: the signal thread may have to write.
+    drop(err);
+    wait_for_input()?;
     let mut answer = String::new();
     stdin
         .lock()
@@ -28,4 +31,22 @@ pub fn confirm(question: &str) -> Result<bool> {
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"
     ))
+}
+
+/// Waits until the terminal has a line to read, giving up when a signal
+/// interrupts pum: a blocking read would not return until someone typed.
+fn wait_for_input() -> Result<()> {
+    loop {
+        crate::interrupt::check("confirmation")?;
+        let mut fd = libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: polls one descriptor we own a reference to, for 200 ms.
+        let ready = unsafe { libc::poll(&mut fd, 1, 200) };
+        if ready > 0 {
+            return Ok(());
+        }
+    }
 }

@@ -133,10 +133,18 @@ impl Cluster {
             ])
             .current_dir(dir.path());
         run_as(&mut initdb, owner);
-        let out = initdb
+        let child = initdb
             .stdin(Stdio::null())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| Error::io(binaries.bindir.join("initdb"), e))?;
+        // Stopped with pum's other children when pum is interrupted.
+        let watch = crate::interrupt::watch_child(&child);
+        let out = child
+            .wait_with_output()
+            .map_err(|e| Error::io(binaries.bindir.join("initdb"), e))?;
+        drop(watch);
         if !out.status.success() {
             return Err(child_error("initdb", &initdb, &out.status, &out.stderr));
         }
@@ -172,6 +180,7 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(60);
         let params = self.params("postgres");
         loop {
+            crate::interrupt::check("start sandbox cluster")?;
             if let Some(child) = self.server.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
                     return Err(Error::State(format!(
@@ -243,8 +252,28 @@ impl Cluster {
     }
 
     /// Leaves the cluster running and its directory in place when dropped.
+    /// A server that should outlive pum must be started without
+    /// `die_with_parent`.
     pub fn keep(&mut self) {
         self.keep = true;
+    }
+
+    /// How to reach, stop and remove a kept cluster: the lines printed when
+    /// pum leaves it running.
+    pub fn kept_instructions(&self, dbname: &str) -> String {
+        let dir = self.socket_dir().display();
+        let pid = self
+            .pid()
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| "?".into());
+        format!(
+            "sandbox kept running: psql \"host={dir} port={port} user={SUPERUSER} dbname={dbname}\"\n  \
+             stop it: kill -INT {pid}  (or, as the server's OS user: {pg_ctl} -D {data} stop)\n  \
+             then remove it: rm -r {dir}",
+            port = self.port,
+            pg_ctl = self.binaries.bindir.join("pg_ctl").display(),
+            data = self.data_dir().display(),
+        )
     }
 
     /// Creates a database (owned by the superuser).
@@ -330,7 +359,11 @@ fn spawn_server(
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| Error::io(&log_path, e))?)
-        .stderr(log);
+        .stderr(log)
+        // A process group of its own: a Ctrl-C at pum's terminal reaches the
+        // whole foreground group, and the sandbox server is pum's to stop (or,
+        // when kept, to leave running), not the terminal's.
+        .process_group(0);
     run_as(&mut server, owner);
     if die_with_parent {
         // SAFETY: prctl is async-signal-safe; it runs in the forked child

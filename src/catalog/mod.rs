@@ -259,6 +259,8 @@ pub fn read_identified(
     filters: &Filters,
 ) -> Result<(crate::db::identity::DatabaseId, Catalog)> {
     let mut client = crate::db::connect(params)?;
+    // On a big catalog this takes a while: a signal cancels it.
+    let _cancel = crate::interrupt::watch_queries(&client, params);
     let read = |client: &mut Client| {
         let database = crate::db::identity::of_session(client)?;
         Ok((database, introspect(client, filters)?))

@@ -14,7 +14,8 @@ use crate::{db::QualifiedName, demo, Context, Outcome};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the sandbox cluster running at the end and print how to connect.
+    /// Keep the sandbox cluster running after pum exits and print how to
+    /// connect to it, stop it and remove it.
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
 }
@@ -29,7 +30,8 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
     p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
     let mut cluster = Cluster::start(&ClusterOptions {
         tcp: false,
-        die_with_parent: true,
+        // A kept sandbox must outlive pum.
+        die_with_parent: !args.keep_sandbox,
     })?;
     p.step(format!(
         "sandbox: PostgreSQL {} from {}",
@@ -87,11 +89,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
     }
     if args.keep_sandbox {
         cluster.keep();
-        p.out(format!(
-            "\nsandbox kept: psql \"host={} port={} user=postgres dbname=production\"",
-            cluster.socket_dir().display(),
-            cluster.port()
-        ));
+        p.out(format!("\n{}", cluster.kept_instructions("production")));
     }
     Ok(if report.exit_is_failure() {
         Outcome::Differences

@@ -82,7 +82,10 @@ pub fn run(ctx: &Context, args: &DumpArgs) -> Result<Outcome> {
         overwrite: args.overwrite,
     };
     let tools = Tools::from_config(&ctx.config);
-    let info = dump::dump(&params, &target, &opts, &tools, &ctx.printer)?;
+    let info = dump::dump(&params, &target, &opts, &tools, &ctx.printer).map_err(|e| {
+        // By now the partial files are gone (the dump removes them on the way out).
+        crate::interrupt::with_state(e, format!("nothing written to {}", target.display()))
+    })?;
     if ctx.printer.is_json() {
         ctx.printer
             .json(&serde_json::to_value(&info).expect("dump info always serialises"));

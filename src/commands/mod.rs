@@ -20,7 +20,8 @@ use crate::{Context, Outcome};
 
 /// The one exhaustive dispatch from subcommand to its implementation.
 pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
-    match command {
+    let name = name(&command);
+    let result = match command {
         Command::Baseline(args) => baseline::run(ctx, &args),
         Command::Check(args) => check::run(ctx, &args),
         Command::Info(args) => info::run(ctx, &args),
@@ -33,5 +34,25 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => module::install(ctx, &args),
+    };
+    // Whatever a command did not name more precisely is still an interruption.
+    result.map_err(|e| crate::interrupt::mark(e, &format!("pum {name}")))
+}
+
+/// The subcommand's name, for messages.
+fn name(command: &Command) -> &'static str {
+    match command {
+        Command::Baseline(_) => "baseline",
+        Command::Check(_) => "check",
+        Command::Info(_) => "info",
+        Command::Upgrade(_) => "upgrade",
+        Command::Demo(_) => "demo",
+        Command::TestAndUpgrade(_) => "test-and-upgrade",
+        Command::New(_) => "new",
+        Command::Dump(_) => "dump",
+        Command::Restore(_) => "restore",
+        Command::Dumps(_) => "dumps",
+        Command::Roles(_) => "roles",
+        Command::Install(_) => "install",
     }
 }

@@ -64,7 +64,8 @@ pub struct TestAndUpgradeArgs {
     /// Stop after the comparison: never touch production (CI pre-deploy check).
     #[arg(long = "dry-run")]
     pub dry_run: bool,
-    /// Keep the sandbox cluster running and print how to connect.
+    /// Keep the sandbox cluster running after pum exits and print how to
+    /// connect to it, stop it and remove it (an interrupted run removes it).
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
     /// Also write the JSON report to this file (mode 0600).

@@ -152,23 +152,12 @@ impl ChildRun<'_> {
                 None => cmd.env_remove(key),
             };
         }
-        // Like system(3): while the child runs, Ctrl-C (sent to the whole
-        // foreground process group) stops the child only, so pum lives on
-        // to remove the partial output and report the interruption.
-        let _ignore = IgnoreInterrupts::new();
-        // SAFETY: signal() is async-signal-safe; the closure runs in the
-        // forked child before exec and only restores default dispositions.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            cmd.pre_exec(|| {
-                libc::signal(libc::SIGINT, libc::SIG_DFL);
-                libc::signal(libc::SIGQUIT, libc::SIG_DFL);
-                Ok(())
-            });
-        }
         let mut child = cmd
             .spawn()
             .map_err(|e| spawn_error(self.exe, self.config_key, e))?;
+        // On SIGINT/SIGTERM/SIGHUP the child is stopped and its failure
+        // below reported as the interruption.
+        let _watch = crate::interrupt::watch_child(&child);
         let stderr = child.stderr.take().expect("stderr was piped");
         let collected = Arc::new(Mutex::new(String::new()));
         let reader = {
@@ -216,12 +205,13 @@ impl ChildRun<'_> {
                 failed: true,
             });
         }
-        Err(Error::Child {
+        let err = Error::Child {
             program: self.program.to_string(),
             command: self.display(),
             status: describe_status(&status),
             stderr: interesting_stderr(&stderr),
-        })
+        };
+        Err(crate::interrupt::mark(err, self.program))
     }
 }
 
@@ -236,36 +226,6 @@ fn describe_status(status: &std::process::ExitStatus) -> String {
             format!("{status}: killed, by an operator or the out-of-memory killer")
         }
         _ => status.to_string(),
-    }
-}
-
-/// Ignores SIGINT and SIGQUIT in pum until dropped, restoring the previous
-/// dispositions.
-struct IgnoreInterrupts {
-    int: libc::sighandler_t,
-    quit: libc::sighandler_t,
-}
-
-impl IgnoreInterrupts {
-    fn new() -> Self {
-        // SAFETY: replacing signal dispositions of our own process; the old
-        // ones are put back in Drop.
-        unsafe {
-            IgnoreInterrupts {
-                int: libc::signal(libc::SIGINT, libc::SIG_IGN),
-                quit: libc::signal(libc::SIGQUIT, libc::SIG_IGN),
-            }
-        }
-    }
-}
-
-impl Drop for IgnoreInterrupts {
-    fn drop(&mut self) {
-        // SAFETY: restores the dispositions saved in new().
-        unsafe {
-            libc::signal(libc::SIGINT, self.int);
-            libc::signal(libc::SIGQUIT, self.quit);
-        }
     }
 }
 

@@ -213,7 +213,9 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>, O
                 guard::require_empty(&mut client, &dbname)?;
             }
             drop(client);
-            errors = plan.run(params, &dbname)?;
+            errors = plan.run(params, &dbname).map_err(|e| {
+                crate::interrupt::with_state(e, format!("database {dbname} partly restored"))
+            })?;
         }
         RestoreMode::Create => {
             let mut admin = db::connect(&db::maintenance(params))?;
@@ -228,8 +230,13 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>, O
                 Ok(n) => errors = n,
                 Err(e) => {
                     // The database is ours and half-restored: remove it.
-                    let _ = drop_database(&mut admin, &dbname);
-                    return Err(e);
+                    let phrase = match drop_own_database(&mut admin, &dbname) {
+                        Ok(()) => format!(
+                            "database {dbname} not created (the half-restored one was removed)"
+                        ),
+                        Err(_) => format!("database {dbname} half-restored: drop it"),
+                    };
+                    return Err(crate::interrupt::with_state(e, phrase));
                 }
             }
         }
@@ -283,8 +290,12 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>, O
                     kept = older;
                 }
                 Err(e) => {
-                    let _ = drop_database(&mut admin, &temp);
-                    return Err(e);
+                    let left = match drop_own_database(&mut admin, &temp) {
+                        Ok(()) => format!("temporary database {temp} removed"),
+                        Err(_) => format!("temporary database {temp} left behind: drop it"),
+                    };
+                    let e = crate::interrupt::with_state(e, format!("database {dbname} unchanged"));
+                    return Err(crate::interrupt::with_state(e, left));
                 }
             }
             previous = Some(prev);
@@ -573,6 +584,7 @@ impl Plan<'_> {
         let mut child = dump
             .spawn()
             .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
+        let _watch = crate::interrupt::watch_child(&child);
         let stream = child.stdout.take().expect("stdout was piped");
         let mut dump_stderr = child.stderr.take().expect("stderr was piped");
         let drain = std::thread::spawn(move || {
@@ -611,12 +623,13 @@ impl Plan<'_> {
                 consumer.to_string().replace('\n', "\n    ")
             ));
         }
-        Err(Error::Child {
+        let err = Error::Child {
             program: "pg_dump".into(),
             command: format!("{} --format=custom", self.tools.pg_dump.display()),
             status: status.to_string(),
             stderr,
-        })
+        };
+        Err(crate::interrupt::mark(err, "pg_dump"))
     }
 
     fn pg_restore(
@@ -817,6 +830,24 @@ fn drop_database(admin: &mut Client, name: &str) -> Result<()> {
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote_ident(name)))
         .map_err(|e| Error::sql(format!("dropping database {name}"), e))
+}
+
+/// Drops a database pum created itself (a half-restored one): sessions a
+/// killed pg_restore left behind are ended first (`WITH (FORCE)`, from
+/// PostgreSQL 13), as they are pg_restore's own.
+fn drop_own_database(admin: &mut Client, name: &str) -> Result<()> {
+    let forced = admin.batch_execute(&format!(
+        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        quote_ident(name)
+    ));
+    match forced {
+        Ok(()) => Ok(()),
+        // A server before 13 does not know the option.
+        Err(e) if e.code() == Some(&postgres::error::SqlState::SYNTAX_ERROR) => {
+            drop_database(admin, name)
+        }
+        Err(e) => Err(Error::sql(format!("dropping database {name}"), e)),
+    }
 }
 
 fn rename_database(admin: &mut Client, from: &str, to: &str) -> Result<()> {

@@ -114,19 +114,45 @@ pub fn upgrade(
     require_table(client, &loaded, params)?;
     let watching = upgrade::watch_client(client);
     let reset = SessionReset::capture(client, watching)?;
-    upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)?;
-    let result = upgrade_locked(
-        client,
-        params,
-        &loaded,
-        max.as_ref(),
-        req,
-        &reset,
-        printer,
-        started,
-    );
-    upgrade::lock::release(client, &loaded.table);
-    result
+    // A signal cancels the version being applied (it rolls back with its row).
+    let cancel = crate::interrupt::watch_queries(client, params);
+    let result = upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)
+        .and_then(|()| {
+            let result = upgrade_locked(
+                client,
+                params,
+                &loaded,
+                max.as_ref(),
+                req,
+                &reset,
+                printer,
+                started,
+            );
+            upgrade::lock::release(client, &loaded.table);
+            result
+        });
+    drop(cancel);
+    result.map_err(|e| {
+        let e = crate::interrupt::mark(e, &format!("upgrade of {}", params.dbname()));
+        if !matches!(e, Error::Interrupted { .. }) {
+            return e;
+        }
+        // Where the database stands, asked of the database: the version
+        // that was running has been rolled back.
+        match migrations::read(client, &loaded.table) {
+            Ok(rows) => crate::interrupt::with_state(
+                e,
+                format!(
+                    "database {} at version {}",
+                    params.dbname(),
+                    plan::current_version(&rows)
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "(none)".into())
+                ),
+            ),
+            Err(_) => e,
+        }
+    })
 }
 
 /// A version ready to apply: its files with parameters substituted.

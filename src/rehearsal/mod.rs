@@ -7,6 +7,7 @@
 //! Production is read by the copy and written only by the last step; a run
 //! that ends without upgrading it re-reads it before saying it is untouched.
 
+mod interrupted;
 mod report;
 mod sandbox;
 mod targets;
@@ -27,6 +28,7 @@ use crate::sandbox::Cluster;
 use crate::service::ConnParams;
 use crate::upgrade::{self, format_ms, RunOptions, UpgradeReport, UpgradeRequest};
 
+use interrupted::Reached;
 pub use report::{render_text, to_json, Phase, ProductionCheck, RehearsalReport, Verdict};
 use targets::{ProdFacts, Targets};
 
@@ -172,19 +174,35 @@ fn timed<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, u64) {
 }
 
 impl Phases<'_> {
-    /// Runs one step, printing it with its duration.
+    /// Runs one step, printing it with its duration. No step starts after
+    /// a signal.
     fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        crate::interrupt::check(name)?;
         self.printer.step(format!("{name} ..."));
         let measured = timed(f);
         self.record(name, measured)
     }
 
-    /// Records a step that was run (and measured) elsewhere.
+    /// Records a step that was run (and measured) elsewhere. A step that
+    /// failed because of a signal was interrupted, not failed.
     fn record<T>(&mut self, name: &'static str, (out, ms): (Result<T>, u64)) -> Result<T> {
+        let out = out.map_err(|e| match crate::interrupt::mark(e, name) {
+            Error::Interrupted { signal, state, .. } => Error::Interrupted {
+                signal,
+                during: name.to_string(),
+                state,
+            },
+            other => other,
+        });
         let ok = out.is_ok();
+        let interrupted = matches!(out, Err(Error::Interrupted { .. }));
         self.printer.step(format!(
             "{name}: {} in {}",
-            if ok { "done" } else { "FAILED" },
+            match (ok, interrupted) {
+                (true, _) => "done",
+                (false, true) => "interrupted",
+                (false, false) => "FAILED",
+            },
             format_ms(ms)
         ));
         self.list.push(Phase {
@@ -205,31 +223,78 @@ struct Before {
 }
 
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
-/// production upgrade.
+/// production upgrade. A signal stops it wherever it is; everything
+/// temporary is removed on the way out and the error says where each
+/// database stands.
 pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
+    let mut reached = Reached::default();
+    let mut before = None;
+    run_steps(r, printer, &mut reached, &mut before).map_err(|e| {
+        match crate::interrupt::mark(e, "test-and-upgrade") {
+            Error::Interrupted {
+                signal,
+                during,
+                state,
+            } => {
+                let found = match (&before, reached.production_started) {
+                    (Some(b), false) => Some(recheck_production(r, b, printer).sentence()),
+                    _ => None,
+                };
+                Error::Interrupted {
+                    signal,
+                    during,
+                    state: reached.describe(r, state, found),
+                }
+            }
+            other => other,
+        }
+    })
+}
+
+fn run_steps(
+    r: &Rehearsal<'_>,
+    printer: &Printer,
+    reached: &mut Reached,
+    before_slot: &mut Option<Before>,
+) -> Result<RehearsalReport> {
     // 1. Which databases these are, before anything is copied or dropped.
     let mut prod_client = db::connect(&r.prod)?;
     let targets = targets::identify(r, &mut prod_client)?;
     let (version, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
-    let before = Before {
+    reached.version_before = Some(version.clone());
+    let before = before_slot.insert(Before {
         version,
         pending,
         facts: ProdFacts::read(&mut prod_client)?,
-    };
+    });
+    let before = &*before;
     drop(prod_client);
-    let mut report = new_report(r, &before);
+    let mut report = new_report(r, before);
     let mut phases = Phases {
         list: Vec::new(),
         printer,
     };
     // 2–4. Copy, rehearse, compare.
-    let outcome = copy_and_rehearse(r, &targets, &before, &mut phases, &mut report, printer);
+    let outcome = copy_and_rehearse(
+        r,
+        &targets,
+        before,
+        reached,
+        &mut phases,
+        &mut report,
+        printer,
+    )
+    // A failure between steps after a signal is the interruption too.
+    .map_err(|e| crate::interrupt::mark(e, "rehearsal"));
     let finish = |mut report: RehearsalReport, phases: Phases<'_>, verdict| {
         report.verdict = verdict;
         report.phases = phases.list;
-        report.production_check = Some(recheck_production(r, &before, printer));
+        report.production_check = Some(recheck_production(r, before, printer));
         report
     };
+    if let Err(e @ Error::Interrupted { .. }) = outcome {
+        return Err(e);
+    }
     if let Err(e) = outcome {
         let report = finish(report, phases, Verdict::RehearsalFailed);
         printer.warn(format!(
@@ -252,7 +317,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         Ok(true) => {}
         Ok(false) => return Ok(finish(report, phases, Verdict::Declined)),
         Err(e) => {
-            let check = recheck_production(r, &before, printer);
+            let check = recheck_production(r, before, printer);
             return Err(match e {
                 Error::Refused(m) => Error::Refused(format!("{m}; {}", check.sentence())),
                 other => other,
@@ -260,7 +325,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
         }
     }
     // 6–7. Upgrade production, unless it changed since it was copied.
-    apply_to_production(r, &before, phases, report, printer)
+    apply_to_production(r, before, reached, phases, report, printer)
 }
 
 fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
@@ -326,6 +391,7 @@ fn copy_and_rehearse(
     r: &Rehearsal<'_>,
     targets: &Targets,
     before: &Before,
+    reached: &mut Reached,
     phases: &mut Phases<'_>,
     report: &mut RehearsalReport,
     printer: &Printer,
@@ -336,7 +402,11 @@ fn copy_and_rehearse(
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let (dump_path, mut cluster) =
-        dump_production(r, before, needs_sandbox, &temp, phases, printer)?;
+        dump_production(r, before, needs_sandbox, &temp, reached, phases, printer)?;
+    if let Some(cluster) = &cluster {
+        reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
+    }
+    reached.test_written = r.test.is_some();
     let result = rehearse_in(
         r,
         targets,
@@ -346,19 +416,13 @@ fn copy_and_rehearse(
         phases,
         report,
         printer,
-    );
-    if let (Some(cluster), true) = (cluster.as_mut(), r.keep_sandbox) {
+    )
+    .map_err(|e| crate::interrupt::mark(e, "rehearsal"));
+    let interrupted = matches!(result, Err(Error::Interrupted { .. }));
+    // An interrupted rehearsal leaves nothing behind, kept or not.
+    if let (Some(cluster), true) = (cluster.as_mut(), r.keep_sandbox && !interrupted) {
         cluster.keep();
-        printer.step(format!(
-            "sandbox kept: psql \"host={} port={} user={} dbname={}\"; stop it with: kill {}; \
-             then remove {}",
-            cluster.socket_dir().display(),
-            cluster.port(),
-            before.facts.roles.session_user,
-            sandbox::TEST_DB,
-            cluster.pid().unwrap_or_default(),
-            cluster.socket_dir().display(),
-        ));
+        printer.step(cluster.kept_instructions(sandbox::TEST_DB));
     }
     result
 }
@@ -371,6 +435,7 @@ fn dump_production(
     before: &Before,
     needs_sandbox: bool,
     temp: &tempfile::TempDir,
+    reached: &mut Reached,
     phases: &mut Phases<'_>,
     printer: &Printer,
 ) -> Result<(Option<PathBuf>, Option<Cluster>)> {
@@ -378,7 +443,10 @@ fn dump_production(
     let start = || sandbox::start(major, r.keep_sandbox);
     if r.dump_file.is_none() && r.jobs.is_none() {
         let cluster = match needs_sandbox {
-            true => Some(phases.run("start sandbox cluster", start)?),
+            true => Some(phases.run("start sandbox cluster", || {
+                reached.sandbox_started = true;
+                start()
+            })?),
             false => None,
         };
         return Ok((None, cluster));
@@ -402,6 +470,7 @@ fn dump_production(
     // The sandbox's initdb overlaps the dump. The cluster is started on
     // this thread, which lives to the end, because the server is tied to
     // the thread that spawned it (it dies with it).
+    reached.sandbox_started = needs_sandbox;
     let (dumped, started) = std::thread::scope(|scope| {
         let dump =
             scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
@@ -411,6 +480,10 @@ fn dump_production(
             started,
         )
     });
+    // A sandbox started beside an interrupted dump is removed with it.
+    if let Some((Ok(cluster), _)) = &started {
+        reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
+    }
     phases.record("dump production", dumped)?;
     let cluster = match started {
         Some(s) => Some(phases.record("start sandbox cluster", s)?),
@@ -553,6 +626,7 @@ fn confirm(r: &Rehearsal<'_>, report: &RehearsalReport) -> Result<bool> {
 fn apply_to_production(
     r: &Rehearsal<'_>,
     before: &Before,
+    reached: &mut Reached,
     mut phases: Phases<'_>,
     mut report: RehearsalReport,
     printer: &Printer,
@@ -577,6 +651,7 @@ fn apply_to_production(
     }
     report.production_touched = true;
     let prod_report = phases.run("upgrade production", || {
+        reached.production_started = true;
         r.project
             .upgrade(&mut prod_client, &r.prod, r.prod_name, printer)
     });

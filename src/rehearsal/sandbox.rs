@@ -68,6 +68,8 @@ pub fn build_reference(
         .create_database_owned_by(REFERENCE_DB, &prod.roles.database_owner)?
         .with_user(&prod.roles.session_user);
     let mut client = db::connect(&params)?;
+    // Reference scripts can be long: a signal cancels the one running.
+    let _cancel = crate::interrupt::watch_queries(&client, &params);
     let variables = match &r.project {
         Project::Deltas { variables, .. } => (*variables).clone(),
         Project::Module { .. } => Variables::new(),

@@ -31,6 +31,7 @@ pub fn acquire(client: &mut Client, table: &QualifiedName, timeout: Duration) ->
         if got {
             return Ok(());
         }
+        crate::interrupt::check("waiting for the upgrade lock")?;
         if Instant::now() >= deadline {
             return Err(Error::State(format!(
                 "another pum run holds the upgrade lock on {table} ({}); gave up after {} s",

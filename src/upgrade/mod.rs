@@ -163,10 +163,57 @@ pub fn run(
     history::require(client, req.table, &req.params.target())?;
     let watching = watch_client(client);
     let reset = SessionReset::capture(client, watching)?;
-    lock::acquire(client, req.table, req.options.run_lock_timeout)?;
-    let result = run_locked(client, req, &reset, printer, started);
-    lock::release(client, req.table);
-    result
+    // A signal cancels the query this session is running (a delta, the lock wait).
+    let cancel = crate::interrupt::watch_queries(client, req.params);
+    let result = lock::acquire(client, req.table, req.options.run_lock_timeout).and_then(|()| {
+        let result = run_locked(client, req, &reset, printer, started);
+        lock::release(client, req.table);
+        result
+    });
+    drop(cancel);
+    result.map_err(|e| interrupted(client, req, e))
+}
+
+/// An interrupted run says at which version it left the database, asking
+/// the database itself: the delta that was running has been rolled back.
+fn interrupted(client: &mut Client, req: &UpgradeRequest<'_>, err: Error) -> Error {
+    let dbname = req.params.dbname();
+    let err = crate::interrupt::mark(err, &format!("upgrade of {dbname}"));
+    let Error::Interrupted {
+        signal,
+        during,
+        mut state,
+    } = err
+    else {
+        return err;
+    };
+    // Twice: a cancel sent by the signal thread may still be on its way.
+    let current = pending(client, req).or_else(|_| pending(client, req));
+    if let Ok(plan) = current {
+        state.insert(
+            0,
+            format!(
+                "database {dbname} at version {}",
+                display_version(plan.current.as_ref())
+            ),
+        );
+    }
+    Error::Interrupted {
+        signal,
+        during,
+        state,
+    }
+}
+
+/// What became of the delta that was running when a signal came.
+fn interrupted_delta(err: Error, delta: &Delta) -> Error {
+    let err = crate::interrupt::mark(err, &format!("applying {}", delta.file_name));
+    let phrase = if delta.mode.is_atomic() {
+        format!("{} rolled back, not recorded", delta.file_name)
+    } else {
+        format!("{} stopped part-way, not recorded", delta.file_name)
+    };
+    crate::interrupt::with_state(err, phrase)
 }
 
 /// Asks the server (PostgreSQL 14+; a no-op before) to check every second
@@ -261,20 +308,22 @@ fn run_locked(
         if let Some(bar) = &bar {
             bar.set_message(delta.file_name.clone());
         }
+        crate::interrupt::check(&format!("upgrade of {}", req.params.dbname()))?;
         let t0 = Instant::now();
         let atomic = match (&sql, python.as_ref()) {
             // Python deltas make their own connections: record right after.
             (Some(sql), _) => {
-                apply_sql_with_retries(client, req, reset, &recorder, delta, sql, printer)?
+                apply_sql_with_retries(client, req, reset, &recorder, delta, sql, printer)
             }
             (None, Some(py)) => {
                 let ctx = hook_context(req, current.as_ref());
-                py.run(&delta.path, &module_name(&delta.path), &ctx)?;
-                recorder.record(client, delta, elapsed_ms(t0))?;
-                false
+                py.run(&delta.path, &module_name(&delta.path), &ctx)
+                    .and_then(|()| recorder.record(client, delta, elapsed_ms(t0)))
+                    .map(|()| false)
             }
             (None, None) => unreachable!("python runner prepared for python deltas"),
-        };
+        }
+        .map_err(|e| interrupted_delta(e, delta))?;
         let ms = t0.elapsed().as_millis() as u64;
         let line = format!(
             "applied {} ({}{}) in {}",
@@ -387,7 +436,8 @@ fn apply_sql_with_retries(
             Err(Error::Delta(failure))
                 if delta.mode.is_atomic()
                     && failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE)
-                    && attempt < req.options.retries =>
+                    && attempt < req.options.retries
+                    && crate::interrupt::received().is_none() =>
             {
                 attempt += 1;
                 let wait = Duration::from_millis(500 * (1 << (attempt - 1).min(6)));

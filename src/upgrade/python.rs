@@ -155,6 +155,8 @@ impl PythonRunner {
             status: "could not start".into(),
             stderr: e.to_string(),
         })?;
+        // Stopped on SIGINT/SIGTERM/SIGHUP, like pg_dump and pg_restore.
+        let _watch = crate::interrupt::watch_child(&child);
         if let Some(mut stdin) = child.stdin.take() {
             let _ = stdin.write_all(input.to_string().as_bytes());
         }
@@ -164,12 +166,16 @@ impl PythonRunner {
             eprint!("{stderr}");
         }
         if !out.status.success() {
-            return Err(Error::Child {
+            let err = Error::Child {
                 program: format!("python hook {}", file.display()),
                 command: format!("{PYTHON} run_delta.py {}", file.display()),
                 status: out.status.to_string(),
                 stderr: stderr.trim().to_string(),
-            });
+            };
+            return Err(crate::interrupt::mark(
+                err,
+                &format!("python hook {}", file.display()),
+            ));
         }
         Ok(())
     }

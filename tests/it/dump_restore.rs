@@ -822,8 +822,11 @@ fn ctrl_c_during_pg_dump_removes_the_partial_file() {
     }
     let result = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&result.stderr);
-    assert_eq!(result.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("pg_dump failed"), "{stderr}");
+    assert_eq!(result.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("pum: interrupted (SIGINT) during 'pg_dump'; nothing written to"),
+        "{stderr}"
+    );
     assert!(
         files_in(out.path()).is_empty(),
         "left behind: {:?}",

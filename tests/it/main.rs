@@ -8,6 +8,7 @@ mod check;
 mod dump_restore;
 mod faults;
 mod identity;
+mod interrupt;
 mod module;
 mod nothing_lost;
 mod python_hooks;

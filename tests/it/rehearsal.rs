@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::support::{conninfo, example_deltas, TestDb};
+use crate::support::{conninfo, example_deltas, servers_under, TestDb};
 
 const TABLE: &str = "public.pum_upgrades";
 
@@ -358,17 +358,6 @@ fn production_as_test_database_is_refused() {
         .code(2)
         .stderr_has("is production itself");
     assert_eq!(version(&prod), "{1,0,0}");
-}
-
-/// Server processes whose command line mentions `dir`.
-fn servers_under(dir: &Path) -> Vec<String> {
-    let needle = dir.display().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(&needle))
-        .collect()
 }
 
 #[test]

@@ -428,8 +428,20 @@ pub fn delta_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
 impl Pum {
     /// Runs with a pseudo-terminal as standard input (so pum may ask), waits
     /// until stderr shows `prompt`, calls `before` and types `answer`.
-    pub fn run_answering(mut self, prompt: &str, before: impl FnOnce(), answer: &str) -> Run {
-        use std::io::{Read, Write};
+    pub fn run_answering(self, prompt: &str, before: impl FnOnce(), answer: &str) -> Run {
+        self.run_at_prompt(prompt, |_, master| {
+            use std::io::Write;
+            before();
+            master.write_all(answer.as_bytes()).unwrap();
+            master.write_all(b"\n").unwrap();
+        })
+    }
+
+    /// Runs with a pseudo-terminal as standard input, waits until stderr
+    /// shows `prompt`, then calls `act` with pum's pid and the terminal
+    /// (to type an answer, or to signal pum instead).
+    pub fn run_at_prompt(mut self, prompt: &str, act: impl FnOnce(u32, &mut std::fs::File)) -> Run {
+        use std::io::Read;
         use std::os::fd::{FromRawFd, OwnedFd};
         let (mut master, slave) = unsafe {
             let (mut m, mut s) = (0, 0);
@@ -461,17 +473,15 @@ impl Pum {
         });
         let mut seen = Vec::new();
         let mut buf = [0u8; 4096];
-        let mut before = Some(before);
+        let mut act = Some(act);
         loop {
             let n = stderr.read(&mut buf).unwrap_or(0);
             if n == 0 {
                 break;
             }
             seen.extend_from_slice(&buf[..n]);
-            if before.is_some() && String::from_utf8_lossy(&seen).contains(prompt) {
-                (before.take().unwrap())();
-                master.write_all(answer.as_bytes()).unwrap();
-                master.write_all(b"\n").unwrap();
+            if act.is_some() && String::from_utf8_lossy(&seen).contains(prompt) {
+                (act.take().unwrap())(child.id(), &mut master);
             }
         }
         let status = child.wait().expect("wait for pum");
@@ -492,4 +502,114 @@ pub fn conninfo(db: &TestDb) -> String {
         c.port(),
         db.name
     )
+}
+
+/// Sends `signal` (libc::SIGINT, SIGTERM…) to a spawned `pum`.
+pub fn send_signal(child: &std::process::Child, signal: i32) {
+    // SAFETY: signalling our own child process by pid.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    assert_eq!(rc, 0, "kill({}, {signal}) failed", child.id());
+}
+
+/// Waits until `cond` holds, polling; panics with `what` after `limit`.
+#[track_caller]
+pub fn wait_up_to(limit: std::time::Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A private temporary directory for a `pum` child's `TMPDIR`, so what it
+/// leaves there can be checked. Readable by all: as root the sandbox server
+/// runs as `postgres` and must reach its directory inside.
+pub fn private_tmpdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    dir
+}
+
+/// The names of the entries of `dir`.
+pub fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Command lines of the live processes whose command line mentions `dir`.
+pub fn servers_under(dir: &Path) -> Vec<String> {
+    let needle = dir.display().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let path = e.ok()?.path();
+            let cmdline = std::fs::read(path.join("cmdline")).ok()?;
+            Some(String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        })
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+/// A process: its pid and its name (`comm`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+}
+
+impl Process {
+    /// Whether it still runs (gone, reaped or a zombie all count as stopped;
+    /// a reused pid does not match the name).
+    pub fn alive(&self) -> bool {
+        proc_stat(self.pid).is_some_and(|(name, state, _)| name == self.name && state != 'Z')
+    }
+}
+
+/// `(comm, state, ppid)` from `/proc/PID/stat`.
+fn proc_stat(pid: u32) -> Option<(String, char, u32)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The name is in parentheses and may itself hold spaces or parentheses.
+    let (open, close) = (text.find('(')?, text.rfind(')')?);
+    let name = text[open + 1..close].to_string();
+    let mut rest = text[close + 1..].split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    let ppid = rest.next()?.parse().ok()?;
+    Some((name, state, ppid))
+}
+
+/// Every live descendant of `pid` (children, their children…).
+pub fn descendants(pid: u32) -> Vec<Process> {
+    let all: Vec<(u32, String, char, u32)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| {
+            let p: u32 = e.ok()?.file_name().to_str()?.parse().ok()?;
+            let (name, state, ppid) = proc_stat(p)?;
+            Some((p, name, state, ppid))
+        })
+        .collect();
+    let mut found: Vec<Process> = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for (p, name, state, ppid) in &all {
+            if *ppid == parent && *state != 'Z' {
+                found.push(Process {
+                    pid: *p,
+                    name: name.clone(),
+                });
+                parents.push(*p);
+            }
+        }
+    }
+    found
 }
