@@ -140,9 +140,6 @@ impl Error {
     pub fn to_json(&self) -> serde_json::Value {
         let mut out = serde_json::Map::new();
         out.insert("message".into(), self.to_string().into());
-        // A wildcard, not an exhaustive match: a variant added later is
-        // still reported, as "error", rather than breaking the build.
-        #[allow(unreachable_patterns)]
         let kind = match self {
             Error::Usage(_) => "usage",
             Error::Config { .. } => "config",
@@ -156,7 +153,7 @@ impl Error {
             Error::Io { .. } => "io",
             Error::Child { .. } => "child",
             Error::Refused(_) => "refused",
-            _ => "error",
+            Error::Interrupted { .. } => "interrupted",
         };
         out.insert("kind".into(), kind.into());
         let mut put = |key: &str, value: Option<serde_json::Value>| {
@@ -180,6 +177,15 @@ impl Error {
                 put("column", Some(location.column.into()));
             }
             Error::Io { path, .. } => put("file", Some(path.display().to_string().into())),
+            Error::Interrupted {
+                signal,
+                during,
+                state,
+            } => {
+                put("signal", Some(signal.to_string().into()));
+                put("during", Some(during.clone().into()));
+                put("state", Some(state.clone().into()));
+            }
             Error::Sql { message, .. } => put("sqlstate", sqlstate_of(message).map(Into::into)),
             Error::Child {
                 program,
