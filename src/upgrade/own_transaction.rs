@@ -1,8 +1,14 @@
 //! Deltas with their own top-level `BEGIN`/`COMMIT` ("own transaction"
-//! mode), applied as pum 0.x applies them: what the file's COMMIT committed
-//! stays committed whatever follows. The file is sent in parts that each
-//! end with one of its COMMITs, so that when a later part fails pum can say
-//! exactly which lines stayed applied.
+//! mode), applied as pum 0.x applies them: the whole file in one query, so
+//! the server parses all of it before running any (a syntax error anywhere
+//! commits nothing), and what the file's COMMIT committed stays committed
+//! whatever follows.
+//!
+//! To say afterwards which lines stayed applied, a marker goes right before
+//! each of the file's COMMITs: `set_config('pum.committed_through', LINE)`.
+//! A setting changed in a transaction lives or dies with it, so after a
+//! failure the setting names the line of the last COMMIT that took effect
+//! (the session reset after every delta empties it again).
 
 use postgres::Client;
 
@@ -13,43 +19,48 @@ use crate::error::{Error, Result};
 use super::session::SessionReset;
 use super::{delta_error, position_of, set_timeouts, RunOptions};
 
-/// One piece of the file: a byte range and, when it ends with a COMMIT of
-/// the file's own, the line of that COMMIT.
-#[derive(Debug, PartialEq)]
-struct Part {
-    start: usize,
-    end: usize,
-    commit_line: Option<usize>,
+/// The session setting the markers write.
+const MARK: &str = "pum.committed_through";
+
+/// The file as sent: markers inserted before its COMMITs, and where they
+/// are (character position in the sent text, length in characters), to
+/// map the server's positions back onto the file.
+#[derive(Debug)]
+struct Marked {
+    text: String,
+    inserted: Vec<(usize, usize)>,
 }
 
-/// Cuts `sql` after each top-level `COMMIT`/`END`; the parts cover the text.
-fn parts(sql: &str) -> Vec<Part> {
-    let mut out = Vec::new();
-    let mut start = 0;
+fn mark(sql: &str) -> Marked {
+    let mut text = String::with_capacity(sql.len() + 64);
+    let mut inserted = Vec::new();
+    let mut copied = 0;
     for stmt in sql_lexer::split(sql) {
-        if matches!(stmt.first_word().as_str(), "COMMIT" | "END") {
-            let mut end = stmt.end;
-            if sql[end..].starts_with(';') {
-                end += 1;
-            }
-            let lead = stmt.text.len() - stmt.text.trim_start().len();
-            let (line, _) = sql_lexer::line_col(sql, stmt.start + lead);
-            out.push(Part {
-                start,
-                end,
-                commit_line: Some(line),
-            });
-            start = end;
+        if !matches!(stmt.first_word().as_str(), "COMMIT" | "END") {
+            continue;
         }
+        let at = stmt.start + (stmt.text.len() - stmt.text.trim_start().len());
+        let (line, _) = sql_lexer::line_col(sql, at);
+        text.push_str(&sql[copied..at]);
+        let marker = format!("SELECT set_config('{MARK}', '{line}', false); ");
+        inserted.push((text.chars().count() + 1, marker.chars().count()));
+        text.push_str(&marker);
+        copied = at;
     }
-    if start < sql.len() || out.is_empty() {
-        out.push(Part {
-            start,
-            end: sql.len(),
-            commit_line: None,
-        });
+    text.push_str(&sql[copied..]);
+    Marked { text, inserted }
+}
+
+impl Marked {
+    /// The file's 1-based character position for one in the sent text.
+    fn original_position(&self, sent: usize) -> usize {
+        sent - self
+            .inserted
+            .iter()
+            .filter(|(start, _)| *start <= sent)
+            .map(|(start, len)| (*len).min(sent - start))
+            .sum::<usize>()
     }
-    out
 }
 
 /// Runs the delta (inside a transaction its own COMMIT ends, as pum 0.x
@@ -62,46 +73,40 @@ pub(super) fn apply(
     sql: &str,
 ) -> Result<()> {
     set_timeouts(client, options, false)?;
-    client
+    let marked = mark(sql);
+    let run = client
         .batch_execute("BEGIN")
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    let parts = parts(sql);
-    let mut committed: Option<usize> = None;
-    for part in &parts {
-        let text = &sql[part.start..part.end];
-        if let Err(e) = client.batch_execute(text) {
-            return Err(fail(client, reset, delta, sql, part, &e, committed));
-        }
-        committed = part.commit_line.or(committed);
-    }
-    let last = parts.last().expect("at least one part");
-    if let Err(e) = client.batch_execute("COMMIT") {
-        return Err(fail(client, reset, delta, sql, last, &e, committed));
+        .and_then(|_| client.batch_execute(&marked.text))
+        .and_then(|_| client.batch_execute("COMMIT"));
+    if let Err(e) = run {
+        let _ = client.batch_execute("ROLLBACK");
+        let committed: Option<String> = client
+            .query_one("SELECT current_setting($1, true)", &[&MARK])
+            .ok()
+            .and_then(|row| row.get(0))
+            .filter(|v: &String| !v.is_empty());
+        let _ = client.batch_execute(reset.sql());
+        return Err(failure(delta, sql, &marked, &e, committed));
     }
     client
         .batch_execute(reset.sql())
         .map_err(|e| Error::sql("resetting the session after the delta", e))
 }
 
-/// Rolls back what is still open, resets the session and builds the error:
-/// the server's position mapped onto the whole file, and which lines the
-/// delta's own COMMIT kept.
-fn fail(
-    client: &mut Client,
-    reset: &SessionReset,
+/// The error: the server's position mapped onto the file, and which lines
+/// the delta's own COMMIT kept.
+fn failure(
     delta: &Delta,
     sql: &str,
-    part: &Part,
+    marked: &Marked,
     err: &postgres::Error,
-    committed: Option<usize>,
+    committed: Option<String>,
 ) -> Error {
-    let _ = client.batch_execute("ROLLBACK");
-    let _ = client.batch_execute(reset.sql());
-    let text = &sql[part.start..part.end];
-    let mut error = delta_error(&delta.path, text, err, None);
+    let mut error = delta_error(&delta.path, &marked.text, err, None);
     if let Error::Delta(failure) = &mut error {
         if let Some(p) = position_of(err) {
-            let offset = part.start + sql_lexer::char_position_to_byte(text, p as usize);
+            let original = marked.original_position(p as usize);
+            let offset = sql_lexer::char_position_to_byte(sql, original);
             let (line, column) = sql_lexer::line_col(sql, offset);
             failure.line = Some(line);
             failure.column = Some(column);
@@ -122,19 +127,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_file_is_cut_after_each_of_its_commits() {
-        let sql = "BEGIN;\nCREATE TABLE a ();\nCOMMIT;\nCREATE TABLE b ();\n";
-        let p = parts(sql);
-        assert_eq!(p.len(), 2);
+    fn a_marker_goes_before_each_commit_and_positions_map_back() {
+        let sql = "BEGIN;\nCREATE TABLE é ();\nCOMMIT;\nCREATE TABEL b ();\nEND;\n";
+        let m = mark(sql);
         assert_eq!(
-            &sql[p[0].start..p[0].end],
-            "BEGIN;\nCREATE TABLE a ();\nCOMMIT;"
+            m.text,
+            "BEGIN;\nCREATE TABLE é ();\n\
+             SELECT set_config('pum.committed_through', '3', false); COMMIT;\nCREATE TABEL b ();\n\
+             SELECT set_config('pum.committed_through', '5', false); END;\n"
         );
-        assert_eq!(p[0].commit_line, Some(3));
-        assert_eq!(&sql[p[1].start..p[1].end], "\nCREATE TABLE b ();\n");
-        assert_eq!(p[1].commit_line, None);
-        // A file ending with its COMMIT is one part; an empty file is one too.
-        assert_eq!(parts("BEGIN; SELECT 1; END;").len(), 1);
-        assert_eq!(parts("").len(), 1);
+        assert_eq!(m.inserted.len(), 2);
+        // `TABEL` on line 4 of the file, wherever it is in the sent text.
+        let tabel_sent = m.text[..m.text.find("TABEL").unwrap()].chars().count() + 1;
+        let tabel_file = sql[..sql.find("TABEL").unwrap()].chars().count() + 1;
+        assert_eq!(m.original_position(tabel_sent), tabel_file);
+        // Before any marker nothing moves; a file without COMMIT is sent as is.
+        assert_eq!(m.original_position(3), 3);
+        assert_eq!(mark("SELECT 1;").text, "SELECT 1;");
     }
 }

@@ -81,7 +81,8 @@ fn a_failure_after_a_deltas_own_commit_says_which_lines_stay_applied() {
             "BEGIN;\nCREATE TABLE kept ();\nCOMMIT;\nCREATE TABLE lost ();\nSELECT 1/0;\n",
         ),
     ]);
-    db.upgrade(deltas.path())
+    let run = db
+        .upgrade(deltas.path())
         .run()
         .code(2)
         .stderr_has("delta_1.0.2_own.sql")
@@ -92,16 +93,41 @@ fn a_failure_after_a_deltas_own_commit_says_which_lines_stay_applied() {
     assert!(db.exists_table("public.kept"));
     assert!(!db.exists_table("public.lost"), "rolled back");
     assert_eq!(db.history(), ["1.0.0 baseline", "1.0.1 ok"]);
-    // A syntax error after the COMMIT points at its line in the file.
+    assert!(db.exists_table("public.kept"), "{}", run.stderr);
+    // A syntax error anywhere stops the whole file before any of it runs
+    // (the server parses it all first), and points at its line.
     let deltas = delta_dir(&[(
         "delta_1.0.3_syntax.sql",
         "BEGIN;\nCREATE TABLE kept2 ();\nCOMMIT;\nCREATE TABLE lost2 ();\nCREATE TABEL nope ();\n",
     )]);
-    db.upgrade(deltas.path())
+    let run = db
+        .upgrade(deltas.path())
         .run()
         .code(2)
-        .stderr_has("delta_1.0.3_syntax.sql:5:8")
-        .stderr_has("statements up to line 3 were committed");
+        .stderr_has("delta_1.0.3_syntax.sql:5:8");
+    assert!(!run.stderr.contains("were committed"), "{}", run.stderr);
+    assert!(!db.exists_table("public.kept2"), "nothing of the file ran");
+    // A failure before the file's COMMIT keeps nothing, and says nothing
+    // about lines kept (also after an earlier own-transaction delta).
+    let deltas = delta_dir(&[
+        (
+            "delta_1.0.4_first.sql",
+            "BEGIN;\nCREATE TABLE first_ok ();\nCOMMIT;\n",
+        ),
+        (
+            "delta_1.0.5_early.sql",
+            "BEGIN;\nCREATE TABLE early ();\nSELECT 1/0;\nCOMMIT;\n",
+        ),
+    ]);
+    let run = db
+        .upgrade(deltas.path())
+        .run()
+        .code(2)
+        .stderr_has("delta_1.0.5_early.sql");
+    assert!(!run.stderr.contains("were committed"), "{}", run.stderr);
+    assert!(!db.exists_table("public.early"));
+    assert!(db.exists_table("public.first_ok"));
+    assert_eq!(db.history(), ["1.0.0 baseline", "1.0.1 ok", "1.0.4 first"]);
 }
 
 #[test]
