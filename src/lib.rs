@@ -8,29 +8,30 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod deltas;
-pub mod demo;
 pub mod diff;
 pub mod dump;
 pub mod error;
+pub mod example;
 pub mod history;
 pub mod interrupt;
 pub mod module;
 pub mod output;
 pub mod private_file;
+pub mod project;
 pub mod prompt;
 pub mod rehearsal;
+pub mod render;
+pub mod runner;
 pub mod sandbox;
 pub mod service;
-pub mod upgrade;
-
-use std::path::PathBuf;
+pub mod settings;
 
 use crate::cli::Cli;
 use crate::config::Config;
-use crate::db::QualifiedName;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::Printer;
-use crate::service::{ConnParams, Environment};
+use crate::service::Environment;
+use crate::settings::Settings;
 
 /// What a command that ran to the end found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,56 +54,6 @@ impl Outcome {
 /// Exit code of every error.
 pub const ERROR_EXIT_CODE: i32 = 2;
 
-/// Everything a command needs besides its own arguments: the configuration
-/// file, the captured environment and the printer, merged once before any
-/// command runs.
-pub struct Context {
-    pub config: Config,
-    pub env: Environment,
-    pub printer: Printer,
-}
-
-impl Context {
-    /// Resolves a service given by a flag (or, without one, from `PG*`).
-    pub fn service(&self, value: Option<&str>) -> Result<ConnParams> {
-        let params = match value {
-            Some(spec) => ConnParams::resolve(spec, &self.env),
-            None => ConnParams::from_environment(&self.env),
-        }?;
-        for warning in params.warnings() {
-            self.printer.warn(warning);
-        }
-        Ok(params)
-    }
-
-    /// The upgrades table: the flag, else `upgrades_table` in pum.yaml.
-    pub fn upgrades_table(&self, flag: Option<&str>) -> Result<QualifiedName> {
-        let raw = flag
-            .map(str::to_string)
-            .or_else(|| self.config.upgrades_table.clone())
-            .ok_or_else(|| {
-                Error::Usage(
-                    "no upgrades table: pass -t/--table SCHEMA.TABLE or set upgrades_table in pum.yaml"
-                        .into(),
-                )
-            })?;
-        QualifiedName::parse(&raw)
-    }
-
-    /// The delta directories: the flags, else pum.yaml, else `./deltas`.
-    pub fn delta_dirs(&self, flags: &[PathBuf]) -> Vec<PathBuf> {
-        if !flags.is_empty() {
-            return flags.to_vec();
-        }
-        let configured = self.config.delta_dirs();
-        if configured.is_empty() {
-            vec![PathBuf::from("deltas")]
-        } else {
-            configured
-        }
-    }
-}
-
 /// Runs a parsed command line.
 /// With `--format json` a failing command still prints one JSON document on
 /// stdout (the error and what was applied before it); the human message
@@ -116,11 +67,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         no_color_env,
     );
     let result = Config::load(cli.global.config.as_deref()).and_then(|config| {
-        let ctx = Context {
-            config,
-            env: Environment::from_process(),
-            printer: printer.clone(),
-        };
+        let ctx = Settings::new(config, Environment::from_process(), printer.clone());
         commands::dispatch(&ctx, cli.command)
     });
     if let Err(err) = &result {

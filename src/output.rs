@@ -5,7 +5,14 @@
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
-use crate::cli::Format;
+/// How reports are written to standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables and text for a person.
+    Text,
+    /// One JSON document (schemas in the README).
+    Json,
+}
 
 /// Writes reports, messages and warnings, knowing the format, colour and quiet settings.
 #[derive(Debug, Clone)]
@@ -126,4 +133,12 @@ pub enum Style {
     Changed,
     Heading,
     Dim,
+}
+/// `12 ms`, `1.25 s`.
+pub fn format_ms(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.2} s", ms as f64 / 1000.0)
+    }
 }

@@ -1,33 +1,18 @@
-//! `pum baseline`: create the upgrades table and record the current version.
+//! `pum baseline`: create the history table (the upgrades table, or a
+//! module's `pum_migrations`) and record the current version.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use clap::Args;
-
-use crate::cli::{ServiceArg, TableArg};
+use crate::cli::BaselineArgs;
 use crate::deltas::Version;
 use crate::error::{Error, Result};
-use crate::{db, history, Context, Outcome};
+use crate::project::Project;
+use crate::settings::Settings;
+use crate::{db, history, module, Outcome};
 
-#[derive(Debug, Args)]
-pub struct BaselineArgs {
-    #[command(flatten)]
-    pub service: ServiceArg,
-    #[command(flatten)]
-    pub table: TableArg,
-    /// The version the database is at now, MAJOR.MINOR.PATCH (a module
-    /// directory also takes MAJOR.MINOR, as pum 1.x does).
-    #[arg(short = 'b', long = "baseline", value_name = "VERSION")]
-    pub baseline: String,
-    /// A pum 1.x module directory (holding .pum.yaml): baseline its
-    /// pum_migrations table. Otherwise accepted for pum 0.x compatibility.
-    #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
-    pub dirs: Vec<PathBuf>,
-}
-
-pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome> {
-    if let Some(dir) = crate::module::is_module_dir(&args.dirs) {
-        return super::module::baseline(ctx, args, &dir);
+pub fn run(ctx: &Settings, args: &BaselineArgs) -> Result<Outcome> {
+    if let Some(dir) = Project::module_dir(&args.dirs) {
+        return baseline_module(ctx, args, &dir);
     }
     let version = Version::parse(&args.baseline)
         .map_err(|why| Error::Usage(format!("-b/--baseline: {why}")))?;
@@ -54,4 +39,41 @@ pub fn run(ctx: &Context, args: &BaselineArgs) -> Result<Outcome> {
         ));
     }
     Ok(Outcome::Success)
+}
+
+fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Outcome> {
+    reject_table_flag(args.table.table.as_deref())?;
+    let params = ctx.service(args.service.pg_service.as_deref())?;
+    let mut client = db::connect(&params)?;
+    let report = module::baseline(&mut client, dir, &args.baseline, &ctx.printer)?;
+    if ctx.printer.is_json() {
+        let mut value = serde_json::to_value(&report).expect("report serialises");
+        value["database"] = params.dbname().into();
+        ctx.printer.json(&value);
+    } else {
+        ctx.printer.out(format!(
+            "baselined {} at version {} of {} ({}{})",
+            params.dbname(),
+            report.baseline,
+            report.module,
+            report.table,
+            if report.created_table {
+                ", created"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(Outcome::Success)
+}
+
+/// The migrations table of a module is fixed by its .pum.yaml.
+fn reject_table_flag(table: Option<&str>) -> Result<()> {
+    match table {
+        Some(t) => Err(Error::Usage(format!(
+            "-t {t}: a module directory keeps its history in SCHEMA.pum_migrations \
+             (pum.migration_table_schema in .pum.yaml); leave out -t"
+        ))),
+        None => Ok(()),
+    }
 }

@@ -2,130 +2,14 @@
 //! difference. The filter flags are a reusable group ([`CheckFilterArgs`]) so
 //! that `test-and-upgrade` offers the same ones.
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use crate::cli::CheckArgs;
+use crate::diff::{self};
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::Outcome;
 
-use clap::Args;
-
-use crate::catalog::Kind;
-use crate::diff::{self, Options};
-use crate::error::{Error, Result};
-use crate::{Context, Outcome};
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// First database: service name, postgresql:// URI or conninfo string (-p1).
-    #[arg(
-        long = "pg_service1",
-        visible_alias = "pg-service1",
-        value_name = "SERVICE",
-        required = true
-    )]
-    pub pg_service1: String,
-    /// Second database: service name, postgresql:// URI or conninfo string (-p2).
-    #[arg(
-        long = "pg_service2",
-        visible_alias = "pg-service2",
-        value_name = "SERVICE",
-        required = true
-    )]
-    pub pg_service2: String,
-    #[command(flatten)]
-    pub filters: CheckFilterArgs,
-    /// Print only the verdict (OK / N differences).
-    #[arg(short = 's', long = "silent")]
-    pub silent: bool,
-    /// pum 0.x verbosity: 0 prints only the verdict (like --silent), 1 and 2
-    /// the full report.
-    #[arg(
-        short = 'v',
-        long = "verbose_level",
-        visible_alias = "verbose-level",
-        value_name = "LEVEL",
-        value_parser = clap::value_parser!(u8).range(0..=2)
-    )]
-    pub verbose_level: Option<u8>,
-    /// Write the report to FILE (created with mode 0600) instead of stdout.
-    #[arg(
-        short = 'o',
-        long = "output",
-        visible_alias = "output_file",
-        value_name = "FILE"
-    )]
-    pub output: Option<PathBuf>,
-}
-
-/// What `check` compares: ignored kinds, schema filters, column filters.
-#[derive(Debug, Args, Clone, Default)]
-pub struct CheckFilterArgs {
-    /// Object kinds to leave out (also: ignore_elements in pum.yaml). Kinds:
-    /// schemas, extensions, collations, types, tables, columns, constraints,
-    /// indexes, sequences, views, materialized_views, functions, triggers,
-    /// rules, policies, partitions, privileges, owners, comments,
-    /// event_triggers, publications.
-    #[arg(
-        short = 'i',
-        long = "ignore",
-        value_name = "KIND",
-        num_args = 1..,
-        value_delimiter = ','
-    )]
-    pub ignore: Vec<String>,
-    /// Schema not to compare: a name or a pattern with * and ?; repeatable.
-    #[arg(
-        short = 'N',
-        long = "exclude-schema",
-        visible_alias = "exclude_schema",
-        value_name = "SCHEMA"
-    )]
-    pub exclude_schema: Vec<String>,
-    /// Compare only this schema (name or pattern with * and ?); repeatable.
-    #[arg(short = 'n', long = "schema", value_name = "SCHEMA")]
-    pub schema: Vec<String>,
-    /// Leave out columns whose name matches one of these SQL LIKE patterns.
-    #[arg(
-        short = 'P',
-        long = "exclude-field-pattern",
-        visible_alias = "exclude_field_pattern",
-        value_name = "LIKE",
-        num_args = 1..
-    )]
-    pub exclude_field_pattern: Vec<String>,
-    /// Also report columns that are in a different order.
-    #[arg(long = "column-order", visible_alias = "column_order")]
-    pub column_order: bool,
-}
-
-impl CheckFilterArgs {
-    /// The comparison options: pum.yaml's `ignore_elements` plus the flags.
-    pub fn options(&self, ctx: &Context) -> Result<Options> {
-        let configured = ctx.config.ignore_elements.iter().flatten();
-        let ignore = configured
-            .chain(self.ignore.iter())
-            .map(|name| parse_kind(name))
-            .collect::<Result<BTreeSet<Kind>>>()?;
-        Ok(Options {
-            ignore,
-            exclude_schemas: self.exclude_schema.clone(),
-            schemas: self.schema.clone(),
-            exclude_field_patterns: self.exclude_field_pattern.clone(),
-            column_order: self.column_order,
-        })
-    }
-}
-
-fn parse_kind(name: &str) -> Result<Kind> {
-    Kind::parse(name).ok_or_else(|| {
-        let valid: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
-        Error::Usage(format!(
-            "unknown object kind {name:?} to ignore; valid kinds: {}",
-            valid.join(", ")
-        ))
-    })
-}
-
-pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
-    let opts = args.filters.options(ctx)?;
+pub fn run(ctx: &Settings, args: &CheckArgs) -> Result<Outcome> {
+    let opts = ctx.check_options(&args.filters)?;
     if let Some(path) = &args.output {
         crate::private_file::check_writable(path, "-o/--output")?;
     }

@@ -1,32 +1,24 @@
 //! `pum demo`: test-and-upgrade on the shipped example in a sandbox cluster.
 
-use clap::Args;
-
+use crate::cli::DemoArgs;
 use crate::deltas::{self, vars::Variables, Version};
 use crate::diff;
-use crate::dump::Tools;
 use crate::error::{Error, Result};
 use crate::output::Style;
-use crate::rehearsal::{self, Project, Reference, Rehearsal};
+use crate::project::{DeltaProject, Project};
+use crate::rehearsal::{self, Reference, Rehearsal};
+use crate::runner::RunOptions;
 use crate::sandbox::{Cluster, ClusterOptions};
-use crate::upgrade::RunOptions;
-use crate::{db::QualifiedName, demo, Context, Outcome};
+use crate::settings::Settings;
+use crate::{db::QualifiedName, example, Outcome};
 
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Keep the sandbox cluster running after pum exits and print how to
-    /// connect to it, stop it and remove it.
-    #[arg(long = "keep-sandbox")]
-    pub keep_sandbox: bool,
-}
-
-pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
+pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
     let p = &ctx.printer;
     let work = tempfile::Builder::new()
         .prefix("pum-demo-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let deltas_dir = demo::write_example(work.path())?;
+    let deltas_dir = example::write_example(work.path())?;
     p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
     let mut cluster = Cluster::start(&ClusterOptions {
         tcp: false,
@@ -40,21 +32,20 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
     ));
     let first = Version::parse("1.0.0").expect("valid");
     p.step("building \"production\" at version 1.0.0 with sample rows ...");
-    let prod = demo::build_database(&cluster, "production", &deltas_dir, Some(&first), p)?;
-    demo::add_sample_rows(&prod)?;
+    let prod = example::build_database(&cluster, "production", &deltas_dir, Some(&first), p)?;
+    example::add_sample_rows(&prod)?;
     p.step("building the reference at the newest version ...");
-    let reference = demo::build_database(&cluster, "reference", &deltas_dir, None, p)?;
+    let reference = example::build_database(&cluster, "reference", &deltas_dir, None, p)?;
 
-    let table = QualifiedName::parse(demo::TABLE)?;
+    let table = QualifiedName::parse(example::TABLE)?;
     let dirs = vec![deltas_dir.clone()];
     if !p.is_json() {
         p.out(p.paint("== production before ==", Style::Heading));
-        crate::commands::info::show(ctx, &prod, &table, &dirs, None)?;
+        crate::render::info::deltas(ctx, &prod, &table, &dirs, None)?;
         p.out("");
         p.out(p.paint("== pum test-and-upgrade --yes ==", Style::Heading));
     }
     let discovered = deltas::discover(&dirs)?;
-    let variables = Variables::new();
     let rehearsal = Rehearsal {
         prod: prod.clone(),
         prod_name: None,
@@ -62,17 +53,19 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
         test_name: None,
         reference: Reference::Database(reference),
         project: Project::Deltas {
-            table: table.clone(),
-            discovered: &discovered,
-            variables: &variables,
-            max_version: None,
+            project: DeltaProject {
+                table: table.clone(),
+                discovered,
+                variables: Variables::new(),
+                max_version: None,
+            },
             options: RunOptions::default(),
         },
         check: diff::Options::default(),
         dump_file: None,
         jobs: None,
         ignore_restore_errors: false,
-        tools: Tools::from_config(&ctx.config),
+        tools: ctx.tools.clone(),
         dry_run: false,
         yes: true,
         keep_sandbox: false,
@@ -85,7 +78,7 @@ pub fn run(ctx: &Context, args: &DemoArgs) -> Result<Outcome> {
         p.out(rehearsal::render_text(&report, p));
         p.out("");
         p.out(p.paint("== production after ==", Style::Heading));
-        crate::commands::info::show(ctx, &prod, &table, &dirs, None)?;
+        crate::render::info::deltas(ctx, &prod, &table, &dirs, None)?;
     }
     if args.keep_sandbox {
         cluster.keep();

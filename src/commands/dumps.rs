@@ -1,27 +1,16 @@
 //! `pum dumps DIR`: the dumps in a directory, newest first, found through
 //! their manifests.
 
-use std::path::PathBuf;
-
-use clap::Args;
 use indicatif::HumanBytes;
 
+use crate::cli::DumpsArgs;
 use crate::dump::listing;
 use crate::error::Result;
 use crate::output::Style;
-use crate::{Context, Outcome};
+use crate::settings::Settings;
+use crate::Outcome;
 
-#[derive(Debug, Args)]
-pub struct DumpsArgs {
-    /// The directory holding the dumps.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
-    /// Do not hash the files (faster; the Verified column shows "-").
-    #[arg(long = "no-verify")]
-    pub no_verify: bool,
-}
-
-pub fn run(ctx: &Context, args: &DumpsArgs) -> Result<Outcome> {
+pub fn run(ctx: &Settings, args: &DumpsArgs) -> Result<Outcome> {
     let found = listing::list(&args.dir, !args.no_verify)?;
     let p = &ctx.printer;
     if p.is_json() {

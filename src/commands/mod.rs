@@ -7,7 +7,7 @@ pub mod demo;
 pub mod dump;
 pub mod dumps;
 pub mod info;
-pub mod module;
+pub mod install;
 pub mod new;
 pub mod restore;
 pub mod roles;
@@ -16,10 +16,11 @@ pub mod upgrade;
 
 use crate::cli::Command;
 use crate::error::Result;
-use crate::{Context, Outcome};
+use crate::settings::Settings;
+use crate::Outcome;
 
 /// The one exhaustive dispatch from subcommand to its implementation.
-pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
+pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
     let name = name(&command);
     let result = match command {
         Command::Baseline(args) => baseline::run(ctx, &args),
@@ -33,7 +34,7 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Restore(args) => restore::run(ctx, &args),
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
-        Command::Install(args) => module::install(ctx, &args),
+        Command::Install(args) => install::run(ctx, &args),
     };
     // Whatever a command did not name more precisely is still an interruption.
     result.map_err(|e| crate::interrupt::mark(e, &format!("pum {name}")))

@@ -1,27 +1,12 @@
 //! `pum new`: create the next delta file.
 
-use std::path::PathBuf;
-
-use clap::Args;
-
+use crate::cli::NewArgs;
 use crate::deltas::{self, Version};
 use crate::error::{Error, Result};
-use crate::{Context, Outcome};
+use crate::settings::Settings;
+use crate::Outcome;
 
-#[derive(Debug, Args)]
-pub struct NewArgs {
-    /// What the delta does; becomes the file name (`add pipe owner` →
-    /// delta_X.Y.Z_add_pipe_owner.sql).
-    pub description: String,
-    /// Directory to create it in [default: the first delta directory].
-    #[arg(short = 'd', long = "dir", value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-    /// Version of the new delta [default: the next patch version].
-    #[arg(long = "version", value_name = "VERSION")]
-    pub version: Option<String>,
-}
-
-pub fn run(ctx: &Context, args: &NewArgs) -> Result<Outcome> {
+pub fn run(ctx: &Settings, args: &NewArgs) -> Result<Outcome> {
     let dir = match &args.dir {
         Some(d) => d.clone(),
         None => ctx.delta_dirs(&[]).remove(0),

@@ -1,37 +1,14 @@
 //! `pum roles`: create the roles a pum 1.x module defines in `.pum.yaml`
 //! and grant them their permissions.
 
-use std::path::PathBuf;
-
-use clap::{Args, ValueEnum};
-
-use crate::cli::ServiceArg;
+use crate::cli::{RolesAction, RolesArgs};
 use crate::error::{Error, Result};
-use crate::{db, module, Context, Outcome};
+use crate::project::Project;
+use crate::settings::Settings;
+use crate::{db, module, Outcome};
 
-/// What to do with the module's roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RolesAction {
-    /// Create the missing roles (NOLOGIN; `inherit` as membership) and
-    /// grant every role its permissions.
-    Create,
-    /// Grant the permissions again (after new schemas or objects), creating
-    /// nothing.
-    Grant,
-}
-
-#[derive(Debug, Args)]
-pub struct RolesArgs {
-    pub action: RolesAction,
-    #[command(flatten)]
-    pub service: ServiceArg,
-    /// The module directory (holding .pum.yaml).
-    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
-}
-
-pub fn run(ctx: &Context, args: &RolesArgs) -> Result<Outcome> {
-    let Some(dir) = module::is_module_dir(std::slice::from_ref(&args.dir)) else {
+pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
+    let Some(dir) = Project::module_dir(std::slice::from_ref(&args.dir)) else {
         return Err(Error::Usage(format!(
             "{}: no .pum.yaml here; roles come from a pum 1.x module directory (-d DIR)",
             args.dir.display()

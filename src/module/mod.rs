@@ -1,9 +1,7 @@
 //! pum 1.x module directories: a `.pum.yaml`, `changelogs/<version>/*.sql`,
-//! typed `{NAME}` parameters, roles, and the `pum_migrations` table. The
-//! runner applies each pending version (all its files and its
-//! `pum_migrations` row) in one transaction under the same run lock, timeouts
-//! and retries as the delta runner, and reports in the same
-//! [`UpgradeReport`], so callers need not care which layout a project uses.
+//! typed `{NAME}` parameters, roles, and the `pum_migrations` table: loading,
+//! planning, baseline, info and dry runs. Applying versions is the runner's
+//! job, through the module layout in `crate::project::module`.
 
 pub mod changelog;
 pub mod config;
@@ -12,8 +10,7 @@ pub mod params;
 pub mod plan;
 pub mod roles;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use postgres::Client;
 use serde::Serialize;
@@ -22,22 +19,12 @@ use crate::db::QualifiedName;
 use crate::deltas::sql_lexer;
 use crate::error::{Error, Result};
 use crate::output::Printer;
+use crate::runner::RunOptions;
 use crate::service::ConnParams;
-use crate::upgrade::session::SessionReset;
-use crate::upgrade::{self, AppliedDelta, RunOptions, UpgradeReport};
 
 use changelog::{Changelog, ModuleVersion};
 use config::ModuleConfig;
 use plan::VersionStatus;
-
-/// The module directory among `dirs`: exactly one directory holding a
-/// `.pum.yaml`. `None` means the pum 0.x delta layout.
-pub fn is_module_dir(dirs: &[PathBuf]) -> Option<PathBuf> {
-    match dirs {
-        [dir] if dir.join(config::FILE_NAME).is_file() => Some(dir.clone()),
-        _ => None,
-    }
-}
 
 /// What a module upgrade should do, besides the module directory itself.
 #[derive(Debug, Clone, Default)]
@@ -79,14 +66,18 @@ pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Resul
     })
 }
 
-fn parse_max(max: Option<&str>) -> Result<Option<ModuleVersion>> {
+pub(crate) fn parse_max(max: Option<&str>) -> Result<Option<ModuleVersion>> {
     max.map(|m| {
         ModuleVersion::parse(m).map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
     })
     .transpose()
 }
 
-fn require_table(client: &mut Client, loaded: &Loaded, params: &ConnParams) -> Result<()> {
+pub(crate) fn require_table(
+    client: &mut Client,
+    loaded: &Loaded,
+    params: &ConnParams,
+) -> Result<()> {
     if migrations::exists(client, &loaded.table)? {
         return Ok(());
     }
@@ -97,62 +88,6 @@ fn require_table(client: &mut Client, loaded: &Loaded, params: &ConnParams) -> R
         params.target(),
         loaded.config.dir.display()
     )))
-}
-
-/// Applies the pending versions of the module in `module_dir`. A failing
-/// file rolls back its whole version (files and row); earlier versions stay.
-pub fn upgrade(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let started = Instant::now();
-    let loaded = load(module_dir, &req.parameters, printer)?;
-    let max = parse_max(req.max_version.as_deref())?;
-    require_table(client, &loaded, params)?;
-    let watching = upgrade::watch_client(client);
-    let reset = SessionReset::capture(client, watching)?;
-    // A signal cancels the version being applied (it rolls back with its row).
-    let cancel = crate::interrupt::watch_queries(client, params);
-    let result = upgrade::lock::acquire(client, &loaded.table, req.options.run_lock_timeout)
-        .and_then(|()| {
-            let result = upgrade_locked(
-                client,
-                params,
-                &loaded,
-                max.as_ref(),
-                req,
-                &reset,
-                printer,
-                started,
-            );
-            upgrade::lock::release(client, &loaded.table);
-            result
-        });
-    drop(cancel);
-    result.map_err(|e| {
-        let e = crate::interrupt::mark(e, &format!("upgrade of {}", params.dbname()));
-        if !matches!(e, Error::Interrupted { .. }) {
-            return e;
-        }
-        // Where the database stands, asked of the database: the version
-        // that was running has been rolled back.
-        match migrations::read(client, &loaded.table) {
-            Ok(rows) => crate::interrupt::with_state(
-                e,
-                format!(
-                    "database {} at version {}",
-                    params.dbname(),
-                    plan::current_version(&rows)
-                        .map(|v| v.to_string())
-                        .unwrap_or_else(|| "(none)".into())
-                ),
-            ),
-            Err(_) => e,
-        }
-    })
 }
 
 /// A version ready to apply: its files with parameters substituted.
@@ -225,244 +160,6 @@ pub fn pending<'a>(
         prepared.push(Prepared { changelog: c, sql });
     }
     Ok((current, prepared))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn upgrade_locked(
-    client: &mut Client,
-    params: &ConnParams,
-    loaded: &Loaded,
-    max: Option<&ModuleVersion>,
-    req: &ModuleRequest,
-    reset: &SessionReset,
-    printer: &Printer,
-    started: Instant,
-) -> Result<UpgradeReport> {
-    migrations::update_layout(client, &loaded.table)?;
-    // Planned under the lock, so a concurrent run cannot make us apply twice.
-    let (current, prepared) = pending(client, loaded, max, req.options.strict_checksums, printer)?;
-    let mut report = UpgradeReport {
-        version_before: current.as_ref().map(ToString::to_string),
-        version_after: current.as_ref().map(ToString::to_string),
-        applied: Vec::new(),
-        hooks_run: Vec::new(),
-        duration_ms: 0,
-    };
-    if prepared.is_empty() {
-        printer.step(format!(
-            "nothing to apply: {} is at version {} of {}",
-            params.dbname(),
-            current
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| "(none)".into()),
-            loaded.config.module
-        ));
-    }
-    let recorded_params = serde_json::Value::Object(loaded.params.clone());
-    for p in &prepared {
-        let t0 = Instant::now();
-        apply_with_retries(
-            client,
-            loaded,
-            p,
-            &recorded_params,
-            &req.options,
-            reset,
-            printer,
-        )?;
-        let ms = t0.elapsed().as_millis() as u64;
-        let c = p.changelog;
-        printer.step(format!(
-            "applied {} {} ({}) in {}",
-            loaded.config.module,
-            c.version,
-            if c.app_only {
-                "application-only release, no SQL".to_string()
-            } else {
-                format!(
-                    "{} file{}",
-                    c.files.len(),
-                    if c.files.len() == 1 { "" } else { "s" }
-                )
-            },
-            upgrade::format_ms(ms)
-        ));
-        report.version_after = Some(c.version.to_string());
-        let entry = AppliedDelta {
-            file: c.dir.display().to_string(),
-            version: c.version.to_string(),
-            name: c
-                .files
-                .iter()
-                .map(|f| f.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            kind: crate::deltas::DeltaKind::Sql,
-            atomic: true,
-            duration_ms: ms,
-        };
-        upgrade::note_applied(printer, params, &entry);
-        report.applied.push(entry);
-    }
-    if req.grant {
-        let t0 = Instant::now();
-        let mut tx = client
-            .transaction()
-            .map_err(|e| Error::sql("starting a transaction", e))?;
-        let done = roles::create(&mut tx, &loaded.config.roles, true, printer)?;
-        tx.commit()
-            .map_err(|e| Error::sql("committing roles and grants", e))?;
-        printer.step(format!(
-            "granted permissions of {} role{} in {}",
-            loaded.config.roles.len(),
-            if loaded.config.roles.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            upgrade::format_ms(t0.elapsed().as_millis() as u64)
-        ));
-        report
-            .hooks_run
-            .extend(done.granted.iter().map(|g| format!("grant {g}")));
-    }
-    report.duration_ms = started.elapsed().as_millis() as u64;
-    Ok(report)
-}
-
-/// Applies one version, trying again when it was rolled back because it
-/// could not get a lock in time.
-fn apply_with_retries(
-    client: &mut Client,
-    loaded: &Loaded,
-    p: &Prepared<'_>,
-    recorded_params: &serde_json::Value,
-    options: &RunOptions,
-    reset: &SessionReset,
-    printer: &Printer,
-) -> Result<()> {
-    let mut attempt = 0;
-    loop {
-        match apply_version(client, loaded, p, recorded_params, options, reset) {
-            Err(Error::Delta(failure))
-                if failure.sqlstate.as_deref() == Some(upgrade::LOCK_NOT_AVAILABLE)
-                    && attempt < options.retries =>
-            {
-                attempt += 1;
-                let wait = Duration::from_millis(500 * (1 << (attempt - 1).min(6)));
-                printer.warn(format!(
-                    "{} {}: {} (rolled back); attempt {} of {} in {}",
-                    loaded.config.module,
-                    p.changelog.version,
-                    failure.message,
-                    attempt + 1,
-                    options.retries + 1,
-                    upgrade::format_ms(wait.as_millis() as u64)
-                ));
-                std::thread::sleep(wait);
-            }
-            other => return other,
-        }
-    }
-}
-
-/// All files of one version and its row, in one transaction. Each file runs
-/// behind a savepoint so that, on failure, the failing statement can be
-/// located with the earlier files' changes still in place. Each file starts
-/// from the same session state: what one `SET`s (search_path, role...) is
-/// reset, in the same round trip, before the next file and the row.
-fn apply_version(
-    client: &mut Client,
-    loaded: &Loaded,
-    p: &Prepared<'_>,
-    recorded_params: &serde_json::Value,
-    options: &RunOptions,
-    reset: &SessionReset,
-) -> Result<()> {
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    upgrade::set_timeouts(&mut tx, options, true)?;
-    // RESET ALL also drops the per-version timeouts: set them again.
-    let reset = SessionReset::with_tail(reset, &upgrade::set_local_timeouts(options));
-    for (file, sql) in p.changelog.files.iter().zip(&p.sql) {
-        let mut savepoint = tx
-            .transaction()
-            .map_err(|e| Error::sql("setting a savepoint", e))?;
-        match savepoint.batch_execute(&reset.after(sql)) {
-            Ok(()) => savepoint
-                .commit()
-                .map_err(|e| upgrade::delta_error(&file.path, sql, &e, None))?,
-            Err(e) => {
-                let _ = savepoint.rollback();
-                let located = if upgrade::position_of(&e).is_none() && upgrade::worth_replaying(&e)
-                {
-                    upgrade::locate_failing_statement(&mut tx, sql, options)
-                } else {
-                    None
-                };
-                return Err(upgrade::delta_error(&file.path, sql, &e, located));
-            }
-        }
-    }
-    let files = p.changelog.recorded_files();
-    migrations::record(
-        &mut tx,
-        &loaded.table,
-        &migrations::NewRow {
-            module: &loaded.config.module,
-            version: &p.changelog.version.to_string(),
-            changelog_files: &files,
-            parameters: recorded_params,
-        },
-    )?;
-    tx.commit().map_err(|e| {
-        let path = p.changelog.dir.clone();
-        upgrade::delta_error(&path, "", &e, None)
-    })
-}
-
-/// Installs the module on a database that does not have it yet, as pum 1.x's
-/// `install` does: creates `pum_migrations`, creates the roles (with
-/// `grant`), then applies every version like [`upgrade`] (one transaction
-/// each) and grants the permissions (with `grant`).
-pub fn install(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    // Bad changelogs fail before the table is created.
-    changelog::discover(&config)?;
-    let table = config.migrations_table();
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    if migrations::exists(&mut tx, &table)? {
-        return Err(Error::State(format!(
-            "{table} already exists in {}: the module is installed; use `pum upgrade`",
-            params.target()
-        )));
-    }
-    let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
-    if !others.is_empty() {
-        printer.warn(format!(
-            "pum_migrations tables exist in schema(s) {} too: another module shares this database",
-            others.join(", ")
-        ));
-    }
-    migrations::create(&mut tx, &table)?;
-    // Roles first: changelogs may grant to them or set them as owners.
-    if req.grant {
-        roles::create(&mut tx, &config.roles, false, printer)?;
-    }
-    tx.commit()
-        .map_err(|e| Error::sql(format!("creating {table}"), e))?;
-    printer.step(format!("created {table}"));
-    upgrade(client, params, module_dir, req, printer)
 }
 
 /// What `pum baseline -d MODULE_DIR` recorded.
@@ -770,18 +467,3 @@ pub fn newest_version(
         .map(ToString::to_string))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_module_dir_is_one_dir_with_a_pum_yaml() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), None);
-        std::fs::write(dir.join(config::FILE_NAME), "pum:\n  module: m\n").unwrap();
-        assert_eq!(is_module_dir(std::slice::from_ref(&dir)), Some(dir.clone()));
-        assert_eq!(is_module_dir(&[dir.clone(), dir.join("x")]), None);
-        assert_eq!(is_module_dir(&[]), None);
-    }
-}

@@ -15,18 +15,15 @@ mod targets;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::db::{self, QualifiedName};
-use crate::deltas::vars::Variables;
-use crate::deltas::{Discovered, Version};
+use crate::db;
 use crate::diff;
 use crate::dump::guard::Protected;
 use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
 use crate::error::{Error, Result};
-use crate::module::{self, ModuleRequest};
-use crate::output::Printer;
+use crate::output::{format_ms, Printer};
+use crate::project::Project;
 use crate::sandbox::Cluster;
 use crate::service::ConnParams;
-use crate::upgrade::{self, format_ms, RunOptions, UpgradeReport, UpgradeRequest};
 
 use interrupted::Reached;
 pub use report::{render_text, to_json, Phase, ProductionCheck, RehearsalReport, Verdict};
@@ -41,98 +38,6 @@ pub enum Reference {
     Scripts(Vec<PathBuf>),
 }
 
-/// What gets applied: pum 0.x delta directories or a pum 1.x module.
-pub enum Project<'a> {
-    Deltas {
-        table: QualifiedName,
-        discovered: &'a Discovered,
-        variables: &'a Variables,
-        max_version: Option<&'a Version>,
-        options: RunOptions,
-    },
-    Module {
-        dir: PathBuf,
-        request: ModuleRequest,
-    },
-}
-
-impl Project<'_> {
-    /// The recorded version and the names of what is pending.
-    fn state(
-        &self,
-        client: &mut postgres::Client,
-        params: &ConnParams,
-        printer: &Printer,
-    ) -> Result<(Option<String>, Vec<String>)> {
-        match self {
-            Project::Deltas { options, .. } => {
-                let req = self.request(params, None).expect("a delta project");
-                let plan = upgrade::pending(client, &req)?;
-                upgrade::check_drift(&plan, options.strict_checksums, printer)?;
-                Ok((
-                    plan.current.as_ref().map(ToString::to_string),
-                    plan.deltas.iter().map(|d| d.file_name.clone()).collect(),
-                ))
-            }
-            Project::Module { dir, request } => {
-                module::state(client, params, dir, request, printer)
-            }
-        }
-    }
-
-    /// Applies what is pending with the project's runner.
-    fn upgrade(
-        &self,
-        client: &mut postgres::Client,
-        params: &ConnParams,
-        name: Option<&str>,
-        printer: &Printer,
-    ) -> Result<UpgradeReport> {
-        match self {
-            Project::Deltas { .. } => {
-                let req = self.request(params, name).expect("a delta project");
-                upgrade::run(client, &req, printer)
-            }
-            Project::Module { dir, request } => {
-                module::upgrade(client, params, dir, request, printer)
-            }
-        }
-    }
-
-    fn request<'r>(
-        &'r self,
-        params: &'r ConnParams,
-        name: Option<&'r str>,
-    ) -> Option<UpgradeRequest<'r>> {
-        match self {
-            Project::Deltas {
-                table,
-                discovered,
-                variables,
-                max_version,
-                options,
-            } => Some(UpgradeRequest {
-                params,
-                service_name: name,
-                table,
-                discovered,
-                variables,
-                max_version: *max_version,
-                options: options.clone(),
-            }),
-            Project::Module { .. } => None,
-        }
-    }
-
-    /// The pum 0.x upgrades table, whose version the dump's manifest records.
-    fn upgrades_table(&self) -> Option<QualifiedName> {
-        match self {
-            Project::Deltas { table, .. } => Some(table.clone()),
-            Project::Module { .. } => None,
-        }
-    }
-}
-
 /// What to rehearse and how.
 pub struct Rehearsal<'a> {
     pub prod: ConnParams,
@@ -142,7 +47,7 @@ pub struct Rehearsal<'a> {
     pub test: Option<ConnParams>,
     pub test_name: Option<&'a str>,
     pub reference: Reference,
-    pub project: Project<'a>,
+    pub project: Project,
     pub check: diff::Options,
     /// Keep the production dump here (else a private temporary file).
     pub dump_file: Option<PathBuf>,
@@ -607,12 +512,7 @@ fn confirm(r: &Rehearsal<'_>, report: &RehearsalReport) -> Result<bool> {
     let question = format!(
         "Apply {} {} ({} → {}) to production {} ({})?",
         report.pending.len(),
-        match (&r.project, report.pending.len()) {
-            (Project::Module { .. }, 1) => "version",
-            (Project::Module { .. }, _) => "versions",
-            (_, 1) => "delta",
-            _ => "deltas",
-        },
+        r.project.units(report.pending.len()),
         report.version_before.as_deref().unwrap_or("(none)"),
         target_version,
         r.prod_name.unwrap_or(r.prod.origin()),

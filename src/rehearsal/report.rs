@@ -5,8 +5,9 @@
 use serde::Serialize;
 use serde_json::json;
 
+use crate::output::format_ms;
 use crate::output::{Printer, Style};
-use crate::upgrade::{format_ms, UpgradeReport};
+use crate::runner::UpgradeReport;
 
 /// One step of the run and how long it took.
 #[derive(Debug, Clone, Serialize)]

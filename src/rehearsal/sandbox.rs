@@ -6,17 +6,18 @@
 use std::path::PathBuf;
 
 use crate::db;
-use crate::deltas::vars::{self, Variables};
+use crate::deltas::vars;
 use crate::error::{Error, Result};
 use crate::history;
 use crate::module;
 use crate::output::Printer;
+use crate::project::Project;
+use crate::runner::delta_error;
 use crate::sandbox::{Cluster, ClusterOptions};
 use crate::service::ConnParams;
-use crate::upgrade;
 
 use super::targets::ProdFacts;
-use super::{Project, Rehearsal};
+use super::Rehearsal;
 
 /// Name of the test database inside a sandbox.
 pub const TEST_DB: &str = "pum_rehearsal";
@@ -70,37 +71,22 @@ pub fn build_reference(
     let mut client = db::connect(&params)?;
     // Reference scripts can be long: a signal cancels the one running.
     let _cancel = crate::interrupt::watch_queries(&client, &params);
-    let variables = match &r.project {
-        Project::Deltas { variables, .. } => (*variables).clone(),
-        Project::Module { .. } => Variables::new(),
-    };
+    let variables = r.project.variables();
     for file in files {
         let sql = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
         let sql = vars::substitute(&sql, &variables)
             .map_err(|why| Error::Deltas(format!("{}:{why}", file.display())))?;
         client
             .batch_execute(&sql)
-            .map_err(|e| upgrade::delta_error(file, &sql, &e, None))?;
+            .map_err(|e| delta_error(file, &sql, &e, None))?;
     }
     let no_version =
         || Error::Deltas("nothing found to apply: cannot tell the reference's version".into());
     match &r.project {
-        Project::Deltas {
-            table,
-            discovered,
-            max_version,
-            ..
-        } => {
-            let newest = discovered
-                .deltas
-                .iter()
-                .map(|d| &d.version)
-                .filter(|v| max_version.is_none_or(|m| *v <= m))
-                .max()
-                .cloned()
-                .ok_or_else(no_version)?;
-            history::create(&mut client, table)?;
-            history::record_baseline(&mut client, table, &newest)?;
+        Project::Deltas { project, .. } => {
+            let newest = project.newest_version().ok_or_else(no_version)?;
+            history::create(&mut client, &project.table)?;
+            history::record_baseline(&mut client, &project.table, newest)?;
         }
         Project::Module { dir, request } => {
             let quiet = Printer {

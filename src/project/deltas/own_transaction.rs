@@ -16,8 +16,9 @@ use crate::deltas::sql_lexer;
 use crate::deltas::Delta;
 use crate::error::{Error, Result};
 
-use super::session::SessionReset;
-use super::{delta_error, position_of, set_timeouts, RunOptions};
+use crate::runner::failure::{delta_error, position_of, set_timeouts};
+use crate::runner::session::SessionReset;
+use crate::runner::RunOptions;
 
 /// The session setting the markers write.
 const MARK: &str = "pum.committed_through";

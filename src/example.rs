@@ -9,9 +9,10 @@ use crate::db::QualifiedName;
 use crate::deltas::{self, vars::Variables, Version};
 use crate::error::{Error, Result};
 use crate::output::Printer;
+use crate::project::DeltaProject;
+use crate::runner::{self, RunOptions};
 use crate::sandbox::Cluster;
 use crate::service::ConnParams;
-use crate::upgrade::{self, RunOptions, UpgradeRequest};
 use crate::{db, history};
 
 /// The example deltas, built into the binary so the demo runs anywhere.
@@ -80,17 +81,18 @@ pub fn build_database(
         quiet: true,
         ..printer.clone()
     };
-    upgrade::run(
+    let project = DeltaProject {
+        table,
+        discovered,
+        variables: Variables::new(),
+        max_version: max.cloned(),
+    };
+    runner::run(
         &mut client,
-        &UpgradeRequest {
-            params: &params,
-            service_name: None,
-            table: &table,
-            discovered: &discovered,
-            variables: &Variables::new(),
-            max_version: max,
-            options: RunOptions::default(),
-        },
+        &project,
+        &params,
+        None,
+        &RunOptions::default(),
         &quiet,
     )?;
     Ok(params)

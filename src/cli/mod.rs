@@ -5,9 +5,18 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::commands;
+mod database;
+mod dumps;
+mod rehearsal;
+
+pub use crate::output::Format;
+pub use database::{
+    BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RolesAction, RolesArgs, UpgradeArgs,
+};
+pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
+pub use rehearsal::{CheckArgs, CheckFilterArgs, DemoArgs, TestAndUpgradeArgs};
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
 /// inside the database, and upgrades rehearsed on a copy of production.
@@ -43,44 +52,35 @@ pub struct GlobalArgs {
     pub quiet: bool,
 }
 
-/// How reports are written to standard output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Tables and text for a person.
-    Text,
-    /// One JSON document (schemas in the README).
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the upgrades table and record the database's current version.
-    Baseline(commands::baseline::BaselineArgs),
+    Baseline(BaselineArgs),
     /// Show the database's version, the deltas found and the upgrade history.
-    Info(commands::info::InfoArgs),
+    Info(InfoArgs),
     /// Apply the pending deltas.
-    Upgrade(commands::upgrade::UpgradeArgs),
+    Upgrade(UpgradeArgs),
     /// Rehearse the upgrade on a copy of production, compare it with the
     /// reference, then (confirmed) upgrade production.
-    TestAndUpgrade(Box<commands::test_and_upgrade::TestAndUpgradeArgs>),
+    TestAndUpgrade(Box<TestAndUpgradeArgs>),
     /// Run test-and-upgrade on the shipped example in a sandbox cluster.
-    Demo(commands::demo::DemoArgs),
+    Demo(DemoArgs),
     /// Create the next delta file and print its path.
-    New(commands::new::NewArgs),
+    New(NewArgs),
     /// Compare the schemas of two databases (exit 1 when they differ).
-    Check(commands::check::CheckArgs),
+    Check(CheckArgs),
     /// Dump a database with pg_dump, with a manifest of sha256 sums.
-    Dump(commands::dump::DumpArgs),
+    Dump(DumpArgs),
     /// Restore a dump with pg_restore (guarded; --swap, --create, --latest).
-    Restore(commands::restore::RestoreArgs),
+    Restore(RestoreArgs),
     /// List the dumps in a directory, newest first.
-    Dumps(commands::dumps::DumpsArgs),
+    Dumps(DumpsArgs),
     /// Install a pum 1.x module (-d DIR holding .pum.yaml) on a database
     /// that does not have it: pum_migrations, then every version.
-    Install(commands::module::InstallArgs),
+    Install(InstallArgs),
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
-    Roles(commands::roles::RolesArgs),
+    Roles(RolesArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

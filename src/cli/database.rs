@@ -1,0 +1,149 @@
+//! Arguments of the commands that work on one database's version:
+//! `baseline`, `info`, `upgrade`, `install`, `roles`, `new`, and the group
+//! of flags saying what to apply and how ([`DeltaArgs`]).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{DirArgs, ServiceArg, TableArg};
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub table: TableArg,
+    /// The version the database is at now, MAJOR.MINOR.PATCH (a module
+    /// directory also takes MAJOR.MINOR, as pum 1.x does).
+    #[arg(short = 'b', long = "baseline", value_name = "VERSION")]
+    pub baseline: String,
+    /// A pum 1.x module directory (holding .pum.yaml): baseline its
+    /// pum_migrations table. Otherwise accepted for pum 0.x compatibility.
+    #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub table: TableArg,
+    #[command(flatten)]
+    pub dirs: DirArgs,
+    /// Consider deltas only up to this version as pending.
+    #[arg(short = 'u', long = "max-version", value_name = "VERSION")]
+    pub max_version: Option<String>,
+    /// A parameter of a pum 1.x module directory (-d DIR with .pum.yaml),
+    /// shown with its type checked. Repeatable.
+    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub parameters: Vec<String>,
+}
+
+/// Flags shared by `upgrade` and `test-and-upgrade`: what to apply and how.
+#[derive(Debug, Args, Clone)]
+pub struct DeltaArgs {
+    #[command(flatten)]
+    pub dirs: DirArgs,
+    /// Apply deltas up to and including this version.
+    #[arg(
+        short = 'u',
+        long = "max-version",
+        visible_alias = "max_version",
+        value_name = "VERSION"
+    )]
+    pub max_version: Option<String>,
+    /// A variable for SQL deltas' %(NAME)s placeholders: TYPE is int, float
+    /// or str. Repeatable; overrides `variables:` in pum.yaml.
+    #[arg(short = 'v', long = "var", num_args = 3, value_names = ["TYPE", "NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub vars: Vec<String>,
+    /// How long to wait for another pum run's lock on the same database
+    /// (500ms, 60s, 2min) [default: run_lock_timeout in pum.yaml, else 60s].
+    #[arg(long = "lock-timeout", value_name = "DURATION")]
+    pub lock_timeout: Option<String>,
+    /// The server's lock_timeout for each delta; 0 for none
+    /// [default: lock_timeout in pum.yaml, else 5s].
+    #[arg(long = "delta-lock-timeout", value_name = "DURATION")]
+    pub delta_lock_timeout: Option<String>,
+    /// The server's statement_timeout for each delta; 0 for none
+    /// [default: statement_timeout in pum.yaml, else none].
+    #[arg(long = "statement-timeout", value_name = "DURATION")]
+    pub statement_timeout: Option<String>,
+    /// Tries again after a delta hit its lock_timeout (it was rolled back)
+    /// [default: retries in pum.yaml, else 3].
+    #[arg(long = "retries", value_name = "N")]
+    pub retries: Option<u32>,
+    /// Refuse to run when an applied delta's file changed or is missing
+    /// (also: on_checksum_change: fail in pum.yaml).
+    #[arg(long = "strict")]
+    pub strict: bool,
+    /// A parameter of a pum 1.x module directory (-d DIR with .pum.yaml),
+    /// typed as .pum.yaml declares it. Repeatable; overrides its default.
+    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]
+    pub parameters: Vec<String>,
+    /// Module directories: after the upgrade, create the roles of .pum.yaml
+    /// that are missing and grant their permissions.
+    #[arg(long = "grant")]
+    pub grant: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub table: TableArg,
+    #[command(flatten)]
+    pub deltas: DeltaArgs,
+    /// Print what would be applied (each delta, its mode, the SQL with
+    /// variables substituted in JSON) and change nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Accepted for pum 0.x compatibility (pum always prints each delta).
+    #[arg(long = "verbose", hide = true)]
+    pub verbose: bool,
+}
+
+/// `pum install`: a module on a database that does not have it yet.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub deltas: DeltaArgs,
+}
+
+/// What to do with the module's roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RolesAction {
+    /// Create the missing roles (NOLOGIN; `inherit` as membership) and
+    /// grant every role its permissions.
+    Create,
+    /// Grant the permissions again (after new schemas or objects), creating
+    /// nothing.
+    Grant,
+}
+
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    pub action: RolesAction,
+    #[command(flatten)]
+    pub service: ServiceArg,
+    /// The module directory (holding .pum.yaml).
+    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the delta does; becomes the file name (`add pipe owner` →
+    /// delta_X.Y.Z_add_pipe_owner.sql).
+    pub description: String,
+    /// Directory to create it in [default: the first delta directory].
+    #[arg(short = 'd', long = "dir", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Version of the new delta [default: the next patch version].
+    #[arg(long = "version", value_name = "VERSION")]
+    pub version: Option<String>,
+}

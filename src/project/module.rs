@@ -1,0 +1,306 @@
+//! The pum 1.x layout: a module directory (`.pum.yaml`, changelogs,
+//! parameters) and its `pum_migrations` table. Each pending version — all
+//! its files and its row — is one unit of the runner, applied in one
+//! transaction; `--grant` creates the roles and grants after the last one.
+
+use std::path::Path;
+use std::time::Instant;
+
+use postgres::Client;
+
+use crate::db::QualifiedName;
+use crate::error::{Error, Result};
+use crate::module::changelog::ModuleVersion;
+use crate::module::{self, Loaded, ModuleRequest, Prepared};
+use crate::output::{format_ms, Printer};
+use crate::runner::failure::{
+    delta_error, locate_failing_statement, position_of, set_local_timeouts, set_timeouts,
+    worth_replaying,
+};
+use crate::runner::session::SessionReset;
+use crate::runner::{
+    self, Applied, AppliedDelta, Layout, Plan, RunContext, RunOptions, UpgradeReport,
+};
+use crate::service::ConnParams;
+
+/// A module directory, loaded, with what a run applies it up to.
+pub struct ModuleProject {
+    pub loaded: Loaded,
+    pub max: Option<ModuleVersion>,
+    /// Create missing roles and grant their permissions after the upgrade.
+    pub grant: bool,
+}
+
+impl ModuleProject {
+    /// Reads the module in `dir` with the request's parameters.
+    pub fn load(dir: &Path, req: &ModuleRequest, printer: &Printer) -> Result<ModuleProject> {
+        Ok(ModuleProject {
+            loaded: module::load(dir, &req.parameters, printer)?,
+            max: module::parse_max(req.max_version.as_deref())?,
+            grant: req.grant,
+        })
+    }
+}
+
+/// Applies the pending versions of the module in `module_dir`. A failing
+/// file rolls back its whole version (files and row); earlier versions stay.
+pub fn upgrade(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let project = ModuleProject::load(module_dir, req, printer)?;
+    runner::run(client, &project, params, None, &req.options, printer)
+}
+
+/// Installs the module on a database that does not have it yet, as pum 1.x's
+/// `install` does: creates `pum_migrations`, creates the roles (with
+/// `grant`), then applies every version as [`upgrade`] does (one transaction
+/// each) and grants the permissions (with `grant`).
+pub fn install(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let config = module::config::ModuleConfig::load(module_dir)?;
+    // Bad changelogs fail before the table is created.
+    module::changelog::discover(&config)?;
+    let table = config.migrations_table();
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    if module::migrations::exists(&mut tx, &table)? {
+        return Err(Error::State(format!(
+            "{table} already exists in {}: the module is installed; use `pum upgrade`",
+            params.target()
+        )));
+    }
+    let others = module::migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
+    if !others.is_empty() {
+        printer.warn(format!(
+            "pum_migrations tables exist in schema(s) {} too: another module shares this database",
+            others.join(", ")
+        ));
+    }
+    module::migrations::create(&mut tx, &table)?;
+    // Roles first: changelogs may grant to them or set them as owners.
+    if req.grant {
+        module::roles::create(&mut tx, &config.roles, false, printer)?;
+    }
+    tx.commit()
+        .map_err(|e| Error::sql(format!("creating {table}"), e))?;
+    printer.step(format!("created {table}"));
+    upgrade(client, params, module_dir, req, printer)
+}
+
+/// The pending versions of one run.
+pub struct ModulePlan<'a> {
+    project: &'a ModuleProject,
+    before: Option<String>,
+    current: Option<String>,
+    units: Vec<Prepared<'a>>,
+    recorded_params: serde_json::Value,
+}
+
+impl Layout for ModuleProject {
+    type Plan<'a> = ModulePlan<'a>;
+
+    fn history_table(&self) -> &QualifiedName {
+        &self.loaded.table
+    }
+
+    fn require_history(&self, client: &mut Client, params: &ConnParams) -> Result<()> {
+        module::require_table(client, &self.loaded, params)
+    }
+
+    fn plan<'a>(&'a self, client: &mut Client, run: &RunContext<'_>) -> Result<ModulePlan<'a>> {
+        module::migrations::update_layout(client, &self.loaded.table)?;
+        let (current, units) = module::pending(
+            client,
+            &self.loaded,
+            self.max.as_ref(),
+            run.options.strict_checksums,
+            run.printer,
+        )?;
+        let current = current.map(|v| v.to_string());
+        Ok(ModulePlan {
+            project: self,
+            before: current.clone(),
+            current,
+            units,
+            recorded_params: serde_json::Value::Object(self.loaded.params.clone()),
+        })
+    }
+
+    fn recorded_version(&self, client: &mut Client) -> Result<Option<String>> {
+        let rows = module::migrations::read(client, &self.loaded.table)?;
+        Ok(module::plan::current_version(&rows).map(|v| v.to_string()))
+    }
+}
+
+impl Plan for ModulePlan<'_> {
+    fn noun(&self) -> &'static str {
+        "versions"
+    }
+
+    fn version_before(&self) -> Option<String> {
+        self.before.clone()
+    }
+
+    fn version_after(&self) -> Option<String> {
+        self.current.clone()
+    }
+
+    fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    fn label(&self, unit: usize) -> String {
+        format!(
+            "{} {}",
+            self.project.loaded.config.module, self.units[unit].changelog.version
+        )
+    }
+
+    fn retriable(&self, _unit: usize) -> bool {
+        true
+    }
+
+    fn nothing_to_apply(&self, dbname: &str) -> String {
+        format!(
+            "nothing to apply: {dbname} is at version {} of {}",
+            self.current.as_deref().unwrap_or("(none)"),
+            self.project.loaded.config.module
+        )
+    }
+
+    fn before_all(&mut self, _client: &mut Client, _run: &RunContext<'_>) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
+
+    fn apply(&mut self, client: &mut Client, unit: usize, run: &RunContext<'_>) -> Result<Applied> {
+        let p = &self.units[unit];
+        apply_version(
+            client,
+            &self.project.loaded,
+            p,
+            &self.recorded_params,
+            run.options,
+            run.reset,
+        )?;
+        let c = p.changelog;
+        self.current = Some(c.version.to_string());
+        Ok(Applied {
+            summary: format!(
+                "{} ({})",
+                self.label(unit),
+                if c.app_only {
+                    "application-only release, no SQL".to_string()
+                } else {
+                    format!(
+                        "{} file{}",
+                        c.files.len(),
+                        if c.files.len() == 1 { "" } else { "s" }
+                    )
+                }
+            ),
+            entry: AppliedDelta {
+                file: c.dir.display().to_string(),
+                version: c.version.to_string(),
+                name: c
+                    .files
+                    .iter()
+                    .map(|f| f.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                kind: crate::deltas::DeltaKind::Sql,
+                atomic: true,
+                duration_ms: 0,
+            },
+        })
+    }
+
+    fn interrupted(&self, unit: usize) -> String {
+        format!("{} rolled back, not recorded", self.label(unit))
+    }
+
+    fn after_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
+        if !self.project.grant {
+            return Ok(Vec::new());
+        }
+        let roles = &self.project.loaded.config.roles;
+        let t0 = Instant::now();
+        let mut tx = client
+            .transaction()
+            .map_err(|e| Error::sql("starting a transaction", e))?;
+        let done = module::roles::create(&mut tx, roles, true, run.printer)?;
+        tx.commit()
+            .map_err(|e| Error::sql("committing roles and grants", e))?;
+        run.printer.step(format!(
+            "granted permissions of {} role{} in {}",
+            roles.len(),
+            if roles.len() == 1 { "" } else { "s" },
+            format_ms(t0.elapsed().as_millis() as u64)
+        ));
+        Ok(done.granted.iter().map(|g| format!("grant {g}")).collect())
+    }
+}
+
+/// All files of one version and its row, in one transaction. Each file runs
+/// behind a savepoint so that, on failure, the failing statement can be
+/// located with the earlier files' changes still in place. Each file starts
+/// from the same session state: what one `SET`s (search_path, role...) is
+/// reset, in the same round trip, before the next file and the row.
+fn apply_version(
+    client: &mut Client,
+    loaded: &Loaded,
+    p: &Prepared<'_>,
+    recorded_params: &serde_json::Value,
+    options: &RunOptions,
+    reset: &SessionReset,
+) -> Result<()> {
+    let mut tx = client
+        .transaction()
+        .map_err(|e| Error::sql("starting a transaction", e))?;
+    set_timeouts(&mut tx, options, true)?;
+    // RESET ALL also drops the per-version timeouts: set them again.
+    let reset = SessionReset::with_tail(reset, &set_local_timeouts(options));
+    for (file, sql) in p.changelog.files.iter().zip(&p.sql) {
+        let mut savepoint = tx
+            .transaction()
+            .map_err(|e| Error::sql("setting a savepoint", e))?;
+        match savepoint.batch_execute(&reset.after(sql)) {
+            Ok(()) => savepoint
+                .commit()
+                .map_err(|e| delta_error(&file.path, sql, &e, None))?,
+            Err(e) => {
+                let _ = savepoint.rollback();
+                let located = if position_of(&e).is_none() && worth_replaying(&e) {
+                    locate_failing_statement(&mut tx, sql, options)
+                } else {
+                    None
+                };
+                return Err(delta_error(&file.path, sql, &e, located));
+            }
+        }
+    }
+    let files = p.changelog.recorded_files();
+    module::migrations::record(
+        &mut tx,
+        &loaded.table,
+        &module::migrations::NewRow {
+            module: &loaded.config.module,
+            version: &p.changelog.version.to_string(),
+            changelog_files: &files,
+            parameters: recorded_params,
+        },
+    )?;
+    tx.commit().map_err(|e| {
+        let path = p.changelog.dir.clone();
+        delta_error(&path, "", &e, None)
+    })
+}

@@ -1,0 +1,230 @@
+//! What `info` prints for either layout: the version, every delta or
+//! changelog with its status, and the history table.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::deltas::{self, plan};
+use crate::error::Result;
+use crate::module;
+use crate::output::{format_ms, Style};
+use crate::project::deltas::{dirs_label, display_version};
+use crate::settings::Settings;
+use crate::{db, history};
+
+/// Prints the version, the deltas with their status and the history of one
+/// database (also used by `pum demo`).
+pub fn deltas(
+    ctx: &Settings,
+    params: &crate::service::ConnParams,
+    table: &crate::db::QualifiedName,
+    dirs: &[std::path::PathBuf],
+    max_version: Option<&deltas::Version>,
+) -> Result<()> {
+    let mut client = db::connect(params)?;
+    let found = deltas::discover(dirs)?;
+    for warning in found.ignored_warnings() {
+        ctx.printer.warn(warning);
+    }
+    history::require(&mut client, table, &params.target())?;
+    let rows = history::read(&mut client, table)?;
+    let applied: Vec<_> = rows.iter().map(history::HistoryRow::as_applied).collect();
+    let current = plan::current_version(&applied);
+    let statuses = plan::statuses(&applied, &found.deltas, current.as_ref(), max_version);
+    let missing = plan::missing_on_disk(&applied, &found.deltas);
+    let pending = statuses
+        .iter()
+        .filter(|s| **s == plan::Status::Pending)
+        .count();
+
+    if ctx.printer.is_json() {
+        let deltas: Vec<_> = found
+            .deltas
+            .iter()
+            .zip(&statuses)
+            .map(|(d, s)| {
+                json!({
+                    "file": d.path.display().to_string(),
+                    "version": d.version.to_string(),
+                    "name": d.description,
+                    "type": d.kind,
+                    "type_code": d.kind.type_code(),
+                    "status": s,
+                    "atomic": d.mode.is_atomic(),
+                    "mode": d.mode,
+                    "checksum": d.checksum,
+                })
+            })
+            .collect();
+        let missing: Vec<_> = missing
+            .iter()
+            .map(|r| json!({"version": r.version, "name": r.description, "type_code": r.type_code}))
+            .collect();
+        ctx.printer.json(&json!({
+            "database": params.dbname(),
+            "table": table.to_string(),
+            "current_version": current.as_ref().map(ToString::to_string),
+            "pending": pending,
+            "deltas": deltas,
+            "missing_files": missing,
+            "history": rows,
+        }));
+        return Ok(());
+    }
+
+    let p = &ctx.printer;
+    p.out(format!(
+        "{} {} (upgrades table {table}): version {}, {pending} pending",
+        p.paint("database", Style::Heading),
+        params.dbname(),
+        p.paint(&display_version(current.as_ref()), Style::Heading)
+    ));
+    p.out("");
+    p.out(p.paint(&format!("deltas in {}", dirs_label(dirs)), Style::Heading));
+    if found.deltas.is_empty() {
+        p.out("(no delta files found)");
+    } else {
+        let mut table_out = p.table(&["Version", "Name", "Type", "Status", "Mode"]);
+        for (d, s) in found.deltas.iter().zip(&statuses) {
+            let style = match s {
+                plan::Status::Applied => Style::Good,
+                plan::Status::Pending => Style::Changed,
+                plan::Status::ChangedSinceApplied => Style::Bad,
+                _ => Style::Dim,
+            };
+            let mode = if d.mode.is_atomic() {
+                d.mode.label().to_string()
+            } else {
+                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
+            };
+            table_out.add_row(vec![
+                d.version.to_string(),
+                d.description.clone(),
+                d.kind.label().to_string(),
+                p.paint(s.label(), style),
+                mode,
+            ]);
+        }
+        p.out(table_out.to_string());
+    }
+    for r in &missing {
+        p.warn(format!(
+            "{} {} ({}) is recorded as applied but no such file was found",
+            r.version,
+            r.description,
+            deltas::type_label(r.type_code)
+        ));
+    }
+    p.out("");
+    p.out(p.paint("history", Style::Heading));
+    let mut hist = p.table(&[
+        "Version",
+        "Name",
+        "Type",
+        "Installed by",
+        "Installed on",
+        "Time",
+        "Status",
+    ]);
+    for r in &rows {
+        hist.add_row(vec![
+            r.version.clone(),
+            r.description.clone(),
+            deltas::type_label(r.type_code),
+            r.installed_by.clone(),
+            r.installed_on.clone(),
+            format_ms(r.execution_time.max(0) as u64),
+            if r.success {
+                "success".into()
+            } else {
+                p.paint("failed", Style::Bad)
+            },
+        ]);
+    }
+    p.out(hist.to_string());
+    Ok(())
+}
+
+/// Prints a module's version, its changelogs with their status, its
+/// parameters and the `pum_migrations` history.
+pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
+    if ctx.printer.is_json() {
+        ctx.printer
+            .json(&serde_json::to_value(info).expect("info serialises"));
+        return;
+    }
+    let p = &ctx.printer;
+    p.out(format!(
+        "{} {} (module {}, {}): {}, {} pending",
+        p.paint("database", Style::Heading),
+        info.database,
+        info.module,
+        info.table,
+        if info.installed {
+            format!(
+                "version {}",
+                p.paint(
+                    info.current_version.as_deref().unwrap_or("(none)"),
+                    Style::Heading
+                )
+            )
+        } else {
+            "not installed".to_string()
+        },
+        info.pending
+    ));
+    p.out("");
+    p.out(p.paint(&format!("changelogs in {}", dir.display()), Style::Heading));
+    let mut t = p.table(&["Version", "Files", "Status"]);
+    for c in &info.changelogs {
+        let style = match c.status {
+            module::plan::VersionStatus::Applied => Style::Good,
+            module::plan::VersionStatus::Pending => Style::Changed,
+            _ => Style::Dim,
+        };
+        t.add_row(vec![
+            c.version.clone(),
+            if c.app_only {
+                "(application-only release)".to_string()
+            } else {
+                c.files.join("\n")
+            },
+            p.paint(c.status.label(), style),
+        ]);
+    }
+    p.out(t.to_string());
+    if let Some(map) = info.parameters.as_object().filter(|m| !m.is_empty()) {
+        p.out("");
+        p.out(p.paint("parameters", Style::Heading));
+        let mut t = p.table(&["Name", "Value"]);
+        for (name, value) in map {
+            t.add_row(vec![name.clone(), value.to_string()]);
+        }
+        p.out(t.to_string());
+    }
+    p.out("");
+    p.out(p.paint("history", Style::Heading));
+    let mut hist = p.table(&[
+        "Version",
+        "Installed on",
+        "Files",
+        "Parameters",
+        "Beta",
+        "Written by",
+    ]);
+    for r in &info.history {
+        hist.add_row(vec![
+            r.version.clone(),
+            r.date_installed.clone(),
+            r.changelog_files.len().to_string(),
+            r.parameters.to_string(),
+            if r.beta_testing { "yes" } else { "no" }.to_string(),
+            r.pum_version
+                .as_deref()
+                .map(|v| format!("pum {v}"))
+                .unwrap_or_default(),
+        ]);
+    }
+    p.out(hist.to_string());
+}

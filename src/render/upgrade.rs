@@ -1,0 +1,161 @@
+//! What `upgrade` and `install` print: the summary of a run, and the plan of
+//! a dry run for either layout.
+
+use serde_json::json;
+
+use crate::deltas::vars;
+use crate::error::{Error, Result};
+use crate::module;
+use crate::output::{format_ms, Style};
+use crate::project::deltas::{self, display_version, DeltaProject};
+use crate::runner::{RunOptions, UpgradeReport};
+use crate::service::ConnParams;
+use crate::settings::Settings;
+
+/// The summary of an upgrade run (`unit` names what was applied).
+pub fn report(ctx: &Settings, params: &ConnParams, report: &UpgradeReport, unit: &str) {
+    if ctx.printer.is_json() {
+        ctx.printer
+            .json(&serde_json::to_value(report).expect("report serialises"));
+    } else {
+        ctx.printer.out(format!(
+            "{}: {} → {} ({} {unit}{} applied in {})",
+            params.dbname(),
+            report.version_before.as_deref().unwrap_or("(none)"),
+            report.version_after.as_deref().unwrap_or("(none)"),
+            report.applied.len(),
+            if report.applied.len() == 1 { "" } else { "s" },
+            format_ms(report.duration_ms)
+        ));
+    }
+}
+
+/// What `upgrade --dry-run` shows for delta directories: each pending delta,
+/// its mode and (in JSON) its SQL with variables substituted; nothing changes.
+pub fn deltas_dry_run(
+    ctx: &Settings,
+    client: &mut postgres::Client,
+    params: &ConnParams,
+    project: &DeltaProject,
+    options: &RunOptions,
+) -> Result<()> {
+    crate::history::require(client, &project.table, &params.target())?;
+    let plan = deltas::pending(client, project)?;
+    deltas::check_drift(&plan, options.strict_checksums, &ctx.printer)?;
+    let mut steps = Vec::new();
+    for d in &plan.deltas {
+        let sql = d
+            .sql
+            .as_deref()
+            .map(|t| {
+                vars::substitute(t, &project.variables)
+                    .map_err(|why| Error::Deltas(format!("{}:{why}", d.path.display())))
+            })
+            .transpose()?;
+        steps.push((d, sql));
+    }
+    let newest = plan
+        .deltas
+        .iter()
+        .map(|d| &d.version)
+        .max()
+        .or(plan.current.as_ref());
+    let hooks: Vec<String> = project
+        .discovered
+        .pre_all
+        .iter()
+        .chain(&project.discovered.post_all)
+        .map(|h| h.path.display().to_string())
+        .collect();
+    if ctx.printer.is_json() {
+        let deltas: Vec<_> = steps
+            .iter()
+            .map(|(d, sql)| {
+                json!({
+                    "file": d.path.display().to_string(),
+                    "version": d.version.to_string(),
+                    "name": d.description,
+                    "type": d.kind,
+                    "mode": d.mode,
+                    "sql": sql,
+                })
+            })
+            .collect();
+        ctx.printer.json(&json!({
+            "dry_run": true,
+            "database": params.dbname(),
+            "version_before": plan.current.as_ref().map(ToString::to_string),
+            "version_after": newest.map(ToString::to_string),
+            "deltas": deltas,
+            "hooks": hooks,
+        }));
+        return Ok(());
+    }
+    let p = &ctx.printer;
+    p.out(format!(
+        "dry run: {} would go from {} to {} with {} delta{} (nothing is changed)",
+        params.dbname(),
+        display_version(plan.current.as_ref()),
+        display_version(newest),
+        steps.len(),
+        if steps.len() == 1 { "" } else { "s" }
+    ));
+    if !steps.is_empty() {
+        let mut t = p.table(&["Version", "File", "Type", "Mode"]);
+        for (d, _) in &steps {
+            let mode = if d.mode.is_atomic() {
+                d.mode.label().to_string()
+            } else {
+                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
+            };
+            t.add_row(vec![
+                d.version.to_string(),
+                d.file_name.clone(),
+                d.kind.label().to_string(),
+                mode,
+            ]);
+        }
+        p.out(t.to_string());
+    }
+    for h in hooks {
+        p.out(format!("hook that would run: {h}"));
+    }
+    Ok(())
+}
+
+/// What `upgrade --dry-run` shows for a module directory.
+pub fn module_dry_run(ctx: &Settings, plan: &module::DryRun) {
+    let p = &ctx.printer;
+    if p.is_json() {
+        p.json(&serde_json::to_value(plan).expect("plan serialises"));
+        return;
+    }
+    p.out(format!(
+        "dry run: {} would go from {} to {} with {} version{} of {} (nothing is changed)",
+        plan.database,
+        plan.version_before.as_deref().unwrap_or("(none)"),
+        plan.version_after.as_deref().unwrap_or("(none)"),
+        plan.versions.len(),
+        if plan.versions.len() == 1 { "" } else { "s" },
+        plan.module
+    ));
+    if !plan.versions.is_empty() {
+        let mut t = p.table(&["Version", "Files"]);
+        for v in &plan.versions {
+            let files: Vec<&str> = v
+                .files
+                .iter()
+                .map(|f| f.file.rsplit('/').next().unwrap_or(&f.file))
+                .collect();
+            t.add_row(vec![
+                v.version.clone(),
+                if v.app_only {
+                    "(application-only release)".to_string()
+                } else {
+                    files.join("\n")
+                },
+            ]);
+        }
+        p.out(t.to_string());
+    }
+}
