@@ -121,7 +121,7 @@ pub enum Error {
     /// A signal stopped the run; `state` says where each database was left.
     #[error("interrupted ({signal}) during '{during}'{}", state_suffix(.state))]
     Interrupted {
-        signal: crate::interrupt::Signal,
+        signal: crate::signal::Signal,
         /// The step that was running.
         during: String,
         /// One phrase per database or leftover ("sandbox removed").

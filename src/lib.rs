@@ -25,6 +25,7 @@ pub mod runner;
 pub mod sandbox;
 pub mod service;
 pub mod settings;
+pub mod signal;
 
 use crate::cli::Cli;
 use crate::config::Config;

@@ -9,27 +9,14 @@ use crate::settings::Settings;
 use crate::Outcome;
 
 pub fn run(ctx: &Settings, args: &RestoreArgs) -> Result<Outcome> {
-    let service_name = args
-        .service
-        .pg_service
-        .clone()
-        .or_else(|| ctx.env.get("PGSERVICE").map(str::to_string));
+    let service_name = ctx.service_name(args.service.pg_service.as_deref());
     guard::check_allowed(&ctx.config, service_name.as_deref())?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let p = &ctx.printer;
     // The same switch for every other spelling of those databases.
     let protected = guard::protected_services(&ctx.config, &ctx.env, p);
     if args.previous {
-        let back = dump::swap_back(&params, &protected)?;
-        if p.is_json() {
-            p.json(&serde_json::to_value(&back).expect("serialisable"));
-        } else {
-            p.out(format!(
-                "swapped back: {} is the previous database again, the replaced one is now {}",
-                back.database, back.previous
-            ));
-        }
-        return Ok(Outcome::Success);
+        return swap_back(ctx, &params, &protected);
     }
     let target = match &args.into {
         Some(name) => params.with_dbname(name),
@@ -48,17 +35,8 @@ pub fn run(ctx: &Settings, args: &RestoreArgs) -> Result<Outcome> {
         }
         (None, None) => unreachable!("clap requires FILE, --latest or --previous"),
     };
-    let mode = if args.clean {
-        RestoreMode::Clean
-    } else if args.create {
-        RestoreMode::Create
-    } else if args.swap {
-        RestoreMode::Swap
-    } else {
-        RestoreMode::InPlace
-    };
     let opts = RestoreOptions {
-        mode,
+        mode: mode(args),
         jobs: args.jobs,
         no_owner: !args.owner,
         exit_on_error: !args.ignore_errors,
@@ -75,8 +53,45 @@ pub fn run(ctx: &Settings, args: &RestoreArgs) -> Result<Outcome> {
             report.errors_ignored
         ));
     }
+    print_report(ctx, &report);
+    Ok(Outcome::Success)
+}
+
+fn mode(args: &RestoreArgs) -> RestoreMode {
+    if args.clean {
+        RestoreMode::Clean
+    } else if args.create {
+        RestoreMode::Create
+    } else if args.swap {
+        RestoreMode::Swap
+    } else {
+        RestoreMode::InPlace
+    }
+}
+
+/// `--previous`: the database a swap replaced goes back in place.
+fn swap_back(
+    ctx: &Settings,
+    params: &crate::service::ConnParams,
+    protected: &[guard::Protected],
+) -> Result<Outcome> {
+    let p = &ctx.printer;
+    let back = dump::swap_back(params, protected)?;
     if p.is_json() {
-        p.json(&serde_json::to_value(&report).expect("restore reports always serialise"));
+        p.json(&serde_json::to_value(&back).expect("serialisable"));
+    } else {
+        p.out(format!(
+            "swapped back: {} is the previous database again, the replaced one is now {}",
+            back.database, back.previous
+        ));
+    }
+    Ok(Outcome::Success)
+}
+
+fn print_report(ctx: &Settings, report: &dump::RestoreReport) {
+    let p = &ctx.printer;
+    if p.is_json() {
+        p.json(&serde_json::to_value(report).expect("restore reports always serialise"));
     } else {
         let previous = report
             .previous
@@ -96,5 +111,4 @@ pub fn run(ctx: &Settings, args: &RestoreArgs) -> Result<Outcome> {
             format_ms(report.duration_ms)
         ));
     }
-    Ok(Outcome::Success)
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_yaml::Value as Yaml;
 
 use crate::error::{Error, Result};
-use crate::module::params::ParamType;
+pub use crate::module::params::ParameterDef;
 
 /// The configuration file name inside a module directory.
 pub const FILE_NAME: &str = ".pum.yaml";
@@ -27,26 +27,6 @@ pub struct PumSection {
     /// Minimum pum 1.x version; meaningless for this tool, so only warned about.
     #[serde(default)]
     pub minimum_version: Option<Yaml>,
-}
-
-/// One entry of `parameters:`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParameterDef {
-    pub name: String,
-    /// pum 1.x defaults to `text` when the type is left out.
-    #[serde(rename = "type", default)]
-    pub kind: ParamType,
-    #[serde(default)]
-    pub default: Option<Yaml>,
-    #[serde(default)]
-    pub description: Option<String>,
-    /// The only values the parameter may take.
-    #[serde(default)]
-    pub values: Option<Vec<Yaml>>,
-    /// pum 1.x: may change between runs (used by application hooks only).
-    #[serde(default)]
-    pub app_only: bool,
 }
 
 /// A permission of a role: read or write on some schemas.
@@ -259,7 +239,7 @@ mod tests {
         assert_eq!(c.migration_table_schema, "public");
         assert_eq!(c.changelogs_directory, "changelogs");
         assert_eq!(c.parameters.len(), 2);
-        assert_eq!(c.parameters[1].kind, ParamType::Text);
+        assert_eq!(c.parameters[1].kind, crate::module::params::ParamType::Text);
         assert_eq!(c.roles[1].inherit.as_deref(), Some("viewer"));
         assert_eq!(c.roles[1].permissions[0].kind, PermissionKind::Write);
         assert!(c.ignored.is_empty());

@@ -96,6 +96,25 @@ pub struct Prepared<'a> {
     pub sql: Vec<String>,
 }
 
+/// What the request would apply to the installed module, read without the lock.
+fn pending_for<'a>(
+    client: &mut Client,
+    params: &ConnParams,
+    loaded: &'a Loaded,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<(Option<ModuleVersion>, Vec<Prepared<'a>>)> {
+    let max = parse_max(req.max_version.as_deref())?;
+    require_table(client, loaded, params)?;
+    pending(
+        client,
+        loaded,
+        max.as_ref(),
+        req.options.strict_checksums,
+        printer,
+    )
+}
+
 /// The versions an upgrade would apply, prepared, and the current version.
 pub fn pending<'a>(
     client: &mut Client,
@@ -379,15 +398,7 @@ pub fn dry_run(
     printer: &Printer,
 ) -> Result<DryRun> {
     let loaded = load(module_dir, &req.parameters, printer)?;
-    let max = parse_max(req.max_version.as_deref())?;
-    require_table(client, &loaded, params)?;
-    let (current, prepared) = pending(
-        client,
-        &loaded,
-        max.as_ref(),
-        req.options.strict_checksums,
-        printer,
-    )?;
+    let (current, prepared) = pending_for(client, params, &loaded, req, printer)?;
     let versions: Vec<PlannedVersion> = prepared
         .iter()
         .map(|p| PlannedVersion {
@@ -432,15 +443,7 @@ pub fn state(
     printer: &Printer,
 ) -> Result<(Option<String>, Vec<String>)> {
     let loaded = load(module_dir, &req.parameters, printer)?;
-    let max = parse_max(req.max_version.as_deref())?;
-    require_table(client, &loaded, params)?;
-    let (current, prepared) = pending(
-        client,
-        &loaded,
-        max.as_ref(),
-        req.options.strict_checksums,
-        printer,
-    )?;
+    let (current, prepared) = pending_for(client, params, &loaded, req, printer)?;
     Ok((
         current.map(|v| v.to_string()),
         prepared
@@ -466,4 +469,3 @@ pub fn newest_version(
         .max()
         .map(ToString::to_string))
 }
-

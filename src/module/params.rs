@@ -9,7 +9,27 @@ use serde_json::Value;
 
 use crate::db::quote_literal;
 use crate::deltas::sql_lexer::line_col;
-use crate::module::config::ParameterDef;
+use serde_yaml::Value as Yaml;
+
+/// One entry of `parameters:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterDef {
+    pub name: String,
+    /// pum 1.x defaults to `text` when the type is left out.
+    #[serde(rename = "type", default)]
+    pub kind: ParamType,
+    #[serde(default)]
+    pub default: Option<Yaml>,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The only values the parameter may take.
+    #[serde(default)]
+    pub values: Option<Vec<Yaml>>,
+    /// pum 1.x: may change between runs (used by application hooks only).
+    #[serde(default)]
+    pub app_only: bool,
+}
 
 /// The parameter types of pum 1.x.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]

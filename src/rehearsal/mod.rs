@@ -8,26 +8,27 @@
 //! that ends without upgrading it re-reads it before saying it is untouched.
 
 mod interrupted;
+mod phases;
 mod report;
 mod sandbox;
 mod targets;
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use crate::db;
 use crate::diff;
 use crate::dump::guard::Protected;
 use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
 use crate::error::{Error, Result};
-use crate::output::{format_ms, Printer};
+use crate::output::Printer;
 use crate::project::Project;
 use crate::sandbox::Cluster;
 use crate::service::ConnParams;
 
 use interrupted::Reached;
+use phases::{timed, Phases};
 pub use report::{render_text, to_json, Phase, ProductionCheck, RehearsalReport, Verdict};
-use targets::{ProdFacts, Targets};
+use targets::{recheck_production, Before, ProdFacts, Targets};
 
 /// Where the reference (the newest model built from scratch) comes from.
 pub enum Reference {
@@ -64,67 +65,6 @@ pub struct Rehearsal<'a> {
     /// Databases no test copy may overwrite besides production and the
     /// reference (services marked `allow_restore: false`).
     pub protected: Vec<Protected>,
-}
-
-struct Phases<'p> {
-    list: Vec<Phase>,
-    printer: &'p Printer,
-}
-
-/// Runs `f` and measures it.
-fn timed<T>(f: impl FnOnce() -> Result<T>) -> (Result<T>, u64) {
-    let t0 = Instant::now();
-    let out = f();
-    (out, t0.elapsed().as_millis() as u64)
-}
-
-impl Phases<'_> {
-    /// Runs one step, printing it with its duration. No step starts after
-    /// a signal.
-    fn run<T>(&mut self, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        crate::interrupt::check(name)?;
-        self.printer.step(format!("{name} ..."));
-        let measured = timed(f);
-        self.record(name, measured)
-    }
-
-    /// Records a step that was run (and measured) elsewhere. A step that
-    /// failed because of a signal was interrupted, not failed.
-    fn record<T>(&mut self, name: &'static str, (out, ms): (Result<T>, u64)) -> Result<T> {
-        let out = out.map_err(|e| match crate::interrupt::mark(e, name) {
-            Error::Interrupted { signal, state, .. } => Error::Interrupted {
-                signal,
-                during: name.to_string(),
-                state,
-            },
-            other => other,
-        });
-        let ok = out.is_ok();
-        let interrupted = matches!(out, Err(Error::Interrupted { .. }));
-        self.printer.step(format!(
-            "{name}: {} in {}",
-            match (ok, interrupted) {
-                (true, _) => "done",
-                (false, true) => "interrupted",
-                (false, false) => "FAILED",
-            },
-            format_ms(ms)
-        ));
-        self.list.push(Phase {
-            name,
-            duration_ms: ms,
-            ok,
-            error: out.as_ref().err().map(ToString::to_string),
-        });
-        out
-    }
-}
-
-/// Production as it was when the rehearsal started.
-struct Before {
-    version: Option<String>,
-    pending: Vec<String>,
-    facts: ProdFacts,
 }
 
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
@@ -258,35 +198,6 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
         production_touched: false,
         production_check: None,
         differences_text: None,
-    }
-}
-
-/// Re-reads production's version and fingerprint: what "not touched" rests on.
-fn recheck_production(r: &Rehearsal<'_>, before: &Before, printer: &Printer) -> ProductionCheck {
-    let quiet = Printer {
-        quiet: true,
-        ..printer.clone()
-    };
-    let read = || -> Result<(Option<String>, db::fingerprint::Fingerprint)> {
-        let mut client = db::connect(&r.prod)?;
-        let (version, _) = r.project.state(&mut client, &r.prod, &quiet)?;
-        Ok((version, db::fingerprint::read(&mut client)?))
-    };
-    match read() {
-        Ok((version, fp)) => ProductionCheck {
-            version_unchanged: version == before.version,
-            version,
-            schema_unchanged: fp.structure == before.facts.fingerprint.structure,
-            storage_unchanged: fp.storage == before.facts.fingerprint.storage,
-            error: None,
-        },
-        Err(e) => ProductionCheck {
-            version: None,
-            version_unchanged: false,
-            schema_unchanged: false,
-            storage_unchanged: false,
-            error: Some(e.to_string()),
-        },
     }
 }
 

@@ -5,6 +5,7 @@
 
 use postgres::Client;
 
+use crate::db;
 use crate::db::fingerprint::{self, Fingerprint};
 use crate::db::identity::{self, Located};
 use crate::db::roles::Roles;
@@ -12,7 +13,8 @@ use crate::dump::guard::{self, Protected};
 use crate::error::{Error, Result};
 use crate::service::ConnParams;
 
-use super::{Reference, Rehearsal};
+use super::{ProductionCheck, Reference, Rehearsal};
+use crate::output::Printer;
 
 /// The test database, identified (it may not exist yet), and what the copy
 /// into it must never write into: production, the reference and every
@@ -100,5 +102,45 @@ impl ProdFacts {
             roles: Roles::read(client)?,
             fingerprint: fingerprint::read(client)?,
         })
+    }
+}
+
+/// Production as it was when the rehearsal started.
+pub struct Before {
+    pub version: Option<String>,
+    pub pending: Vec<String>,
+    pub facts: ProdFacts,
+}
+
+/// Re-reads production's version and fingerprint: what "not touched" rests on.
+pub fn recheck_production(
+    r: &Rehearsal<'_>,
+    before: &Before,
+    printer: &Printer,
+) -> ProductionCheck {
+    let quiet = Printer {
+        quiet: true,
+        ..printer.clone()
+    };
+    let read = || -> Result<(Option<String>, Fingerprint)> {
+        let mut client = db::connect(&r.prod)?;
+        let (version, _) = r.project.state(&mut client, &r.prod, &quiet)?;
+        Ok((version, fingerprint::read(&mut client)?))
+    };
+    match read() {
+        Ok((version, fp)) => ProductionCheck {
+            version_unchanged: version == before.version,
+            version,
+            schema_unchanged: fp.structure == before.facts.fingerprint.structure,
+            storage_unchanged: fp.storage == before.facts.fingerprint.storage,
+            error: None,
+        },
+        Err(e) => ProductionCheck {
+            version: None,
+            version_unchanged: false,
+            schema_unchanged: false,
+            storage_unchanged: false,
+            error: Some(e.to_string()),
+        },
     }
 }

@@ -37,12 +37,45 @@ pub fn deltas(
         .iter()
         .filter(|s| **s == plan::Status::Pending)
         .count();
-
+    let info = DeltaInfo {
+        dbname: params.dbname(),
+        table,
+        dirs,
+        current,
+        found,
+        statuses,
+        missing,
+        pending,
+        rows,
+    };
     if ctx.printer.is_json() {
-        let deltas: Vec<_> = found
+        ctx.printer.json(&info.to_json());
+    } else {
+        info.print(ctx);
+    }
+    Ok(())
+}
+
+/// What `info` found for a delta project.
+struct DeltaInfo<'a> {
+    dbname: &'a str,
+    table: &'a crate::db::QualifiedName,
+    dirs: &'a [std::path::PathBuf],
+    current: Option<deltas::Version>,
+    found: deltas::Discovered,
+    statuses: Vec<plan::Status>,
+    missing: Vec<&'a plan::AppliedRow>,
+    pending: usize,
+    rows: Vec<history::HistoryRow>,
+}
+
+impl DeltaInfo<'_> {
+    fn to_json(&self) -> serde_json::Value {
+        let deltas: Vec<_> = self
+            .found
             .deltas
             .iter()
-            .zip(&statuses)
+            .zip(&self.statuses)
             .map(|(d, s)| {
                 json!({
                     "file": d.path.display().to_string(),
@@ -57,93 +90,99 @@ pub fn deltas(
                 })
             })
             .collect();
-        let missing: Vec<_> = missing
+        let missing: Vec<_> = self
+            .missing
             .iter()
             .map(|r| json!({"version": r.version, "name": r.description, "type_code": r.type_code}))
             .collect();
-        ctx.printer.json(&json!({
-            "database": params.dbname(),
-            "table": table.to_string(),
-            "current_version": current.as_ref().map(ToString::to_string),
-            "pending": pending,
+        json!({
+            "database": self.dbname,
+            "table": self.table.to_string(),
+            "current_version": self.current.as_ref().map(ToString::to_string),
+            "pending": self.pending,
             "deltas": deltas,
             "missing_files": missing,
-            "history": rows,
-        }));
-        return Ok(());
+            "history": self.rows,
+        })
     }
 
-    let p = &ctx.printer;
-    p.out(format!(
-        "{} {} (upgrades table {table}): version {}, {pending} pending",
-        p.paint("database", Style::Heading),
-        params.dbname(),
-        p.paint(&display_version(current.as_ref()), Style::Heading)
-    ));
-    p.out("");
-    p.out(p.paint(&format!("deltas in {}", dirs_label(dirs)), Style::Heading));
-    if found.deltas.is_empty() {
-        p.out("(no delta files found)");
-    } else {
-        let mut table_out = p.table(&["Version", "Name", "Type", "Status", "Mode"]);
-        for (d, s) in found.deltas.iter().zip(&statuses) {
-            let style = match s {
-                plan::Status::Applied => Style::Good,
-                plan::Status::Pending => Style::Changed,
-                plan::Status::ChangedSinceApplied => Style::Bad,
-                _ => Style::Dim,
-            };
-            let mode = if d.mode.is_atomic() {
-                d.mode.label().to_string()
-            } else {
-                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
-            };
-            table_out.add_row(vec![
-                d.version.to_string(),
-                d.description.clone(),
-                d.kind.label().to_string(),
-                p.paint(s.label(), style),
-                mode,
+    fn print(&self, ctx: &Settings) {
+        let p = &ctx.printer;
+        p.out(format!(
+            "{} {} (upgrades table {}): version {}, {} pending",
+            p.paint("database", Style::Heading),
+            self.dbname,
+            self.table,
+            p.paint(&display_version(self.current.as_ref()), Style::Heading),
+            self.pending
+        ));
+        p.out("");
+        p.out(p.paint(
+            &format!("deltas in {}", dirs_label(self.dirs)),
+            Style::Heading,
+        ));
+        if self.found.deltas.is_empty() {
+            p.out("(no delta files found)");
+        } else {
+            let mut table_out = p.table(&["Version", "Name", "Type", "Status", "Mode"]);
+            for (d, s) in self.found.deltas.iter().zip(&self.statuses) {
+                let style = match s {
+                    plan::Status::Applied => Style::Good,
+                    plan::Status::Pending => Style::Changed,
+                    plan::Status::ChangedSinceApplied => Style::Bad,
+                    _ => Style::Dim,
+                };
+                let mode = if d.mode.is_atomic() {
+                    d.mode.label().to_string()
+                } else {
+                    p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
+                };
+                table_out.add_row(vec![
+                    d.version.to_string(),
+                    d.description.clone(),
+                    d.kind.label().to_string(),
+                    p.paint(s.label(), style),
+                    mode,
+                ]);
+            }
+            p.out(table_out.to_string());
+        }
+        for r in &self.missing {
+            p.warn(format!(
+                "{} {} ({}) is recorded as applied but no such file was found",
+                r.version,
+                r.description,
+                deltas::type_label(r.type_code)
+            ));
+        }
+        p.out("");
+        p.out(p.paint("history", Style::Heading));
+        let mut hist = p.table(&[
+            "Version",
+            "Name",
+            "Type",
+            "Installed by",
+            "Installed on",
+            "Time",
+            "Status",
+        ]);
+        for r in &self.rows {
+            hist.add_row(vec![
+                r.version.clone(),
+                r.description.clone(),
+                deltas::type_label(r.type_code),
+                r.installed_by.clone(),
+                r.installed_on.clone(),
+                format_ms(r.execution_time.max(0) as u64),
+                if r.success {
+                    "success".into()
+                } else {
+                    p.paint("failed", Style::Bad)
+                },
             ]);
         }
-        p.out(table_out.to_string());
+        p.out(hist.to_string());
     }
-    for r in &missing {
-        p.warn(format!(
-            "{} {} ({}) is recorded as applied but no such file was found",
-            r.version,
-            r.description,
-            deltas::type_label(r.type_code)
-        ));
-    }
-    p.out("");
-    p.out(p.paint("history", Style::Heading));
-    let mut hist = p.table(&[
-        "Version",
-        "Name",
-        "Type",
-        "Installed by",
-        "Installed on",
-        "Time",
-        "Status",
-    ]);
-    for r in &rows {
-        hist.add_row(vec![
-            r.version.clone(),
-            r.description.clone(),
-            deltas::type_label(r.type_code),
-            r.installed_by.clone(),
-            r.installed_on.clone(),
-            format_ms(r.execution_time.max(0) as u64),
-            if r.success {
-                "success".into()
-            } else {
-                p.paint("failed", Style::Bad)
-            },
-        ]);
-    }
-    p.out(hist.to_string());
-    Ok(())
 }
 
 /// Prints a module's version, its changelogs with their status, its

@@ -52,7 +52,7 @@ pub fn deltas_dry_run(
                     .map_err(|why| Error::Deltas(format!("{}:{why}", d.path.display())))
             })
             .transpose()?;
-        steps.push((d, sql));
+        steps.push((*d, sql));
     }
     let newest = plan
         .deltas
@@ -67,8 +67,34 @@ pub fn deltas_dry_run(
         .chain(&project.discovered.post_all)
         .map(|h| h.path.display().to_string())
         .collect();
+    let dry = DryRun {
+        dbname: params.dbname(),
+        before: plan.current.as_ref(),
+        after: newest,
+        steps,
+        hooks,
+    };
     if ctx.printer.is_json() {
-        let deltas: Vec<_> = steps
+        ctx.printer.json(&dry.to_json());
+    } else {
+        dry.print(ctx);
+    }
+    Ok(())
+}
+
+/// The plan of a delta dry run, ready to show.
+struct DryRun<'a> {
+    dbname: &'a str,
+    before: Option<&'a crate::deltas::Version>,
+    after: Option<&'a crate::deltas::Version>,
+    steps: Vec<(&'a crate::deltas::Delta, Option<String>)>,
+    hooks: Vec<String>,
+}
+
+impl DryRun<'_> {
+    fn to_json(&self) -> serde_json::Value {
+        let deltas: Vec<_> = self
+            .steps
             .iter()
             .map(|(d, sql)| {
                 json!({
@@ -81,46 +107,47 @@ pub fn deltas_dry_run(
                 })
             })
             .collect();
-        ctx.printer.json(&json!({
+        json!({
             "dry_run": true,
-            "database": params.dbname(),
-            "version_before": plan.current.as_ref().map(ToString::to_string),
-            "version_after": newest.map(ToString::to_string),
+            "database": self.dbname,
+            "version_before": self.before.map(ToString::to_string),
+            "version_after": self.after.map(ToString::to_string),
             "deltas": deltas,
-            "hooks": hooks,
-        }));
-        return Ok(());
+            "hooks": self.hooks,
+        })
     }
-    let p = &ctx.printer;
-    p.out(format!(
-        "dry run: {} would go from {} to {} with {} delta{} (nothing is changed)",
-        params.dbname(),
-        display_version(plan.current.as_ref()),
-        display_version(newest),
-        steps.len(),
-        if steps.len() == 1 { "" } else { "s" }
-    ));
-    if !steps.is_empty() {
-        let mut t = p.table(&["Version", "File", "Type", "Mode"]);
-        for (d, _) in &steps {
-            let mode = if d.mode.is_atomic() {
-                d.mode.label().to_string()
-            } else {
-                p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
-            };
-            t.add_row(vec![
-                d.version.to_string(),
-                d.file_name.clone(),
-                d.kind.label().to_string(),
-                mode,
-            ]);
+
+    fn print(&self, ctx: &Settings) {
+        let p = &ctx.printer;
+        p.out(format!(
+            "dry run: {} would go from {} to {} with {} delta{} (nothing is changed)",
+            self.dbname,
+            display_version(self.before),
+            display_version(self.after),
+            self.steps.len(),
+            if self.steps.len() == 1 { "" } else { "s" }
+        ));
+        if !self.steps.is_empty() {
+            let mut t = p.table(&["Version", "File", "Type", "Mode"]);
+            for (d, _) in &self.steps {
+                let mode = if d.mode.is_atomic() {
+                    d.mode.label().to_string()
+                } else {
+                    p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
+                };
+                t.add_row(vec![
+                    d.version.to_string(),
+                    d.file_name.clone(),
+                    d.kind.label().to_string(),
+                    mode,
+                ]);
+            }
+            p.out(t.to_string());
         }
-        p.out(t.to_string());
+        for h in &self.hooks {
+            p.out(format!("hook that would run: {h}"));
+        }
     }
-    for h in hooks {
-        p.out(format!("hook that would run: {h}"));
-    }
-    Ok(())
 }
 
 /// What `upgrade --dry-run` shows for a module directory.
