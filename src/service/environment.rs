@@ -110,18 +110,7 @@ impl Environment {
 
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let vars: BTreeMap<&str, &str> = self
-            .vars
-            .iter()
-            .map(|(k, v)| {
-                let shown = if k == "PGPASSWORD" {
-                    "<hidden>"
-                } else {
-                    v.as_str()
-                };
-                (k.as_str(), shown)
-            })
-            .collect();
+        let vars = super::hide_secrets(&self.vars, |k| k == "PGPASSWORD");
         f.debug_struct("Environment")
             .field("vars", &vars)
             .field("home", &self.home)

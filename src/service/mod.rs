@@ -86,25 +86,31 @@ pub struct ConnParams {
     warnings: Vec<String>,
 }
 
+/// `values` for a `Debug` view, those whose key `is_secret` shown as
+/// `<hidden>`.
+fn hide_secrets(
+    values: &BTreeMap<String, String>,
+    is_secret: impl Fn(&str) -> bool,
+) -> BTreeMap<&str, &str> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            let shown = if is_secret(k) { "<hidden>" } else { v.as_str() };
+            (k.as_str(), shown)
+        })
+        .collect()
+}
+
 /// Keywords whose values are secrets besides `password`.
 const SECRET_KEYWORDS: &[&str] = &["sslpassword"];
 
 impl std::fmt::Debug for ConnParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: BTreeMap<&str, &str> = self
-            .params
-            .iter()
-            .map(|(k, v)| {
-                let shown = if SECRET_KEYWORDS.contains(&k.as_str()) {
-                    "<hidden>"
-                } else {
-                    v.as_str()
-                };
-                (k.as_str(), shown)
-            })
-            .collect();
         f.debug_struct("ConnParams")
-            .field("params", &params)
+            .field(
+                "params",
+                &hide_secrets(&self.params, |k| SECRET_KEYWORDS.contains(&k)),
+            )
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
             .field("password_source", &self.password_source)
             .field("passfile", &self.passfile)

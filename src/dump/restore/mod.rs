@@ -142,23 +142,14 @@ pub fn restore(
         tools,
         printer,
     };
-    let target::Placed {
-        errors,
-        previous,
-        previous_kept,
-    } = target::place(params, &job)?;
-    Ok(RestoreReport {
-        database: params.dbname().to_string(),
+    let version = manifest.as_ref().and_then(|m| m.version.clone());
+    let report = Reported {
         source: source.to_path_buf(),
-        kind,
         verification,
-        mode: opts.mode,
-        previous,
-        previous_kept,
-        errors_ignored: errors,
-        version: manifest.and_then(|m| m.version),
-        duration_ms: started.elapsed().as_millis() as u64,
-    })
+        version,
+        started,
+    };
+    place_and_report(params, &job, report)
 }
 
 /// Copies the live database of `from` into the target of `params` by
@@ -187,22 +178,42 @@ pub fn copy(
         tools,
         printer,
     };
-    let target::Placed {
-        errors,
-        previous,
-        previous_kept,
-    } = target::place(params, &job)?;
+    let report = Reported {
+        source: PathBuf::from(format!("(streamed from {})", from.target())),
+        verification: "streamed",
+        version: None,
+        started,
+    };
+    place_and_report(params, &job, report)
+}
+
+/// What a report says beyond what the job and its placing tell.
+struct Reported {
+    source: PathBuf,
+    verification: &'static str,
+    version: Option<String>,
+    started: Instant,
+}
+
+/// Runs `job` into the target of `params` and reports it: what
+/// [`restore`] and [`copy`] share.
+fn place_and_report(
+    params: &ConnParams,
+    job: &RestoreJob<'_>,
+    report: Reported,
+) -> Result<RestoreReport> {
+    let placed = target::place(params, job)?;
     Ok(RestoreReport {
         database: params.dbname().to_string(),
-        source: PathBuf::from(format!("(streamed from {})", from.target())),
-        kind: DumpKind::Custom,
-        verification: "streamed",
-        mode: opts.mode,
-        previous,
-        previous_kept,
-        errors_ignored: errors,
-        version: None,
-        duration_ms: started.elapsed().as_millis() as u64,
+        source: report.source,
+        kind: job.kind,
+        verification: report.verification,
+        mode: job.opts.mode,
+        previous: placed.previous,
+        previous_kept: placed.previous_kept,
+        errors_ignored: placed.errors,
+        version: report.version,
+        duration_ms: report.started.elapsed().as_millis() as u64,
     })
 }
 

@@ -105,16 +105,13 @@ fn swapped_in(params: &ConnParams, job: &RestoreJob<'_>) -> Result<Placed> {
     let dbname = params.dbname();
     let prev = previous_name(dbname)?;
     let mut admin = db::connect(&db::maintenance(params))?;
-    guard::refuse_protected(
-        &identity::named(&mut admin, dbname)?,
+    require_replaceable(
+        &mut admin,
+        dbname,
         &job.opts.protected,
         "the restore target",
+        "--swap replaces an existing database (use --create)",
     )?;
-    if !database::exists(&mut admin, dbname)? {
-        return Err(Error::State(format!(
-            "database {dbname} does not exist; --swap replaces an existing database (use --create)"
-        )));
-    }
     // Fail before the long restore, not after it.
     database::require_no_sessions(&mut admin, dbname)?;
     let temp = temp_name();
@@ -160,6 +157,24 @@ fn swap(admin: &mut Client, dbname: &str, temp: &str, prev: &str) -> Result<Opti
     Ok(older)
 }
 
+/// Refuses to rename `dbname` away when it is protected (`role` says what
+/// it was to be) or does not exist (`hint` says what the flag is for).
+fn require_replaceable(
+    admin: &mut Client,
+    dbname: &str,
+    protected: &[guard::Protected],
+    role: &str,
+    hint: &str,
+) -> Result<()> {
+    guard::refuse_protected(&identity::named(admin, dbname)?, protected, role)?;
+    if !database::exists(admin, dbname)? {
+        return Err(Error::State(format!(
+            "database {dbname} does not exist; {hint}"
+        )));
+    }
+    Ok(())
+}
+
 /// What `pum restore --previous` did.
 #[derive(Debug, Clone, Serialize)]
 pub struct SwapBack {
@@ -174,16 +189,13 @@ pub fn swap_back(params: &ConnParams, protected: &[guard::Protected]) -> Result<
     let prev = previous_name(&dbname)?;
     let mut admin = db::connect(&db::maintenance(params))?;
     for name in [&dbname, &prev] {
-        guard::refuse_protected(
-            &identity::named(&mut admin, name)?,
+        require_replaceable(
+            &mut admin,
+            name,
             protected,
             "the database to swap back",
+            "--previous swaps back what a restore --swap replaced",
         )?;
-        if !database::exists(&mut admin, name)? {
-            return Err(Error::State(format!(
-                "database {name} does not exist; --previous swaps back what a restore --swap replaced"
-            )));
-        }
         database::require_no_sessions(&mut admin, name)?;
     }
     let temp = temp_name();
