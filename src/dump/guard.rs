@@ -1,7 +1,7 @@
 //! What keeps a restore from destroying something by accident: the
 //! `allow_restore: false` switch in pum.yaml — applied to the database the
 //! service reaches, whatever spelling names it —, databases a caller
-//! protects (a rehearsal protects production and the reference), the
+//! protects (a rehearsal protects production and the reference) and the
 //! refusal to restore over existing user objects (unless `--clean`, which
 //! empties the database first). The refusal to rename a database other
 //! sessions are using is [`crate::db::database::require_no_sessions`].

@@ -4,7 +4,6 @@
 //! password from the passfile. The resulting [`ConnParams`] drives both pum's
 //! own connection and the environment of every child process, so the two can
 //! never point at different databases.
-
 //!
 //! This module holds [`ConnParams`] and the resolution itself;
 //! `environment` captures what it reads of the process, `keywords` lists
