@@ -1,6 +1,8 @@
-//! Files pum writes for the user (reports, check output): readable by their
-//! owner only, since they name every table, role and grant of a database,
-//! and checked writable before the long work that fills them starts.
+//! Files pum writes for the user (reports, check output, dumps and their
+//! manifests): readable by their owner only, since they name every table,
+//! role and grant of a database — or hold its rows —, and checked writable
+//! before the long work that fills them starts. Every 0600 file and 0700
+//! directory pum makes is made here.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -23,6 +25,32 @@ pub fn create(path: &Path) -> Result<std::fs::File> {
         .map_err(|e| Error::io(path, e))?;
     file.set_len(0).map_err(|e| Error::io(path, e))?;
     Ok(file)
+}
+
+/// Creates the directory `path`, which only its owner may enter.
+pub fn create_dir(path: &Path) -> Result<()> {
+    std::fs::create_dir(path).map_err(|e| Error::io(path, e))?;
+    set_mode(path, 0o700)
+}
+
+/// Makes a directory tree another program wrote private (`pg_dump -Fd`
+/// creates its files with the umask): directories 0700, files 0600.
+pub fn restrict_tree(dir: &Path) -> Result<()> {
+    set_mode(dir, 0o700)?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let path = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            restrict_tree(&path)?;
+        } else {
+            set_mode(&path, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(path, e))
 }
 
 /// Writes `text` to `path` as [`create`] opens it.

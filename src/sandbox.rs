@@ -178,7 +178,7 @@ impl Cluster {
 
     fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
-        let params = self.params("postgres");
+        let params = self.params(crate::db::MAINTENANCE_DB);
         loop {
             crate::interrupt::check("start sandbox cluster")?;
             if let Some(child) = self.server.as_mut() {
@@ -285,7 +285,7 @@ impl Cluster {
     /// that what the owner may do in it (create in `public` among others)
     /// is what it may do in the database it copies.
     pub fn create_database_owned_by(&self, name: &str, owner: &str) -> Result<ConnParams> {
-        let mut client = crate::db::connect(&self.params("postgres"))?;
+        let mut client = crate::db::connect(&self.params(crate::db::MAINTENANCE_DB))?;
         client
             .batch_execute(&format!(
                 "CREATE DATABASE {} OWNER {}",

@@ -1,11 +1,14 @@
 //! pum's own connection to PostgreSQL, the server-level facts every command
-//! shares (which database a connection reaches) and the one helper that
-//! quotes identifiers.
+//! shares (which database a connection reaches, the server's version),
+//! databases as a whole (create, drop, rename, sessions) and the one helper
+//! that quotes identifiers.
 
+pub mod database;
 pub mod driver;
 pub mod fingerprint;
 pub mod identity;
 pub mod roles;
+mod server;
 
 use openssl::ssl::{SslConnector, SslFiletype, SslMethod, SslVerifyMode};
 use postgres::Client;
@@ -13,6 +16,8 @@ use postgres_openssl::MakeTlsConnector;
 
 use crate::error::{describe_pg_error, Error, Result};
 use crate::service::{ConnParams, SslMode};
+
+pub use server::{server_version, server_version_num, SERVER_VERSION_SQL};
 
 /// Schemas that belong to the system, never to the user, as a condition on
 /// `pg_namespace n`.
@@ -39,14 +44,17 @@ pub fn connect_if_exists(params: &ConnParams) -> Result<Option<Client>> {
     }
 }
 
+/// The name of the maintenance database every server has.
+pub const MAINTENANCE_DB: &str = "postgres";
+
 /// The server's maintenance database, for work on a database as a whole
 /// (create, drop, rename, look up by name).
 pub fn maintenance(params: &ConnParams) -> ConnParams {
-    params.with_dbname("postgres")
+    params.with_dbname(MAINTENANCE_DB)
 }
 
 fn connect_raw(params: &ConnParams) -> Result<std::result::Result<Client, postgres::Error>> {
-    let cfg = driver::config(params, APPLICATION_NAME)?;
+    let cfg = driver::client_config(params, APPLICATION_NAME)?;
     Ok(cfg.connect(tls_connector(params)?))
 }
 

@@ -51,6 +51,26 @@ impl Tools {
     pub fn pg_restore_version(&self) -> Result<String> {
         program_version(&self.pg_restore, "pg_restore_exe")
     }
+
+    /// `pg_restore --list ARCHIVE`: the archive's table of contents, one
+    /// entry a line. Reading it proves the archive complete and readable.
+    pub fn pg_restore_list(&self, archive: &Path) -> Result<String> {
+        let out = Command::new(&self.pg_restore)
+            .arg("--list")
+            .arg(archive)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| spawn_error(&self.pg_restore, "pg_restore_exe", e))?;
+        if !out.status.success() {
+            return Err(Error::Child {
+                program: "pg_restore".into(),
+                command: format!("{} --list {}", self.pg_restore.display(), archive.display()),
+                status: out.status.to_string(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
 }
 
 /// Runs `exe --version` and takes the first word that looks like a version
@@ -146,12 +166,7 @@ impl ChildRun<'_> {
             .stdin(stdin)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        for (key, value) in self.params.child_env() {
-            match value {
-                Some(v) => cmd.env(key, v),
-                None => cmd.env_remove(key),
-            };
-        }
+        self.params.export_to(&mut cmd, None);
         let mut child = cmd
             .spawn()
             .map_err(|e| spawn_error(self.exe, self.config_key, e))?;

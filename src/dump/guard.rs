@@ -1,10 +1,10 @@
 //! What keeps a restore from destroying something by accident: the
 //! `allow_restore: false` switch in pum.yaml — applied to the database the
 //! service reaches, whatever spelling names it —, databases a caller
-//! protects (a rehearsal protects production and the reference), the
+//! protects (a rehearsal protects production and the reference) and the
 //! refusal to restore over existing user objects (unless `--clean`, which
-//! empties the database first), and the refusal to rename a database other
-//! sessions are using.
+//! empties the database first). The refusal to rename a database other
+//! sessions are using is [`crate::db::database::require_no_sessions`].
 
 use postgres::Client;
 
@@ -148,10 +148,7 @@ pub fn clean(client: &mut Client) -> Result<()> {
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let server_num: i32 = client
-        .query_one("SELECT current_setting('server_version_num')::int", &[])
-        .map_err(|e| Error::sql("reading the server version", e))?
-        .get(0);
+    let server_num = crate::db::server_version_num(client)?;
     let mut sql = String::from("BEGIN;\n");
     for schema in &schemas {
         sql.push_str(&format!("DROP SCHEMA {} CASCADE;\n", quote_ident(schema)));
@@ -171,50 +168,4 @@ pub fn clean(client: &mut Client) -> Result<()> {
     client
         .batch_execute(&sql)
         .map_err(|e| Error::sql("emptying the target database (--clean)", e))
-}
-
-/// Refuses when other sessions are connected to `dbname`: renaming or
-/// dropping it would fail half-way or cut them off mid-transaction.
-pub fn require_no_sessions(admin: &mut Client, dbname: &str) -> Result<()> {
-    // A client that just disconnected leaves its backend for a moment:
-    // give such sessions a second to go before calling them users.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
-    let rows = loop {
-        let rows = sessions(admin, dbname)?;
-        if rows.is_empty() || std::time::Instant::now() > deadline {
-            break rows;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
-    if rows.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Refused(format!(
-        "database {dbname} has {} other session(s): {}; close them (or terminate them with \
-         pg_terminate_backend) and run again — pum does not cut off other users",
-        rows.len(),
-        rows.join(", ")
-    )))
-}
-
-fn sessions(admin: &mut Client, dbname: &str) -> Result<Vec<String>> {
-    let rows = admin
-        .query(
-            "SELECT coalesce(nullif(application_name, ''), '?') || ' (pid ' || pid || ', ' || coalesce(usename::text, '?') || ')' \
-               FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() ORDER BY pid",
-            &[&dbname],
-        )
-        .map_err(|e| Error::sql(format!("looking for sessions on {dbname}"), e))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
-}
-
-/// Whether a database of that name exists on the server.
-pub fn database_exists(admin: &mut Client, dbname: &str) -> Result<bool> {
-    let row = admin
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)",
-            &[&dbname],
-        )
-        .map_err(|e| Error::sql(format!("looking for database {dbname}"), e))?;
-    Ok(row.get(0))
 }

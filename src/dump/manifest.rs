@@ -118,7 +118,7 @@ impl Manifest {
         let text = serde_json::to_string_pretty(self).expect("manifests always serialise");
         let tmp = sibling_temp(path);
         let result = (|| {
-            let mut f = create_private(&tmp)?;
+            let mut f = crate::private_file::create(&tmp)?;
             f.write_all(text.as_bytes())
                 .and_then(|_| f.write_all(b"\n"))
                 .and_then(|_| f.sync_all())
@@ -252,11 +252,6 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Creates (truncating) a file readable by its owner only.
-pub fn create_private(path: &Path) -> Result<std::fs::File> {
-    crate::private_file::create(path)
 }
 
 /// A temporary name in the same directory as `path` (so a rename is atomic),

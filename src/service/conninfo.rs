@@ -59,43 +59,56 @@ pub fn parse_conninfo(s: &str) -> Result<BTreeMap<String, String>> {
             return Err(err(format!("invalid connection option {}", shown(&key))));
         }
         skip_space(&mut chars);
-        let mut value = String::new();
-        let quoted = chars.peek().map(|&(_, c)| c) == Some('\'');
-        if quoted {
-            chars.next();
-            loop {
-                match chars.next().map(|(_, c)| c) {
-                    None => {
-                        return Err(err(format!("unterminated quoted value for {key:?}")));
-                    }
-                    Some('\\') => {
-                        if let Some((_, n)) = chars.next() {
-                            value.push(n);
-                        }
-                    }
-                    Some('\'') => break,
-                    Some(c) => value.push(c),
-                }
-            }
-        } else {
-            while let Some(&(_, c)) = chars.peek() {
-                chars.next();
-                if c_isspace(c) {
-                    break;
-                }
-                if c == '\\' {
-                    if let Some((_, n)) = chars.next() {
-                        value.push(n);
-                    }
-                } else {
-                    value.push(c);
-                }
-            }
-        }
+        let (value, quoted) = conninfo_value(&mut chars, &key)?;
         after_unquoted_password = key == "password" && !quoted;
         out.insert(key, value);
     }
     Ok(out)
+}
+
+/// The value after `key=`: single-quoted (backslash escapes the next
+/// character, up to the closing quote) or bare (up to the next space);
+/// returns it and whether it was quoted.
+fn conninfo_value(
+    chars: &mut std::iter::Peekable<std::str::CharIndices>,
+    key: &str,
+) -> Result<(String, bool)> {
+    let mut value = String::new();
+    let quoted = chars.peek().map(|&(_, c)| c) == Some('\'');
+    if quoted {
+        chars.next();
+        loop {
+            match chars.next().map(|(_, c)| c) {
+                None => {
+                    return Err(Error::Service(format!(
+                        "conninfo: unterminated quoted value for {key:?}"
+                    )));
+                }
+                Some('\\') => {
+                    if let Some((_, n)) = chars.next() {
+                        value.push(n);
+                    }
+                }
+                Some('\'') => break,
+                Some(c) => value.push(c),
+            }
+        }
+    } else {
+        while let Some(&(_, c)) = chars.peek() {
+            chars.next();
+            if c_isspace(c) {
+                break;
+            }
+            if c == '\\' {
+                if let Some((_, n)) = chars.next() {
+                    value.push(n);
+                }
+            } else {
+                value.push(c);
+            }
+        }
+    }
+    Ok((value, quoted))
 }
 
 /// Parses `postgresql://user:pw@host:port,host2/dbname?key=value` the way
@@ -105,20 +118,47 @@ pub fn parse_conninfo(s: &str) -> Result<BTreeMap<String, String>> {
 /// be libpq keywords (`ssl=true` means `sslmode=require`). Empty parts are
 /// left unset so that `PG*` variables still apply.
 pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
-    let err = |msg: String| Error::Service(format!("uri: {msg}"));
     let prefix_len = if s.starts_with("postgresql://") {
         "postgresql://".len()
     } else if s.starts_with("postgres://") {
         "postgres://".len()
     } else {
-        return Err(err(
+        return Err(uri_error(
             "a connection uri starts with postgresql:// or postgres://".into(),
         ));
     };
     let rest = &s[prefix_len..];
     let mut out = BTreeMap::new();
-    let mut p = 0;
+    let p = parse_credentials(rest, &mut out)?;
+    let (mut p, mut terminator) = parse_hosts(rest, p, prefix_len, &mut out)?;
+    let next = |p: usize| rest[p..].chars().next();
+    if terminator == Some('/') {
+        p += 1;
+        let end = rest[p..].find('?').map_or(rest.len(), |i| i + p);
+        let dbname = &rest[p..end];
+        if !dbname.is_empty() {
+            out.insert(
+                "dbname".into(),
+                percent_decode(dbname, "the database name")?,
+            );
+        }
+        p = end;
+        terminator = next(p);
+    }
 
+    if terminator == Some('?') {
+        parse_query(&rest[p + 1..], &mut out)?;
+    }
+    Ok(out)
+}
+
+fn uri_error(msg: String) -> Error {
+    Error::Service(format!("uri: {msg}"))
+}
+
+/// `user:password@` at the start of `rest` (the URI after its scheme), if
+/// there; returns where the hosts start.
+fn parse_credentials(rest: &str, out: &mut BTreeMap<String, String>) -> Result<usize> {
     // libpq looks for the credentials' `@` only up to the first `/`.
     let credentials_end = rest
         .find(['@', '/'])
@@ -126,25 +166,36 @@ pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
     if credentials_end.is_none() && rest.split('?').next().unwrap_or_default().contains('@') {
         // libpq would read `user:pa/ss@host/db` as host `user`, port `pa`
         // and database `ss@host/db`, and show that in every message.
-        return Err(err(
+        return Err(uri_error(
             "a \"/\" comes before the \"@\" of user:password@; percent-encode \"/\" in user names and passwords as %2F (and \"@\" as %40)".into(),
         ));
     }
-    if let Some(at) = credentials_end {
-        let credentials = &rest[..at];
-        let (user, password) = match credentials.split_once(':') {
-            Some((u, pw)) => (u, Some(pw)),
-            None => (credentials, None),
-        };
-        if !user.is_empty() {
-            out.insert("user".into(), percent_decode(user, "the user name")?);
-        }
-        if let Some(pw) = password.filter(|pw| !pw.is_empty()) {
-            out.insert("password".into(), percent_decode(pw, "the password")?);
-        }
-        p = at + 1;
+    let Some(at) = credentials_end else {
+        return Ok(0);
+    };
+    let credentials = &rest[..at];
+    let (user, password) = match credentials.split_once(':') {
+        Some((u, pw)) => (u, Some(pw)),
+        None => (credentials, None),
+    };
+    if !user.is_empty() {
+        out.insert("user".into(), percent_decode(user, "the user name")?);
     }
+    if let Some(pw) = password.filter(|pw| !pw.is_empty()) {
+        out.insert("password".into(), percent_decode(pw, "the password")?);
+    }
+    Ok(at + 1)
+}
 
+/// The comma-separated `host[:port]` list starting at `p` in `rest`;
+/// returns where it ends and the character there (`/`, `?` or none).
+/// `prefix_len` makes positions in messages count from the URI's start.
+fn parse_hosts(
+    rest: &str,
+    mut p: usize,
+    prefix_len: usize,
+    out: &mut BTreeMap<String, String>,
+) -> Result<(usize, Option<char>)> {
     let mut hosts = String::new();
     let mut ports = String::new();
     let next = |p: usize| rest[p..].chars().next();
@@ -155,14 +206,14 @@ pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
             let close = rest[start..]
                 .find(']')
                 .map(|i| i + start)
-                .ok_or_else(|| err("missing \"]\" after an ipv6 host address".into()))?;
+                .ok_or_else(|| uri_error("missing \"]\" after an ipv6 host address".into()))?;
             if close == start {
-                return Err(err("an ipv6 host address may not be empty".into()));
+                return Err(uri_error("an ipv6 host address may not be empty".into()));
             }
             hosts.push_str(&rest[start..close]);
             p = close + 1;
             if let Some(c) = next(p).filter(|c| !matches!(c, ':' | '/' | '?' | ',')) {
-                return Err(err(format!(
+                return Err(uri_error(format!(
                     "unexpected character {c:?} at position {} (expected \":\" or \"/\" after \"]\")",
                     prefix_len + p + 1
                 )));
@@ -175,7 +226,7 @@ pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
             if host.contains('@') {
                 // libpq would try to resolve this as a host name; it almost
                 // always means a password with a raw `@`, which we must not echo.
-                return Err(err(
+                return Err(uri_error(
                     "unexpected \"@\" in the host part; percent-encode \"@\" in user names and passwords as %40".into(),
                 ));
             }
@@ -205,29 +256,11 @@ pub fn parse_uri(s: &str) -> Result<BTreeMap<String, String>> {
     if !ports.is_empty() {
         out.insert("port".into(), percent_decode(&ports, "the port")?);
     }
-
-    if terminator == Some('/') {
-        p += 1;
-        let end = rest[p..].find('?').map_or(rest.len(), |i| i + p);
-        let dbname = &rest[p..end];
-        if !dbname.is_empty() {
-            out.insert(
-                "dbname".into(),
-                percent_decode(dbname, "the database name")?,
-            );
-        }
-        p = end;
-        terminator = next(p);
-    }
-
-    if terminator == Some('?') {
-        parse_query(&rest[p + 1..], &mut out)?;
-    }
-    Ok(out)
+    Ok((p, terminator))
 }
 
 fn parse_query(query: &str, out: &mut BTreeMap<String, String>) -> Result<()> {
-    let err = |msg: String| Error::Service(format!("uri: {msg}"));
+    let err = uri_error;
     let mut pieces: Vec<&str> = query.split('&').collect();
     // libpq stops at the end of the string, so one trailing `&` is harmless.
     if pieces.last() == Some(&"") {
@@ -275,7 +308,7 @@ fn visible_key(raw: &str) -> String {
 /// `what` names the part for the error message; the value itself is never
 /// shown because it may be a password.
 fn percent_decode(s: &str, what: &str) -> Result<String> {
-    let err = |msg: String| Error::Service(format!("uri: {msg}"));
+    let err = uri_error;
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -4,18 +4,28 @@
 //! password from the passfile. The resulting [`ConnParams`] drives both pum's
 //! own connection and the environment of every child process, so the two can
 //! never point at different databases.
+//!
+//! This module holds [`ConnParams`] and the resolution itself;
+//! `environment` captures what it reads of the process, `keywords` lists
+//! libpq's keywords and their variables, `endpoint` pairs the host and port
+//! lists, `export` hands the result to child processes.
 
 mod conninfo;
+mod endpoint;
+mod environment;
+mod export;
+mod keywords;
 mod passfile;
 mod servicefile;
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use crate::error::{Error, Result};
 
+pub use endpoint::Endpoint;
+pub use environment::Environment;
+pub use keywords::{ENV_VARS, KEYWORDS};
 pub use passfile::DEFAULT_SOCKET_DIR;
 
 /// The resolver's pure text parsers, for property tests and fuzzing: no file
@@ -24,158 +34,6 @@ pub mod parsers {
     pub use super::conninfo::{parse_conninfo, parse_uri};
     pub use super::passfile::find as find_password;
     pub use super::servicefile::parse as parse_service_file;
-}
-
-/// The slice of the process environment the resolver reads. Captured once at
-/// start-up so that commands never read raw environment variables and tests
-/// can resolve against an environment of their own.
-#[derive(Clone, Default)]
-pub struct Environment {
-    vars: BTreeMap<String, String>,
-    pub home: Option<PathBuf>,
-    /// The current OS user's name: libpq's default for `user`.
-    pub os_user: Option<String>,
-    /// The program asked for libpq's compiled-in sysconfdir (`pg_config`).
-    pg_config: Option<PathBuf>,
-    /// `pg_config --sysconfdir`, run at most once and only when a service is
-    /// not found in the user's own service file.
-    sysconfdir: OnceLock<std::result::Result<PathBuf, String>>,
-}
-
-impl Environment {
-    /// The environment of this process.
-    pub fn from_process() -> Self {
-        let vars = std::env::vars()
-            .filter(|(k, _)| k.starts_with("PG"))
-            .collect();
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .or_else(passwd_home);
-        Environment {
-            vars,
-            home,
-            os_user: current_os_user(),
-            ..Default::default()
-        }
-    }
-
-    /// An environment built from explicit values (tests, sandboxes).
-    pub fn from_vars<I, K, V>(vars: I, home: Option<PathBuf>) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: Into<String>,
-        V: Into<String>,
-    {
-        Environment {
-            vars: vars
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            home,
-            os_user: current_os_user(),
-            ..Default::default()
-        }
-    }
-
-    /// Uses `program` instead of `pg_config` from `PATH` to learn libpq's sysconfdir.
-    pub fn with_pg_config(mut self, program: impl Into<PathBuf>) -> Self {
-        self.pg_config = Some(program.into());
-        self.sysconfdir = OnceLock::new();
-        self
-    }
-
-    /// Fixes the sysconfdir used when `PGSYSCONFDIR` is unset (`None`: there
-    /// is none), so that `pg_config` is never run.
-    pub fn with_sysconfdir(self, dir: Option<PathBuf>) -> Self {
-        let sysconfdir = OnceLock::new();
-        let _ = sysconfdir.set(dir.ok_or_else(|| "no sysconfdir configured".to_string()));
-        Environment { sysconfdir, ..self }
-    }
-
-    /// A variable's value; empty counts as unset, as it does for libpq's defaults.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// libpq's compiled-in sysconfdir, as `pg_config --sysconfdir` reports it.
-    fn default_sysconfdir(&self) -> std::result::Result<PathBuf, String> {
-        self.sysconfdir
-            .get_or_init(|| {
-                let program = self
-                    .pg_config
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("pg_config"));
-                let out = std::process::Command::new(&program)
-                    .arg("--sysconfdir")
-                    .stdin(std::process::Stdio::null())
-                    .output()
-                    .map_err(|e| format!("cannot run {} --sysconfdir: {e}", program.display()))?;
-                let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                if !out.status.success() || dir.is_empty() {
-                    return Err(format!(
-                        "{} --sysconfdir failed ({})",
-                        program.display(),
-                        out.status
-                    ));
-                }
-                Ok(PathBuf::from(dir))
-            })
-            .clone()
-    }
-}
-
-impl std::fmt::Debug for Environment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let vars: BTreeMap<&str, &str> = self
-            .vars
-            .iter()
-            .map(|(k, v)| {
-                let shown = if k == "PGPASSWORD" {
-                    "<hidden>"
-                } else {
-                    v.as_str()
-                };
-                (k.as_str(), shown)
-            })
-            .collect();
-        f.debug_struct("Environment")
-            .field("vars", &vars)
-            .field("home", &self.home)
-            .field("os_user", &self.os_user)
-            .field("pg_config", &self.pg_config)
-            .field("sysconfdir", &self.sysconfdir.get())
-            .finish()
-    }
-}
-
-fn current_os_user() -> Option<String> {
-    // SAFETY: getpwuid returns a pointer into static storage or null; we copy
-    // the name out immediately and never keep the pointer.
-    unsafe {
-        let pw = libc::getpwuid(libc::geteuid());
-        if pw.is_null() {
-            return None;
-        }
-        let name = std::ffi::CStr::from_ptr((*pw).pw_name);
-        Some(name.to_string_lossy().into_owned())
-    }
-}
-
-/// The home directory from the password database, for when `HOME` is unset.
-fn passwd_home() -> Option<PathBuf> {
-    // SAFETY: as in `current_os_user`; the directory is copied out at once.
-    unsafe {
-        let pw = libc::getpwuid(libc::geteuid());
-        if pw.is_null() || (*pw).pw_dir.is_null() {
-            return None;
-        }
-        let dir = std::ffi::CStr::from_ptr((*pw).pw_dir);
-        Some(PathBuf::from(dir.to_string_lossy().into_owned()))
-    }
 }
 
 /// Where the password came from, which decides whether it must be looked up
@@ -227,153 +85,37 @@ pub struct ConnParams {
     warnings: Vec<String>,
 }
 
+/// `values` for a `Debug` view, those whose key `is_secret` shown as
+/// `<hidden>`.
+fn hide_secrets(
+    values: &BTreeMap<String, String>,
+    is_secret: impl Fn(&str) -> bool,
+) -> BTreeMap<&str, &str> {
+    values
+        .iter()
+        .map(|(k, v)| {
+            let shown = if is_secret(k) { "<hidden>" } else { v.as_str() };
+            (k.as_str(), shown)
+        })
+        .collect()
+}
+
 /// Keywords whose values are secrets besides `password`.
 const SECRET_KEYWORDS: &[&str] = &["sslpassword"];
 
 impl std::fmt::Debug for ConnParams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let params: BTreeMap<&str, &str> = self
-            .params
-            .iter()
-            .map(|(k, v)| {
-                let shown = if SECRET_KEYWORDS.contains(&k.as_str()) {
-                    "<hidden>"
-                } else {
-                    v.as_str()
-                };
-                (k.as_str(), shown)
-            })
-            .collect();
         f.debug_struct("ConnParams")
-            .field("params", &params)
+            .field(
+                "params",
+                &hide_secrets(&self.params, |k| SECRET_KEYWORDS.contains(&k)),
+            )
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
             .field("password_source", &self.password_source)
             .field("passfile", &self.passfile)
             .field("origin", &self.origin)
             .field("service_file", &self.service_file)
             .finish()
-    }
-}
-
-/// Keywords libpq accepts in a service file, URI or conninfo string (the
-/// union over the libpq versions in use, so a newer client's files work).
-pub const KEYWORDS: &[&str] = &[
-    "host",
-    "hostaddr",
-    "port",
-    "dbname",
-    "user",
-    "password",
-    "passfile",
-    "channel_binding",
-    "connect_timeout",
-    "client_encoding",
-    "options",
-    "application_name",
-    "fallback_application_name",
-    "keepalives",
-    "keepalives_idle",
-    "keepalives_interval",
-    "keepalives_count",
-    "tcp_user_timeout",
-    "sslmode",
-    "sslnegotiation",
-    "sslcompression",
-    "sslcert",
-    "sslkey",
-    "sslcertmode",
-    "sslpassword",
-    "sslrootcert",
-    "sslcrl",
-    "sslcrldir",
-    "sslsni",
-    "requirepeer",
-    "require_auth",
-    "ssl_min_protocol_version",
-    "ssl_max_protocol_version",
-    "gssencmode",
-    "krbsrvname",
-    "gsslib",
-    "gssdelegation",
-    "replication",
-    "target_session_attrs",
-    "load_balance_hosts",
-    "service",
-];
-
-/// The `PG*` variable libpq reads for each keyword. Keywords missing here
-/// (keepalives, tcp_user_timeout, sslpassword, ...) have no variable.
-pub const ENV_VARS: &[(&str, &str)] = &[
-    ("host", "PGHOST"),
-    ("hostaddr", "PGHOSTADDR"),
-    ("port", "PGPORT"),
-    ("dbname", "PGDATABASE"),
-    ("user", "PGUSER"),
-    ("password", "PGPASSWORD"),
-    ("passfile", "PGPASSFILE"),
-    ("channel_binding", "PGCHANNELBINDING"),
-    ("connect_timeout", "PGCONNECT_TIMEOUT"),
-    ("client_encoding", "PGCLIENTENCODING"),
-    ("options", "PGOPTIONS"),
-    ("application_name", "PGAPPNAME"),
-    ("sslmode", "PGSSLMODE"),
-    ("sslnegotiation", "PGSSLNEGOTIATION"),
-    ("sslcompression", "PGSSLCOMPRESSION"),
-    ("sslcert", "PGSSLCERT"),
-    ("sslkey", "PGSSLKEY"),
-    ("sslcertmode", "PGSSLCERTMODE"),
-    ("sslrootcert", "PGSSLROOTCERT"),
-    ("sslcrl", "PGSSLCRL"),
-    ("sslcrldir", "PGSSLCRLDIR"),
-    ("sslsni", "PGSSLSNI"),
-    ("requirepeer", "PGREQUIREPEER"),
-    ("require_auth", "PGREQUIREAUTH"),
-    ("ssl_min_protocol_version", "PGSSLMINPROTOCOLVERSION"),
-    ("ssl_max_protocol_version", "PGSSLMAXPROTOCOLVERSION"),
-    ("gssencmode", "PGGSSENCMODE"),
-    ("krbsrvname", "PGKRBSRVNAME"),
-    ("gsslib", "PGGSSLIB"),
-    ("gssdelegation", "PGGSSDELEGATION"),
-    ("target_session_attrs", "PGTARGETSESSIONATTRS"),
-    ("load_balance_hosts", "PGLOADBALANCEHOSTS"),
-];
-
-/// One server to try, after libpq's pairing of the `host`, `hostaddr` and
-/// `port` lists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Host name or socket directory; empty when only `hostaddr` is given.
-    pub host: String,
-    pub hostaddr: Option<String>,
-    pub port: u16,
-    /// The port as written (libpq matches it textually in the password file).
-    port_text: String,
-}
-
-impl Endpoint {
-    fn is_socket(&self) -> bool {
-        self.hostaddr.is_none() && (self.host.starts_with('/') || self.host.starts_with('@'))
-    }
-
-    /// The server's name: `host` if given, else `hostaddr` (which is also
-    /// what libpq looks up in the password file).
-    fn name(&self) -> &str {
-        if self.host.is_empty() {
-            self.hostaddr.as_deref().unwrap_or_default()
-        } else {
-            &self.host
-        }
-    }
-}
-
-impl std::fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = self.name();
-        if name.contains(':') && !self.is_socket() {
-            write!(f, "[{name}]:{}", self.port)
-        } else {
-            write!(f, "{name}:{}", self.port)
-        }
     }
 }
 
@@ -642,62 +384,6 @@ impl ConnParams {
         &self.origin
     }
 
-    /// The servers to try, in order: libpq pairs the comma-separated `host`,
-    /// `hostaddr` and `port` lists (one port may serve every host).
-    pub fn endpoints(&self) -> Result<Vec<Endpoint>> {
-        let err = |msg: String| Error::Service(format!("{}: {msg}", self.origin));
-        let split = |key: &str| -> Vec<String> {
-            self.get(key)
-                .map(|v| v.split(',').map(str::to_string).collect())
-                .unwrap_or_default()
-        };
-        let hosts = split("host");
-        let hostaddrs = split("hostaddr");
-        let ports = split("port");
-        if !hosts.is_empty() && !hostaddrs.is_empty() && hosts.len() != hostaddrs.len() {
-            return Err(err(format!(
-                "could not match {} host names to {} hostaddr values",
-                hosts.len(),
-                hostaddrs.len()
-            )));
-        }
-        let count = hosts.len().max(hostaddrs.len()).max(1);
-        if ports.len() > 1 && ports.len() != count {
-            return Err(err(format!(
-                "could not match {} port numbers to {count} hosts",
-                ports.len()
-            )));
-        }
-        let mut endpoints = Vec::with_capacity(count);
-        for i in 0..count {
-            let hostaddr = hostaddrs.get(i).filter(|a| !a.is_empty()).cloned();
-            let mut host = hosts.get(i).cloned().unwrap_or_default();
-            if host.is_empty() && hostaddr.is_none() {
-                host = DEFAULT_SOCKET_DIR.into();
-            }
-            let port_text = match ports.get(i).or(ports.first()) {
-                Some(p) if !p.is_empty() => p.clone(),
-                _ => "5432".to_string(),
-            };
-            let port = port_text
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| err(format!("invalid port number {port_text:?}")))?;
-            if let Some(addr) = &hostaddr {
-                addr.parse::<std::net::IpAddr>()
-                    .map_err(|_| err(format!("invalid hostaddr {addr:?}")))?;
-            }
-            endpoints.push(Endpoint {
-                host,
-                hostaddr,
-                port,
-                port_text,
-            });
-        }
-        Ok(endpoints)
-    }
-
     /// `host:port/dbname as user` for messages and reports; never the password.
     pub fn target(&self) -> String {
         let servers = match self.endpoints() {
@@ -727,27 +413,6 @@ impl ConnParams {
                 )))
             }
         })
-    }
-
-    /// Environment for a child process (pg_dump, pg_restore, psql, python
-    /// hooks): every resolved parameter that has a variable as its `PG*`
-    /// variable (the others are unset in the child), the password only as
-    /// `PGPASSWORD`, the same password file, and `PGSERVICE`/`PGSERVICEFILE`
-    /// removed so the child cannot re-resolve to somewhere else. `None`
-    /// means "remove from the child".
-    pub fn child_env(&self) -> Vec<(OsString, Option<OsString>)> {
-        let mut env: Vec<(OsString, Option<OsString>)> = Vec::new();
-        for (key, var) in ENV_VARS {
-            let value = match *key {
-                "password" => self.password.clone().map(OsString::from),
-                "passfile" => self.passfile.clone().map(OsString::from),
-                _ => self.params.get(*key).cloned().map(OsString::from),
-            };
-            env.push((var.into(), value));
-        }
-        env.push(("PGSERVICE".into(), None));
-        env.push(("PGSERVICEFILE".into(), None));
-        env
     }
 }
 

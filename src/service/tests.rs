@@ -232,7 +232,7 @@ fn uris_resolve_to_endpoints() {
     let p = ConnParams::resolve("postgresql://%2Ftmp%2Fsock:6000/app", &e).unwrap();
     assert_eq!(p.host(), "/tmp/sock");
     assert_eq!(p.target(), "/tmp/sock:6000/app as osuser");
-    let cfg = crate::db::driver::config(&p, "pum").unwrap();
+    let cfg = crate::db::driver::client_config(&p, "pum").unwrap();
     assert_eq!(cfg.get_ports(), &[6000]);
     for bad in [
         "host=a,b port=1,2,3",
@@ -409,7 +409,7 @@ fn passwords_never_show() {
         let msg = match ConnParams::resolve(&bad, &e) {
             Err(err) => err.to_string(),
             Ok(p) => match (
-                crate::db::driver::config(&p, "pum"),
+                crate::db::driver::client_config(&p, "pum"),
                 crate::db::tls_connector(&p),
             ) {
                 (Err(err), _) | (_, Err(err)) => err.to_string(),
@@ -458,70 +458,4 @@ fn child_env_points_at_the_same_target() {
     let child = sandbox.child_env();
     let pw = child.iter().find(|(k, _)| k == "PGPASSWORD").unwrap();
     assert_eq!(pw.1, None);
-}
-
-#[test]
-fn pg_config_mirrors_the_endpoints_and_refuses_what_it_cannot_honour() {
-    use postgres::config::Host;
-    let home = tempfile::tempdir().unwrap();
-    let e = env(&[], home.path());
-    let cfg =
-        |spec: &str| crate::db::driver::config(&ConnParams::resolve(spec, &e).unwrap(), "pum");
-
-    let c = cfg("host=db hostaddr=127.0.0.1 port=6000").unwrap();
-    assert_eq!(
-        c.get_hostaddrs(),
-        &["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]
-    );
-    assert_eq!(c.get_hosts(), &[Host::Tcp("db".into())]);
-    assert_eq!(c.get_ports(), &[6000]);
-
-    let c = cfg("host=/tmp,db, port=1,2,3 application_name=app").unwrap();
-    assert_eq!(
-        c.get_hosts(),
-        &[
-            Host::Unix("/tmp".into()),
-            Host::Tcp("db".into()),
-            Host::Unix(DEFAULT_SOCKET_DIR.into())
-        ]
-    );
-    assert_eq!(c.get_ports(), &[1, 2, 3]);
-    assert_eq!(c.get_application_name(), Some("app"));
-    assert_eq!(cfg("host=h").unwrap().get_application_name(), Some("pum"));
-    assert!(
-        cfg("host=h connect_timeout=1")
-            .unwrap()
-            .get_connect_timeout()
-            == Some(&std::time::Duration::from_secs(2))
-    );
-
-    use postgres::config::SslMode as DriverMode;
-    assert_eq!(
-        cfg("host=h sslmode=require").unwrap().get_ssl_mode(),
-        DriverMode::Require
-    );
-    assert_eq!(
-        cfg("host=h sslmode=verify-full").unwrap().get_ssl_mode(),
-        DriverMode::Require
-    );
-    assert_eq!(
-        cfg("host=h sslmode=allow").unwrap().get_ssl_mode(),
-        DriverMode::Prefer
-    );
-    assert_eq!(
-        cfg("host=h sslmode=disable").unwrap().get_ssl_mode(),
-        DriverMode::Disable
-    );
-    assert_eq!(cfg("host=h").unwrap().get_ssl_mode(), DriverMode::Prefer);
-
-    for (spec, needle) in [
-        ("sslmode=sometimes", "invalid sslmode"),
-        ("channel_binding=maybe", "invalid channel_binding"),
-        ("target_session_attrs=standby", "not supported"),
-        ("requirepeer=postgres", "not supported"),
-        ("connect_timeout=soon", "invalid connect_timeout"),
-    ] {
-        let err = cfg(spec).unwrap_err().to_string();
-        assert!(err.contains(needle), "{spec}: {err}");
-    }
 }

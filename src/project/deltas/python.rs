@@ -44,7 +44,8 @@ pub fn require_python() -> Result<()> {
 pub struct PythonRunner {
     dir: tempfile::TempDir,
     service_name: String,
-    env: Vec<(std::ffi::OsString, Option<std::ffi::OsString>)>,
+    /// Where the hooks connect: exported to each run's environment.
+    params: ConnParams,
 }
 
 /// What a hook is told about the run.
@@ -81,32 +82,11 @@ impl PythonRunner {
             })
             .unwrap_or("pum_target")
             .to_string();
-        let mut section = format!("[{service_name}]\n");
-        for key in [
-            "host",
-            "hostaddr",
-            "port",
-            "dbname",
-            "user",
-            "sslmode",
-            "options",
-            "connect_timeout",
-        ] {
-            if let Some(v) = params.get(key) {
-                section.push_str(&format!("{key}={v}\n"));
-            }
-        }
-        write("pg_service.conf", &section)?;
-        let mut env = params.child_env();
-        env.retain(|(k, _)| k != "PGSERVICEFILE" && k != "PGSERVICE");
-        env.push((
-            "PGSERVICEFILE".into(),
-            Some(dir.path().join("pg_service.conf").into()),
-        ));
+        write("pg_service.conf", &params.service_section(&service_name))?;
         Ok(PythonRunner {
             dir,
             service_name,
-            env,
+            params: params.clone(),
         })
     }
 
@@ -135,12 +115,8 @@ impl PythonRunner {
         }
         cmd.env("PYTHONPATH", pythonpath)
             .env("PYTHONDONTWRITEBYTECODE", "1");
-        for (k, v) in &self.env {
-            match v {
-                Some(v) => cmd.env(k, v),
-                None => cmd.env_remove(k),
-            };
-        }
+        self.params
+            .export_to(&mut cmd, Some(&self.dir.path().join("pg_service.conf")));
         let stderr_copy = std::io::stderr()
             .as_fd()
             .try_clone_to_owned()
