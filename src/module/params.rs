@@ -229,6 +229,25 @@ pub fn to_sql(value: &Value) -> String {
     }
 }
 
+/// The `{NAME}` placeholder opening at byte `open`: where it closes and the
+/// parameter's SQL literal.
+fn placeholder(sql: &str, open: usize, params: &Resolved) -> Result<(usize, String), String> {
+    let close = sql[open + 1..]
+        .find('}')
+        .map(|c| open + 1 + c)
+        .ok_or_else(|| "unterminated '{' (write '{{' for a literal brace)".to_string())?;
+    let name = &sql[open + 1..close];
+    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!(
+            "{{{name}}} is not a parameter placeholder (write '{{{{' and '}}}}' for literal braces)"
+        ));
+    }
+    let value = params
+        .get(name)
+        .ok_or_else(|| format!("parameter {name:?} is not defined in .pum.yaml's parameters"))?;
+    Ok((close, to_sql(value)))
+}
+
 /// Replaces `{NAME}` with the parameter's literal, `{{` with `{` and `}}`
 /// with `}`, as pum 1.x's formatting does. Comments are copied unchanged
 /// (pum 1.x strips them before formatting, so braces in them mean nothing).
@@ -288,27 +307,10 @@ pub fn substitute(sql: &str, params: &Resolved) -> Result<String, String> {
                 ))
             }
             b'{' => {
-                let close = sql[i + 1..].find('}').map(|c| i + 1 + c).ok_or_else(|| {
-                    format!(
-                        "{}: unterminated '{{' (write '{{{{' for a literal brace)",
-                        at(i)
-                    )
-                })?;
-                let name = &sql[i + 1..close];
-                if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(format!(
-                        "{}: {{{name}}} is not a parameter placeholder (write '{{{{' and '}}}}' for literal braces)",
-                        at(i)
-                    ));
-                }
-                let value = params.get(name).ok_or_else(|| {
-                    format!(
-                        "{}: parameter {name:?} is not defined in .pum.yaml's parameters",
-                        at(i)
-                    )
-                })?;
+                let (close, literal) =
+                    placeholder(sql, i, params).map_err(|why| format!("{}: {why}", at(i)))?;
                 out.push_str(&sql[copied..i]);
-                out.push_str(&to_sql(value));
+                out.push_str(&literal);
                 i = close + 1;
                 copied = i;
             }

@@ -47,7 +47,7 @@ pub fn start(prod_major: i32, keep: bool) -> Result<Cluster> {
 /// sandbox superuser (to restore into, owners and all) and as production's
 /// role (to rehearse as).
 pub fn prepare(cluster: &Cluster, prod: &ProdFacts) -> Result<(ConnParams, ConnParams)> {
-    let mut admin = db::connect(&cluster.params("postgres"))?;
+    let mut admin = db::connect(&cluster.params(db::MAINTENANCE_DB))?;
     prod.roles.copy_to(&mut admin)?;
     drop(admin);
     let test = cluster.create_database_owned_by(TEST_DB, &prod.roles.database_owner)?;

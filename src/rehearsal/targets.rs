@@ -90,15 +90,8 @@ pub struct ProdFacts {
 
 impl ProdFacts {
     pub fn read(client: &mut Client) -> Result<ProdFacts> {
-        let major: i32 = client
-            .query_one(
-                "SELECT current_setting('server_version_num')::int / 10000",
-                &[],
-            )
-            .map_err(|e| Error::sql("reading production's server version", e))?
-            .get(0);
         Ok(ProdFacts {
-            major,
+            major: db::server_version_num(client)? / 10000,
             roles: Roles::read(client)?,
             fingerprint: fingerprint::read(client)?,
         })
