@@ -5,15 +5,25 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands;
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
 /// inside the database, and upgrades rehearsed on a copy of production.
 #[derive(Debug, Parser)]
-#[command(name = "pum", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "pum",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version and exit (pum 0.x: -v; also -V).
+    #[arg(short = 'v', long = "version", short_alias = 'V', action = ArgAction::Version)]
+    pub version: Option<bool>,
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -81,6 +91,10 @@ pub enum Command {
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(commands::roles::RolesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(commands::completions::ManArgs),
 }
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI

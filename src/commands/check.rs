@@ -33,9 +33,17 @@ pub struct CheckArgs {
     pub pg_service2: String,
     #[command(flatten)]
     pub filters: CheckFilterArgs,
-    /// Print only the verdict (OK / N differences).
-    #[arg(short = 's', long = "silent")]
-    pub silent: bool,
+    /// Print only the verdict (OK / N differences). pum 0.x's form with a
+    /// value (`-s 1`, `--silent=yes`) is accepted too: any non-empty value
+    /// means silent, as it did there.
+    #[arg(
+        short = 's',
+        long = "silent",
+        value_name = "VALUE",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub silent: Option<String>,
     /// pum 0.x verbosity: 0 prints only the verdict (like --silent), 1 and 2
     /// the full report.
     #[arg(
@@ -54,6 +62,22 @@ pub struct CheckArgs {
         value_name = "FILE"
     )]
     pub output: Option<PathBuf>,
+    /// Report format (pum 1.x's `check -f`): text, html (a standalone page)
+    /// or json (pum 1.x's field names). Without it, the global --format
+    /// decides between text and pum's own JSON.
+    #[arg(short = 'f', long = "output-format", value_enum, value_name = "FORMAT")]
+    pub output_format: Option<CheckFormat>,
+}
+
+/// What `check -f` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// The text report.
+    Text,
+    /// A standalone HTML page.
+    Html,
+    /// pum 1.x's JSON report.
+    Json,
 }
 
 /// What `check` compares: ignored kinds, schema filters, column filters.
@@ -136,35 +160,72 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
             args.pg_service1, args.pg_service2
         ));
     }
-    let silent = args.silent || ctx.printer.quiet || args.verbose_level == Some(0);
+    let silent = args.silent.as_deref().is_some_and(|v| !v.is_empty())
+        || ctx.printer.quiet
+        || args.verbose_level == Some(0);
     let outcome = if report.is_empty() {
         Outcome::Success
     } else {
         Outcome::Differences
     };
-    let json = ctx.printer.is_json();
-    let render = |printer: &crate::output::Printer| {
-        if json {
+    let format = match (args.output_format, ctx.printer.is_json()) {
+        (Some(f), _) => Rendered::Chosen(f),
+        (None, true) => Rendered::OwnJson,
+        (None, false) => Rendered::Chosen(CheckFormat::Text),
+    };
+    let render = |printer: &crate::output::Printer| match format {
+        Rendered::OwnJson => {
             let mut text = report.to_json_string();
             text.push('\n');
             text
-        } else {
-            report.render_text(printer, silent)
+        }
+        Rendered::Chosen(CheckFormat::Text) => report.render_text(printer, silent),
+        Rendered::Chosen(CheckFormat::Html) => report.render_html(
+            &label(&args.pg_service1, &left),
+            &label(&args.pg_service2, &right),
+        ),
+        Rendered::Chosen(CheckFormat::Json) => {
+            let mut text = report.to_pum1_json_string(
+                &label(&args.pg_service1, &left),
+                &label(&args.pg_service2, &right),
+            );
+            text.push('\n');
+            text
         }
     };
+    let structured = !matches!(format, Rendered::Chosen(CheckFormat::Text));
     match &args.output {
         Some(path) => {
             // A file never gets terminal colours.
             let mut plain = ctx.printer.clone();
             plain.color = false;
             write_private(path, &render(&plain))?;
-            if !json {
+            if !structured {
                 ctx.printer.out(report.verdict());
             }
         }
         None => ctx.printer.out(render(&ctx.printer).trim_end_matches('\n')),
     }
     Ok(outcome)
+}
+
+/// How a report names a database: the service name as given, or for a URI
+/// or conninfo string (which may carry a password) the server, database
+/// and user it reaches.
+fn label(spec: &str, params: &crate::service::ConnParams) -> String {
+    if spec.contains('=') || spec.contains("://") {
+        params.target()
+    } else {
+        spec.to_string()
+    }
+}
+
+/// Which report goes out: pum's own JSON (global `--format json`) or the
+/// one `-f` chose.
+#[derive(Clone, Copy)]
+enum Rendered {
+    OwnJson,
+    Chosen(CheckFormat),
 }
 
 /// Writes `text` to `path`, readable by its owner only: a report names every

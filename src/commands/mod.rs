@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
@@ -32,6 +33,8 @@ pub fn dispatch(ctx: &Context, command: Command) -> Result<Outcome> {
         Command::Restore(args) => restore::run(ctx, &args),
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
         Command::Install(args) => module::install(ctx, &args),
     }
 }

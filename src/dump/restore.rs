@@ -204,7 +204,7 @@ fn place(params: &ConnParams, plan: &Plan<'_>) -> Result<(u64, Option<String>)> 
             if opts.mode == RestoreMode::Clean {
                 guard::clean(&mut client)?;
             } else {
-                guard::require_empty(&mut client, &dbname)?;
+                guard::require_empty(&mut client, &dbname, !opts.exit_on_error)?;
             }
             drop(client);
             errors = plan.run(params, &dbname)?;
