@@ -88,11 +88,9 @@ pub fn config(params: &ConnParams, application_name: &str) -> Result<postgres::C
         "read-only" => {
             cfg.target_session_attrs(postgres::config::TargetSessionAttrs::ReadOnly);
         }
-        other => {
-            return Err(err(format!(
+        other => return Err(err(format!(
             "target_session_attrs={other} is not supported yet; use any, read-write or read-only"
-        )))
-        }
+        ))),
     }
     match params.get("load_balance_hosts").unwrap_or("disable") {
         "disable" => {}
