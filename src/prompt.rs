@@ -16,7 +16,9 @@ use crate::error::{Error, Result};
 pub fn confirm(question: &str) -> Result<bool> {
     let stdin = std::io::stdin();
     let terminal = stdin.is_terminal();
-    if terminal {
+    // Asked before reading in every case: a pipeline that never answers
+    // shows in its log what it is waiting for.
+    {
         let mut err = std::io::stderr().lock();
         let _ = write!(err, "{question} [y/N] ");
         let _ = err.flush();
@@ -25,17 +27,22 @@ pub fn confirm(question: &str) -> Result<bool> {
     match answer {
         Some(line) => {
             if !terminal {
-                // The question and the piped answer, for the log of a pipeline.
-                eprintln!("{question} [y/N] {}", line.trim());
+                // A piped answer is not echoed by a terminal: say it for the log.
+                eprintln!("{}", line.trim());
             }
             Ok(is_yes(&line))
         }
-        None if terminal => Ok(false),
-        None => Err(Error::Refused(format!(
-            "{question}\nno answer on standard input (not a terminal, and nothing to read): pass \
-             --yes to proceed unattended, pipe an answer (`yes | pum …`), or --dry-run to stop \
-             after the rehearsal"
-        ))),
+        None => {
+            eprintln!();
+            if terminal {
+                return Ok(false);
+            }
+            Err(Error::Refused(format!(
+                "{question}\nno answer on standard input (not a terminal, and nothing to read): \
+                 pass --yes to proceed unattended, pipe an answer (`yes | pum …`), or --dry-run \
+                 to stop after the rehearsal"
+            )))
+        }
     }
 }
 

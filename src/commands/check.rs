@@ -157,7 +157,8 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> Result<Outcome> {
     if report.same_database {
         ctx.printer.warn(format!(
             "{} and {} are the same database on the same server: this compares it with itself",
-            args.pg_service1, args.pg_service2
+            label(&args.pg_service1, &left),
+            label(&args.pg_service2, &right)
         ));
     }
     let silent = args.silent.as_deref().is_some_and(|v| !v.is_empty())
