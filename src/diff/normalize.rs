@@ -481,6 +481,26 @@ mod tests {
     }
 
     #[test]
+    fn arbitrary_text_never_panics() {
+        // A fixed pseudo-random walk over the characters that matter here.
+        let alphabet: Vec<char> = "SELECT FROM ARRAY[]()::,'\"é ;DISTINCT ON UNION a1_\n"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..2000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 40) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let _ = unordered_columns(&expression(&text));
+            let _ = unordered_columns(&text);
+        }
+    }
+
+    #[test]
     fn set_operations_keep_their_column_order() {
         let u = "SELECT t.b, t.a FROM t UNION SELECT u.b, u.a FROM u";
         assert_eq!(unordered_columns(u), u);
