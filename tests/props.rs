@@ -332,6 +332,20 @@ proptest! {
         prop_assert_eq!(d, description);
         prop_assert_eq!(k, kind);
     }
+
+    /// Leading zeros in a delta name are read as pum 0.x reads them: the
+    /// same numbers (`delta_01.002.3.sql` is 1.2.3).
+    #[test]
+    fn padded_delta_versions_are_their_numbers(
+        t in any::<(u32, u32, u32)>(),
+        zeros in (0usize..3, 0usize..3, 0usize..3),
+    ) {
+        let pad = |n: u32, z: usize| format!("{}{n}", "0".repeat(z));
+        let name = format!("delta_{}.{}.{}_x.sql", pad(t.0, zeros.0), pad(t.1, zeros.1), pad(t.2, zeros.2));
+        let (v, d, _) = parse_file_name(&name).unwrap().unwrap();
+        prop_assert_eq!(v.to_string(), format!("{}.{}.{}", t.0, t.1, t.2));
+        prop_assert_eq!(d, "x");
+    }
 }
 
 // ---------------------------------------------------------------- substitution

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 mod database;
 mod dumps;
@@ -16,13 +16,23 @@ pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RolesAction, RolesArgs, UpgradeArgs,
 };
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
-pub use rehearsal::{CheckArgs, CheckFilterArgs, DemoArgs, TestAndUpgradeArgs};
+pub use rehearsal::{CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, TestAndUpgradeArgs};
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
 /// inside the database, and upgrades rehearsed on a copy of production.
 #[derive(Debug, Parser)]
-#[command(name = "pum", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "pum",
+    version,
+    about,
+    long_about = None,
+    max_term_width = 100,
+    disable_version_flag = true
+)]
 pub struct Cli {
+    /// Print the version and exit (pum 0.x: -v; also -V).
+    #[arg(short = 'v', long = "version", short_alias = 'V', action = ArgAction::Version)]
+    pub version: Option<bool>,
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -81,7 +91,30 @@ pub enum Command {
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(ManArgs),
 }
+
+/// The shells a completion script can be written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {}
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI
 /// or a key=value conninfo string.

@@ -27,9 +27,17 @@ pub struct CheckArgs {
     pub pg_service2: String,
     #[command(flatten)]
     pub filters: CheckFilterArgs,
-    /// Print only the verdict (OK / N differences).
-    #[arg(short = 's', long = "silent")]
-    pub silent: bool,
+    /// Print only the verdict (OK / N differences). pum 0.x's form with a
+    /// value (`-s 1`, `--silent=yes`) is accepted too: any non-empty value
+    /// means silent, as it did there.
+    #[arg(
+        short = 's',
+        long = "silent",
+        value_name = "VALUE",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub silent: Option<String>,
     /// pum 0.x verbosity: 0 prints only the verdict (like --silent), 1 and 2
     /// the full report.
     #[arg(
@@ -48,6 +56,22 @@ pub struct CheckArgs {
         value_name = "FILE"
     )]
     pub output: Option<PathBuf>,
+    /// Report format (pum 1.x's `check -f`): text, html (a standalone page)
+    /// or json (pum 1.x's field names). Without it, the global --format
+    /// decides between text and pum's own JSON.
+    #[arg(short = 'f', long = "output-format", value_enum, value_name = "FORMAT")]
+    pub output_format: Option<CheckFormat>,
+}
+
+/// What `check -f` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// The text report.
+    Text,
+    /// A standalone HTML page.
+    Html,
+    /// pum 1.x's JSON report.
+    Json,
 }
 
 /// What `check` compares: ignored kinds, schema filters, column filters.

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod completions;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
@@ -35,6 +36,8 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man(args) => completions::man(&args),
     };
     // Whatever a command did not name more precisely is still an interruption.
     result.map_err(|e| crate::interrupt::mark(e, &format!("pum {name}")))
@@ -55,5 +58,7 @@ fn name(command: &Command) -> &'static str {
         Command::Dumps(_) => "dumps",
         Command::Roles(_) => "roles",
         Command::Install(_) => "install",
+        Command::Completions(_) => "completions",
+        Command::Man(_) => "man",
     }
 }

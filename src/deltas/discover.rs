@@ -26,14 +26,15 @@ fn name_pattern() -> &'static Regex {
 
 /// Parses a delta file name into (version, description, kind); `Ok(None)`
 /// for a file that is not a delta at all, an error for one that looks like a
-/// delta but carries a malformed version (`delta_01.2.3.sql`).
+/// delta but carries a version out of range. Leading zeros are read as pum
+/// 0.x reads them: `delta_100.002.9999_x.sql` is version 100.2.9999.
 pub fn parse_file_name(
     name: &str,
 ) -> std::result::Result<Option<(Version, String, DeltaKind)>, String> {
     let Some(caps) = name_pattern().captures(name) else {
         return Ok(None);
     };
-    let version = Version::parse(&caps[1])?;
+    let (version, _) = Version::parse_delta(&caps[1])?;
     Ok(Some((
         version,
         caps[3].to_string(),
@@ -77,14 +78,19 @@ pub fn discover(dirs: &[PathBuf]) -> Result<Discovered> {
         for name in &names {
             let path = dir.join(name);
             match parse_file_name(name) {
-                Ok(Some((version, description, kind))) => in_dir.push(load_delta(
-                    path,
-                    name,
-                    version,
-                    description,
-                    kind,
-                    dir_index,
-                )?),
+                Ok(Some((version, description, kind))) => {
+                    if !name.starts_with(&format!("delta_{version}")) {
+                        found.padded.push((path.clone(), version.clone()));
+                    }
+                    in_dir.push(load_delta(
+                        path,
+                        name,
+                        version,
+                        description,
+                        kind,
+                        dir_index,
+                    )?)
+                }
                 Ok(None) => {
                     let lower = name.to_ascii_lowercase();
                     if lower.starts_with("delta_")
@@ -289,7 +295,36 @@ mod tests {
         ] {
             assert!(parse_file_name(ignored).unwrap().is_none(), "{ignored}");
         }
-        assert!(parse_file_name("delta_01.2.3.sql").is_err());
+        // Leading zeros are pum 0.x's version (its own tests assert this one).
+        let (v, name, kind) = parse_file_name("delta_100.002.9999_17072017.post.sql")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (v.to_string(), name.as_str(), kind),
+            ("100.2.9999".into(), "17072017", DeltaKind::PostSql)
+        );
+        assert!(parse_file_name("delta_99999999999999999999.0.0.sql").is_err());
+    }
+
+    #[test]
+    fn padded_versions_are_warned_about_and_may_not_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("delta_01.2.3_x.sql"), "").unwrap();
+        std::fs::write(dir.path().join("delta_1.2.4_y.sql"), "").unwrap();
+        let found = discover(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(found.deltas[0].version.to_string(), "1.2.3");
+        let warnings = found.ignored_warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("delta_01.2.3_x.sql"), "{warnings:?}");
+        assert!(warnings[0].contains("version 1.2.3"), "{warnings:?}");
+        // Two spellings of one version, name and type are one delta twice.
+        std::fs::write(dir.path().join("delta_1.02.3_x.sql"), "").unwrap();
+        let err = discover(&[dir.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("delta_01.2.3_x.sql"), "{err}");
+        assert!(err.contains("delta_1.02.3_x.sql"), "{err}");
+        assert!(err.contains("are the same delta"), "{err}");
     }
 
     #[test]

@@ -79,21 +79,31 @@ pub struct Discovered {
     /// does not parse (`delta_1.2.sql`, `delta_v1.2.3.sql`): skipped, as pum
     /// 0.x skips them, but worth a warning since they were surely meant to run.
     pub ignored: Vec<PathBuf>,
+    /// Deltas whose file name writes the version with leading zeros
+    /// (`delta_01.2.3.sql`): applied and recorded as the plain version, as
+    /// pum 0.x does, with a warning since the name says it differently.
+    pub padded: Vec<(PathBuf, Version)>,
 }
 
 impl Discovered {
-    /// One warning per skipped look-alike file.
+    /// One warning per skipped look-alike file and per version written with
+    /// leading zeros.
     pub fn ignored_warnings(&self) -> Vec<String> {
-        self.ignored
-            .iter()
-            .map(|p| {
-                format!(
-                    "ignoring {}: not a delta name (expected delta_MAJOR.MINOR.PATCH[_name].sql, \
-                     .pre.sql, .post.sql, .py, .pre.py or .post.py)",
-                    p.display()
-                )
-            })
-            .collect()
+        let skipped = self.ignored.iter().map(|p| {
+            format!(
+                "ignoring {}: not a delta name (expected delta_MAJOR.MINOR.PATCH[_name].sql, \
+                 .pre.sql, .post.sql, .py, .pre.py or .post.py)",
+                p.display()
+            )
+        });
+        let padded = self.padded.iter().map(|(p, v)| {
+            format!(
+                "{}: version written with leading zeros; it is version {v} (as pum 0.x reads it) \
+                 and is recorded so",
+                p.display()
+            )
+        });
+        skipped.chain(padded).collect()
     }
 }
 

@@ -25,6 +25,34 @@ impl Version {
             .map_err(|e| format!("invalid version {text:?}: {e}"))
     }
 
+    /// Parses the version in a delta file name as pum 0.x reads it: three
+    /// numbers, leading zeros allowed (`100.002.9999` is 100.2.9999, the
+    /// version recorded). Whether the text had leading zeros is returned
+    /// too, so the caller can warn that the file name says it otherwise.
+    pub fn parse_delta(text: &str) -> Result<(Version, bool), String> {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() != 3
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "invalid version {text:?}: expected MAJOR.MINOR.PATCH, e.g. 1.2.0"
+            ));
+        }
+        let mut nums = [0u64; 3];
+        for (n, part) in nums.iter_mut().zip(&parts) {
+            *n = part
+                .parse()
+                .map_err(|_| format!("invalid version {text:?}: {part} is too large"))?;
+        }
+        let padded = parts.iter().any(|p| p.len() > 1 && p.starts_with('0'));
+        Ok((
+            Version(semver::Version::new(nums[0], nums[1], nums[2])),
+            padded,
+        ))
+    }
+
     /// Parses a version recorded in an upgrades table, which older tools may
     /// have written loosely (`1.2`, `1.2.3.4`): missing parts count as 0 and
     /// extra parts are ignored for ordering. `None` when it is not numeric.
@@ -98,6 +126,26 @@ mod tests {
             "1.2.3-rc1",
         ] {
             assert!(Version::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn delta_versions_may_have_leading_zeros_as_in_pum_0x() {
+        let (v, padded) = Version::parse_delta("100.002.9999").unwrap();
+        assert_eq!((v.to_string().as_str(), padded), ("100.2.9999", true));
+        let (v, padded) = Version::parse_delta("01.2.3").unwrap();
+        assert_eq!((v, padded), (Version::parse("1.2.3").unwrap(), true));
+        let (v, padded) = Version::parse_delta("0.10.0").unwrap();
+        assert_eq!((v.to_string().as_str(), padded), ("0.10.0", false));
+        for bad in [
+            "1.2",
+            "1.2.3.4",
+            "1.2.x",
+            "",
+            "1..2",
+            "99999999999999999999.0.0",
+        ] {
+            assert!(Version::parse_delta(bad).is_err(), "{bad}");
         }
     }
 

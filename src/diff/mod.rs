@@ -2,6 +2,9 @@
 //! values and the [`Options`]; [`check`] reads both databases concurrently and
 //! compares them. Rendering the result (text, JSON) lives in `render`.
 
+mod html;
+mod normalize;
+mod pum1;
 mod render;
 
 use std::cmp::Ordering;
@@ -24,7 +27,8 @@ pub struct Options {
     pub schemas: Vec<String>,
     /// SQL LIKE patterns of column names left out.
     pub exclude_field_patterns: Vec<String>,
-    /// Whether the order of a table's columns counts.
+    /// Whether the order of a table's columns, and of a view's output
+    /// columns, counts.
     pub column_order: bool,
 }
 
@@ -123,6 +127,8 @@ pub struct Report {
     pub differences: Vec<Difference>,
     /// Both sides are one database (however they were named).
     pub same_database: bool,
+    /// The kinds compared (not ignored), in report order.
+    pub compared: Vec<Kind>,
 }
 
 impl Report {
@@ -178,13 +184,19 @@ pub fn check(left: &ConnParams, right: &ConnParams, opts: &Options) -> Result<Re
     Ok(Report {
         differences,
         same_database,
+        compared: Kind::ALL
+            .into_iter()
+            .filter(|k| !opts.ignore.contains(k))
+            .collect(),
     })
 }
 
 /// Every difference between `left` and `right`, kind by kind in report
 /// order, objects sorted by identity. An object whose container (table,
 /// schema...) is itself missing on the other side is not reported: the
-/// container is, once.
+/// container is, once. When the container's kind is ignored, the object is
+/// reported under its own kind instead (`-i tables` still lists the columns
+/// of a table that exists on one side only, as pum 0.x's column check does).
 pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Difference> {
     let empty = Objects::default();
     let mut out = Vec::new();
@@ -221,13 +233,13 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
             match next {
                 Ordering::Less => {
                     let (name, obj) = lefts.next().unwrap();
-                    if !container_missing(obj, right) {
+                    if !folded(kind, name, obj, left, right, &opts.ignore) {
                         out.push(one_side(kind, name, Side::Left));
                     }
                 }
                 Ordering::Greater => {
                     let (name, obj) = rights.next().unwrap();
-                    if !container_missing(obj, left) {
+                    if !folded(kind, name, obj, right, left, &opts.ignore) {
                         out.push(one_side(kind, name, Side::Right));
                     }
                 }
@@ -237,7 +249,7 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
                     for &(field, at_left, at_right) in &fields {
                         let lv = at_left.and_then(|i| lo.values.get(i)?.as_deref());
                         let rv = at_right.and_then(|i| ro.values.get(i)?.as_deref());
-                        if lv != rv {
+                        if lv != rv && !equivalent(kind, field, lv, rv, opts) {
                             out.push(Difference {
                                 kind,
                                 object: name.clone(),
@@ -255,13 +267,86 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
     out
 }
 
-/// Whether the object's container is absent from `other`: then the container
-/// itself (or its own container) is the difference to report.
-fn container_missing(obj: &catalog::Object, other: &Catalog) -> bool {
-    match &obj.parent {
-        Some((kind, parent)) => !other.contains(*kind, parent.as_ref()),
-        None => false,
+/// Whether the object is folded into a container reported in its place:
+/// the nearest container missing from `other` whose kind is compared. A
+/// container present in `other` makes the object itself the difference;
+/// an ignored missing container passes the question to its own container,
+/// except for what only describes that container (its owner, grants,
+/// comment, row-security switches), which goes with it.
+fn folded(
+    kind: Kind,
+    identity: &str,
+    obj: &catalog::Object,
+    own: &Catalog,
+    other: &Catalog,
+    ignore: &BTreeSet<Kind>,
+) -> bool {
+    let mut container = obj.parent.clone();
+    let mut direct = true;
+    // Containers nest a few levels deep; the bound only guards a cycle.
+    for _ in 0..16 {
+        let Some((parent_kind, name)) = container else {
+            return false;
+        };
+        if other.contains(parent_kind, name.as_ref()) {
+            return false;
+        }
+        let describes = direct
+            && (matches!(kind, Kind::Owners | Kind::Privileges | Kind::Comments)
+                || identity == name.as_ref());
+        if !ignore.contains(&parent_kind) || describes {
+            return true;
+        }
+        direct = false;
+        container = own
+            .objects(parent_kind)
+            .and_then(|o| o.items.get(name.as_ref()))
+            .and_then(|o| o.parent.clone());
     }
+    false
+}
+
+/// Fields holding SQL that the server deparses, compared in a canonical
+/// form (see [`normalize::expression`]).
+const DEPARSED: &[(Kind, &str)] = &[
+    (Kind::Columns, "default"),
+    (Kind::Columns, "generated"),
+    (Kind::Constraints, "definition"),
+    (Kind::Indexes, "definition"),
+    (Kind::Views, "definition"),
+    (Kind::MaterializedViews, "definition"),
+    (Kind::Triggers, "definition"),
+    (Kind::Rules, "definition"),
+    (Kind::Policies, "using"),
+    (Kind::Policies, "with_check"),
+    (Kind::Types, "constraints"),
+    (Kind::Types, "default"),
+    (Kind::Partitions, "bound"),
+];
+
+/// Whether two different texts of one field say the same thing: a
+/// deparsed expression spelt differently, or (unless `--column-order`) a
+/// view whose output columns come in another order.
+fn equivalent(
+    kind: Kind,
+    field: &str,
+    left: Option<&str>,
+    right: Option<&str>,
+    opts: &Options,
+) -> bool {
+    let (Some(l), Some(r)) = (left, right) else {
+        return false;
+    };
+    if !DEPARSED.contains(&(kind, field)) {
+        return false;
+    }
+    let (l, r) = (normalize::expression(l), normalize::expression(r));
+    if l == r {
+        return true;
+    }
+    let view = matches!(kind, Kind::Views | Kind::MaterializedViews) && field == "definition";
+    view && !opts.column_order
+        && normalize::unordered_columns(&l) == normalize::unordered_columns(&r)
 }
 
 fn one_side(kind: Kind, name: &str, side: Side) -> Difference {
@@ -351,12 +436,93 @@ mod tests {
         assert_eq!(d[0].kind, Kind::Tables);
         assert_eq!(d[0].side, Side::Right);
         assert_eq!(d[0].object, "public.u");
-        // Ignoring tables hides it entirely; its columns stay folded into it.
+        // Ignoring tables reports its parts under their own kinds.
         let opts = Options {
             ignore: [Kind::Tables].into(),
             ..Options::default()
         };
-        assert!(compare(&l, &r, &opts).is_empty());
+        let d = compare(&l, &r, &opts);
+        let got: Vec<(Kind, &str)> = d.iter().map(|d| (d.kind, d.object.as_str())).collect();
+        // Its owner only describes the table and goes with it.
+        assert_eq!(got, [(Kind::Columns, "public.u.x")]);
+        assert!(d.iter().all(|d| d.side == Side::Right));
+    }
+
+    #[test]
+    fn an_ignored_container_passes_the_fold_to_its_own_container() {
+        let l = base();
+        let mut r = base();
+        r.add(Kind::Schemas, "extra", None, &[]);
+        r.add(Kind::Tables, "extra.t", Some((Kind::Schemas, "extra")), &[]);
+        column(&mut r, "extra.t", "a", "integer", "1");
+        // The schema is the one difference, whether or not tables count.
+        for ignore in [vec![], vec![Kind::Tables]] {
+            let opts = Options {
+                ignore: ignore.into_iter().collect(),
+                ..Options::default()
+            };
+            let d = compare(&l, &r, &opts);
+            assert_eq!(d.len(), 1, "{d:?}");
+            assert_eq!((d[0].kind, d[0].object.as_str()), (Kind::Schemas, "extra"));
+        }
+        // Schemas and tables ignored: the column is what is left to say.
+        let opts = Options {
+            ignore: [Kind::Schemas, Kind::Tables].into(),
+            ..Options::default()
+        };
+        let d = compare(&l, &r, &opts);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].kind, d[0].object.as_str()),
+            (Kind::Columns, "extra.t.a")
+        );
+    }
+
+    #[test]
+    fn deparsed_spellings_and_view_column_order_are_not_differences() {
+        let constraint = |cat: &mut Catalog, def: &str| {
+            cat.add(
+                Kind::Constraints,
+                "public.t.c",
+                Some((Kind::Tables, "public.t")),
+                &[("definition", Some(def))],
+            );
+        };
+        let view = |cat: &mut Catalog, def: &str| {
+            cat.add(
+                Kind::Views,
+                "public.v",
+                Some((Kind::Schemas, "public")),
+                &[("definition", Some(def))],
+            );
+        };
+        let (mut l, mut r) = (base(), base());
+        constraint(
+            &mut l,
+            "CHECK (((y)::text = ANY ((ARRAY['a'::character varying])::text[])))",
+        );
+        constraint(
+            &mut r,
+            "CHECK (((y)::text = ANY (ARRAY[('a'::character varying)::text])))",
+        );
+        view(&mut l, " SELECT t.a,\n    t.b\n   FROM t;");
+        view(&mut r, " SELECT t.b,\n    t.a\n   FROM t;");
+        assert!(compare(&l, &r, &Options::default()).is_empty());
+        let opts = Options {
+            column_order: true,
+            ..Options::default()
+        };
+        let d = compare(&l, &r, &opts);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(
+            (d[0].kind, d[0].field.as_deref()),
+            (Kind::Views, Some("definition"))
+        );
+        // The report shows the texts as the servers gave them.
+        assert_eq!(
+            d[0].left.as_deref(),
+            Some(" SELECT t.a,\n    t.b\n   FROM t;")
+        );
     }
 
     #[test]
@@ -411,6 +577,7 @@ mod tests {
         let report = Report {
             differences: compare(&l, &r, &Options::default()),
             same_database: false,
+            compared: Kind::ALL.to_vec(),
         };
         let j = report.to_json();
         assert_eq!(j["verdict"], "differences");

@@ -164,6 +164,7 @@ mod tests {
                 },
             ],
             same_database: false,
+            compared: Kind::ALL.to_vec(),
         }
     }
 

@@ -77,8 +77,13 @@ pub fn check_allowed(config: &Config, service: Option<&str>) -> Result<()> {
 
 /// Up to `limit` user objects of the database, as `kind schema.name`:
 /// relations, functions and types in non-system schemas that no extension
-/// owns, and user schemas other than an empty `public`.
-pub fn user_objects(client: &mut Client, limit: i64) -> Result<Vec<String>> {
+/// owns, and (unless `schemas_may_exist`) user schemas other than `public`.
+/// A schema holding anything is found through what it holds either way.
+pub fn user_objects(
+    client: &mut Client,
+    limit: i64,
+    schemas_may_exist: bool,
+) -> Result<Vec<String>> {
     let not_extension = |catalog: &str, oid: &str| {
         format!(
             "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{catalog}'::regclass \
@@ -101,7 +106,7 @@ pub fn user_objects(client: &mut Client, limit: i64) -> Result<Vec<String>> {
            UNION ALL
            SELECT 'schema', n.nspname, NULL
              FROM pg_namespace n
-            WHERE {sys} AND n.nspname <> 'public' AND {ext_n}
+            WHERE {sys} AND n.nspname <> 'public' AND {ext_n} AND NOT $2
          ) o ORDER BY 1 LIMIT $1",
         sys = SYSTEM_SCHEMA_FILTER,
         ext_c = not_extension("pg_class", "c.oid"),
@@ -110,24 +115,34 @@ pub fn user_objects(client: &mut Client, limit: i64) -> Result<Vec<String>> {
         ext_n = not_extension("pg_namespace", "n.oid"),
     );
     let rows = client
-        .query(&sql, &[&limit])
+        .query(&sql, &[&limit, &schemas_may_exist])
         .map_err(|e| Error::sql("looking for user objects in the target database", e))?;
     Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Refuses to restore into a database that already holds user objects.
-pub fn require_empty(client: &mut Client, dbname: &str) -> Result<()> {
-    let found = user_objects(client, 6)?;
+/// With `ignore_errors` (`restore -x`, as pum 0.x is used to restore over a
+/// database prepared with its schemas) schemas holding nothing are allowed:
+/// pg_restore's "already exists" for them is one of the errors ignored.
+/// Tables, data, functions and types are refused either way.
+pub fn require_empty(client: &mut Client, dbname: &str, ignore_errors: bool) -> Result<()> {
+    let found = user_objects(client, 6, ignore_errors)?;
     if found.is_empty() {
         return Ok(());
     }
     let shown: Vec<&str> = found.iter().take(5).map(String::as_str).collect();
     let more = if found.len() > 5 { ", ..." } else { "" };
+    let only_schemas = !ignore_errors && found.iter().all(|f| f.starts_with("schema "));
     Err(Error::Refused(format!(
         "database {dbname} is not empty ({}{more}); restoring over it would mix two databases. \
          Pass --clean to drop its schemas first, --swap to restore beside it and switch, \
-         or --into/--create for another database",
-        shown.join(", ")
+         or --into/--create for another database{}",
+        shown.join(", "),
+        if only_schemas {
+            "; its schemas are empty: -x/--ignore-errors restores over them (pum 0.x)"
+        } else {
+            ""
+        }
     )))
 }
 

@@ -138,7 +138,8 @@ fn garbage() -> Vec<u8> {
 const INJECTION: &str = "'); DROP TABLE x; --";
 
 fn cases() -> Vec<Case> {
-    let mut rows = vec![
+    let mut rows =
+        vec![
         // pum.yaml
         yaml(
             "pum.yaml: unknown key",
@@ -320,12 +321,30 @@ fn cases() -> Vec<Case> {
             "service \"postgres:/h/db\" not found",
         ),
         // delta names and contents
-        delta(
-            "delta name: leading zero",
-            "deltas/delta_01.2.3.sql",
-            "SELECT 1;",
-            "delta_01.2.3.sql",
-        ),
+        // pum 0.x reads leading zeros as the plain version: applied, warned about.
+        Case {
+            code: 0,
+            accepted: Accepted::Applies("public.lead_zero"),
+            ..delta(
+                "delta name: leading zero (read as 1.2.3, with a warning)",
+                "deltas/delta_01.2.3.sql",
+                "CREATE TABLE lead_zero ();",
+                "deltas/delta_01.2.3.sql: version written with leading zeros; it is version 1.2.3",
+            )
+        },
+        Case {
+            input: "delta name: two spellings of one version",
+            files: vec![
+                file("deltas/delta_01.2.3_x.sql", "CREATE TABLE never ();"),
+                file("deltas/delta_1.2.3_x.sql", "CREATE TABLE never ();"),
+            ],
+            ..delta(
+                "",
+                "",
+                "",
+                "delta_01.2.3_x.sql and delta_1.2.3_x.sql are the same delta",
+            )
+        },
         Case {
             input: "delta name: two parts (skipped with a warning)",
             files: vec![file("deltas/delta_1.2.sql", "CREATE TABLE never ();")],
@@ -636,9 +655,10 @@ fn cases() -> Vec<Case> {
             "no_such_dir",
         ),
         Case {
-            input: "new: a malformed delta already in the directory",
+            input: "new: a delta with a padded version already in the directory",
             files: vec![file("deltas/delta_01.2.3.sql", "SELECT 1;")],
-            ..flags("", cmd(&["new", "x", "-d", "deltas"]), "delta_01.2.3.sql")
+            code: 0,
+            ..flags("", cmd(&["new", "x", "-d", "deltas"]), "deltas/delta_1.2.4_x.sql")
         },
         Case {
             input: "new: the file exists already (never overwritten)",

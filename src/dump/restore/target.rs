@@ -71,7 +71,7 @@ fn in_place(params: &ConnParams, job: &RestoreJob<'_>) -> Result<u64> {
     if opts.mode == RestoreMode::Clean {
         guard::clean(&mut client)?;
     } else {
-        guard::require_empty(&mut client, dbname)?;
+        guard::require_empty(&mut client, dbname, !opts.exit_on_error)?;
     }
     drop(client);
     job.run(params, dbname)
