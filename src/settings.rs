@@ -126,13 +126,7 @@ impl Settings {
     }
 
     pub fn max_version(&self, flags: &DeltaArgs) -> Result<Option<Version>> {
-        flags
-            .max_version
-            .as_deref()
-            .map(|v| {
-                Version::parse(v).map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
-            })
-            .transpose()
+        parse_max_version(flags.max_version.as_deref())
     }
 
     /// The request for a pum 1.x module directory.
@@ -241,6 +235,12 @@ impl Settings {
             options: self.run_options(flags)?,
         })
     }
+}
+
+/// `-u/--max-version` of a delta project.
+pub fn parse_max_version(flag: Option<&str>) -> Result<Option<Version>> {
+    flag.map(|v| Version::parse(v).map_err(|why| Error::Usage(format!("-u/--max-version: {why}"))))
+        .transpose()
 }
 
 fn parse_kind(name: &str) -> Result<Kind> {

@@ -2,7 +2,6 @@
 //! and the upgrade history.
 
 use crate::cli::InfoArgs;
-use crate::deltas;
 use crate::error::{Error, Result};
 use crate::project::Project;
 use crate::render;
@@ -36,14 +35,7 @@ pub fn run(ctx: &Settings, args: &InfoArgs) -> Result<Outcome> {
         ));
     }
     let table = ctx.upgrades_table(args.table.table.as_deref())?;
-    let max_version = args
-        .max_version
-        .as_deref()
-        .map(|v| {
-            deltas::Version::parse(v)
-                .map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
-        })
-        .transpose()?;
+    let max_version = crate::settings::parse_max_version(args.max_version.as_deref())?;
     let dirs = ctx.delta_dirs(&args.dirs.dirs);
     let params = ctx.service(args.service.pg_service.as_deref())?;
     render::info::deltas(ctx, &params, &table, &dirs, max_version.as_ref())?;

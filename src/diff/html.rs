@@ -29,6 +29,14 @@ impl Report {
                 "<p class=\"warn\">Both names reach the same database: it was compared with itself.</p>\n",
             );
         }
+        self.html_summary(&mut out);
+        self.html_sections(&mut out);
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+
+    /// One row per kind compared: how many objects differ, and how.
+    fn html_summary(&self, out: &mut String) {
         out.push_str(
             "<table>\n<thead><tr><th>Kind</th><th>Only in first</th><th>Only in second</th>\
              <th>Changed</th></tr></thead>\n<tbody>\n",
@@ -50,6 +58,10 @@ impl Report {
             );
         }
         out.push_str("</tbody>\n</table>\n");
+    }
+
+    /// One section per kind with differences, each listed.
+    fn html_sections(&self, out: &mut String) {
         for &kind in &self.compared {
             let mut found = self
                 .differences
@@ -94,8 +106,6 @@ impl Report {
             }
             out.push_str("</ul>\n</section>\n");
         }
-        out.push_str("</body>\n</html>\n");
-        out
     }
 }
 
