@@ -19,9 +19,5 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
             FROM pg_aggregate a WHERE a.aggfnoid = p.oid)
        ELSE pg_get_functiondef(p.oid)
        END AS definition
-FROM pg_proc p
+FROM user_proc p
 JOIN ns n ON n.oid = p.pronamespace
-WHERE NOT EXISTS (
-          SELECT 1 FROM pg_depend d
-          WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
-  AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)

@@ -19,4 +19,24 @@ WITH ns AS (
 ext AS (
     SELECT d.classid, d.objid FROM pg_depend d
     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+),
+-- Relations and functions of the user's own: none an extension owns, none
+-- created as an internal part of another object (a serial's sequence is the
+-- column's, a range type's constructor the type's).
+user_rel AS (
+    SELECT c.* FROM pg_class c
+    JOIN ns n ON n.oid = c.relnamespace
+    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+      AND NOT EXISTS (
+          SELECT 1 FROM pg_depend d
+          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+),
+user_proc AS (
+    SELECT p.* FROM pg_proc p
+    JOIN ns n ON n.oid = p.pronamespace
+    WHERE NOT EXISTS (
+              SELECT 1 FROM pg_depend d
+              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
 )

@@ -21,13 +21,8 @@
            quote_ident(n.nspname) || '.' || quote_ident(c.relname),
            c.relowner,
            c.relacl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", NULL
-    FROM pg_class c
+    FROM user_rel c
     JOIN ns n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-      AND NOT EXISTS (
-          SELECT 1 FROM pg_depend d
-          WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
     UNION ALL
     SELECT 'column',
            CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views' ELSE 'columns' END,
@@ -49,12 +44,8 @@
                || '(' || pg_get_function_identity_arguments(p.oid) || ')',
            p.proowner,
            p.proacl, 'f', NULL
-    FROM pg_proc p
+    FROM user_proc p
     JOIN ns n ON n.oid = p.pronamespace
-    WHERE NOT EXISTS (
-              SELECT 1 FROM pg_depend d
-              WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
     UNION ALL
     SELECT 'type', 'types',
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),

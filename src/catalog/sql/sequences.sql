@@ -11,7 +11,7 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS object,
        s.seqcycle::text AS cycle,
        s.seqcache::text AS cache,
        o.tbl || '.' || o.col AS owned_by
-FROM pg_class c
+FROM user_rel c
 JOIN pg_sequence s ON s.seqrelid = c.oid
 JOIN ns n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
@@ -25,7 +25,3 @@ LEFT JOIN LATERAL (
     LIMIT 1
 ) o ON true
 WHERE c.relkind = 'S'
-  AND NOT EXISTS (
-      SELECT 1 FROM pg_depend d
-      WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')
-  AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
