@@ -39,4 +39,14 @@ user_proc AS (
               SELECT 1 FROM pg_depend d
               WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'i')
       AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+),
+-- The user's own types: base, composite (not a table's row type), domain,
+-- enum and range types, not the array types PostgreSQL makes for each.
+user_type AS (
+    SELECT t.* FROM pg_type t
+    JOIN ns n ON n.oid = t.typnamespace
+    WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
+      AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+      AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
 )

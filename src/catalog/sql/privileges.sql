@@ -52,12 +52,8 @@
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),
            t.typowner,
            t.typacl, 'T', NULL
-    FROM pg_type t
+    FROM user_type t
     JOIN ns n ON n.oid = t.typnamespace
-    WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r')
-      AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
-      AND NOT EXISTS (SELECT 1 FROM pg_type e WHERE e.typarray = t.oid)
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
     UNION ALL
     SELECT 'default privileges',
            CASE WHEN d.defaclnamespace = 0 THEN NULL ELSE 'schemas' END,
