@@ -44,6 +44,50 @@ pub struct Config {
     pub on_checksum_change: Option<OnChecksumChange>,
     /// Per-service settings, keyed by service name (pg_service.conf).
     pub services: Option<BTreeMap<String, ServiceSettings>>,
+    /// Limits test-and-upgrade's rehearsal must stay within.
+    pub rehearsal: Option<RehearsalConfig>,
+}
+
+/// `rehearsal:` in pum.yaml: the gate of test-and-upgrade (flags override).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RehearsalConfig {
+    /// Longest a delta may hold ShareRowExclusiveLock or stronger on an
+    /// existing relation.
+    pub max_lock: Option<DurationValue>,
+    /// Longest a delta may run.
+    pub max_delta_duration: Option<DurationValue>,
+}
+
+impl RehearsalConfig {
+    /// The gate: each flag over its key in pum.yaml.
+    pub fn gate(
+        config: Option<&RehearsalConfig>,
+        max_lock: Option<&str>,
+        max_delta_duration: Option<&str>,
+    ) -> Result<crate::rehearsal::gate::Gate> {
+        let pick =
+            |flag: Option<&str>, name: &str, key: Option<&DurationValue>, yaml: &str| match flag {
+                Some(text) => parse_duration(text)
+                    .map(Some)
+                    .map_err(|why| Error::Usage(format!("{name}: {why}"))),
+                None => key.map(|v| v.resolve(yaml)).transpose(),
+            };
+        Ok(crate::rehearsal::gate::Gate {
+            max_lock: pick(
+                max_lock,
+                "--max-lock",
+                config.and_then(|c| c.max_lock.as_ref()),
+                "rehearsal.max_lock",
+            )?,
+            max_delta_duration: pick(
+                max_delta_duration,
+                "--max-delta-duration",
+                config.and_then(|c| c.max_delta_duration.as_ref()),
+                "rehearsal.max_delta_duration",
+            )?,
+        })
+    }
 }
 
 /// A YAML error as `file:line:column: message` (serde_yaml appends the
