@@ -343,6 +343,7 @@ mod tests {
         assert!(config.lock_timeout.is_some());
         assert!(config.statement_timeout.is_some());
         assert!(config.retries.is_some());
+        assert!(config.rehearsal.is_some());
         assert!(config.on_checksum_change.is_some());
         assert!(config.services.is_some());
     }
@@ -397,5 +398,23 @@ mod tests {
         let v = c.variables.unwrap();
         assert_eq!(v["SRID"], VariableValue::Int(2056));
         assert_eq!(v["NAME"], VariableValue::Text("x".into()));
+    }
+
+    #[test]
+    fn the_rehearsal_gate_takes_flags_over_pum_yaml() {
+        let c = Config::parse(
+            "rehearsal:\n  max_lock: 2s\n  max_delta_duration: 90\n",
+            Path::new("p.yaml"),
+        )
+        .unwrap();
+        let gate = RehearsalConfig::gate(c.rehearsal.as_ref(), Some("500ms"), None).unwrap();
+        assert_eq!(gate.max_lock, Some(std::time::Duration::from_millis(500)));
+        assert_eq!(
+            gate.max_delta_duration,
+            Some(std::time::Duration::from_secs(90))
+        );
+        let err = RehearsalConfig::gate(None, Some("soon"), None).unwrap_err();
+        assert!(err.to_string().contains("--max-lock"), "{err}");
+        assert!(Config::parse("rehearsal:\n  max_locks: 2s\n", Path::new("p.yaml")).is_err());
     }
 }
