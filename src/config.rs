@@ -60,12 +60,13 @@ pub struct RehearsalConfig {
 }
 
 impl RehearsalConfig {
-    /// The gate: each flag over its key in pum.yaml.
-    pub fn gate(
+    /// The gate's limits, `(max_lock, max_delta_duration)`: each flag over
+    /// its key in pum.yaml.
+    pub fn limits(
         config: Option<&RehearsalConfig>,
         max_lock: Option<&str>,
         max_delta_duration: Option<&str>,
-    ) -> Result<crate::rehearsal::gate::Gate> {
+    ) -> Result<(Option<std::time::Duration>, Option<std::time::Duration>)> {
         let pick =
             |flag: Option<&str>, name: &str, key: Option<&DurationValue>, yaml: &str| match flag {
                 Some(text) => parse_duration(text)
@@ -73,20 +74,20 @@ impl RehearsalConfig {
                     .map_err(|why| Error::Usage(format!("{name}: {why}"))),
                 None => key.map(|v| v.resolve(yaml)).transpose(),
             };
-        Ok(crate::rehearsal::gate::Gate {
-            max_lock: pick(
+        Ok((
+            pick(
                 max_lock,
                 "--max-lock",
                 config.and_then(|c| c.max_lock.as_ref()),
                 "rehearsal.max_lock",
             )?,
-            max_delta_duration: pick(
+            pick(
                 max_delta_duration,
                 "--max-delta-duration",
                 config.and_then(|c| c.max_delta_duration.as_ref()),
                 "rehearsal.max_delta_duration",
             )?,
-        })
+        ))
     }
 }
 
@@ -407,13 +408,11 @@ mod tests {
             Path::new("p.yaml"),
         )
         .unwrap();
-        let gate = RehearsalConfig::gate(c.rehearsal.as_ref(), Some("500ms"), None).unwrap();
-        assert_eq!(gate.max_lock, Some(std::time::Duration::from_millis(500)));
-        assert_eq!(
-            gate.max_delta_duration,
-            Some(std::time::Duration::from_secs(90))
-        );
-        let err = RehearsalConfig::gate(None, Some("soon"), None).unwrap_err();
+        let (max_lock, max_delta) =
+            RehearsalConfig::limits(c.rehearsal.as_ref(), Some("500ms"), None).unwrap();
+        assert_eq!(max_lock, Some(std::time::Duration::from_millis(500)));
+        assert_eq!(max_delta, Some(std::time::Duration::from_secs(90)));
+        let err = RehearsalConfig::limits(None, Some("soon"), None).unwrap_err();
         assert!(err.to_string().contains("--max-lock"), "{err}");
         assert!(Config::parse("rehearsal:\n  max_locks: 2s\n", Path::new("p.yaml")).is_err());
     }
