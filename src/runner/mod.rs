@@ -262,7 +262,14 @@ fn run_locked<L: Layout>(
         let ms = t0.elapsed().as_millis() as u64;
         applied.entry.duration_ms = ms;
         if let Some(measurer) = measurer {
-            applied.entry.measured = Some(measurer.finish(client)?);
+            // The unit is committed: a measurement that failed is a
+            // warning, never a failed unit.
+            match measurer.finish(client) {
+                Ok(measured) => applied.entry.measured = Some(measured),
+                Err(e) => run
+                    .printer
+                    .warn(format!("{}: not measured: {e}", plan.label(unit))),
+            }
         }
         let line = format!("applied {} in {}", applied.summary, format_ms(ms));
         match &bar {
