@@ -44,6 +44,51 @@ pub struct Config {
     pub on_checksum_change: Option<OnChecksumChange>,
     /// Per-service settings, keyed by service name (pg_service.conf).
     pub services: Option<BTreeMap<String, ServiceSettings>>,
+    /// Limits test-and-upgrade's rehearsal must stay within.
+    pub rehearsal: Option<RehearsalConfig>,
+}
+
+/// `rehearsal:` in pum.yaml: the gate of test-and-upgrade (flags override).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RehearsalConfig {
+    /// Longest a delta may hold ShareRowExclusiveLock or stronger on an
+    /// existing relation.
+    pub max_lock: Option<DurationValue>,
+    /// Longest a delta may run.
+    pub max_delta_duration: Option<DurationValue>,
+}
+
+impl RehearsalConfig {
+    /// The gate's limits, `(max_lock, max_delta_duration)`: each flag over
+    /// its key in pum.yaml.
+    pub fn limits(
+        config: Option<&RehearsalConfig>,
+        max_lock: Option<&str>,
+        max_delta_duration: Option<&str>,
+    ) -> Result<(Option<std::time::Duration>, Option<std::time::Duration>)> {
+        let pick =
+            |flag: Option<&str>, name: &str, key: Option<&DurationValue>, yaml: &str| match flag {
+                Some(text) => parse_duration(text)
+                    .map(Some)
+                    .map_err(|why| Error::Usage(format!("{name}: {why}"))),
+                None => key.map(|v| v.resolve(yaml)).transpose(),
+            };
+        Ok((
+            pick(
+                max_lock,
+                "--max-lock",
+                config.and_then(|c| c.max_lock.as_ref()),
+                "rehearsal.max_lock",
+            )?,
+            pick(
+                max_delta_duration,
+                "--max-delta-duration",
+                config.and_then(|c| c.max_delta_duration.as_ref()),
+                "rehearsal.max_delta_duration",
+            )?,
+        ))
+    }
 }
 
 /// A YAML error as `file:line:column: message` (serde_yaml appends the
@@ -299,6 +344,7 @@ mod tests {
         assert!(config.lock_timeout.is_some());
         assert!(config.statement_timeout.is_some());
         assert!(config.retries.is_some());
+        assert!(config.rehearsal.is_some());
         assert!(config.on_checksum_change.is_some());
         assert!(config.services.is_some());
     }
@@ -353,5 +399,21 @@ mod tests {
         let v = c.variables.unwrap();
         assert_eq!(v["SRID"], VariableValue::Int(2056));
         assert_eq!(v["NAME"], VariableValue::Text("x".into()));
+    }
+
+    #[test]
+    fn the_rehearsal_gate_takes_flags_over_pum_yaml() {
+        let c = Config::parse(
+            "rehearsal:\n  max_lock: 2s\n  max_delta_duration: 90\n",
+            Path::new("p.yaml"),
+        )
+        .unwrap();
+        let (max_lock, max_delta) =
+            RehearsalConfig::limits(c.rehearsal.as_ref(), Some("500ms"), None).unwrap();
+        assert_eq!(max_lock, Some(std::time::Duration::from_millis(500)));
+        assert_eq!(max_delta, Some(std::time::Duration::from_secs(90)));
+        let err = RehearsalConfig::limits(None, Some("soon"), None).unwrap_err();
+        assert!(err.to_string().contains("--max-lock"), "{err}");
+        assert!(Config::parse("rehearsal:\n  max_locks: 2s\n", Path::new("p.yaml")).is_err());
     }
 }

@@ -191,6 +191,7 @@ impl Settings {
                 .unwrap_or(defaults.retries),
             strict_checksums: flags.strict
                 || self.config.on_checksum_change == Some(OnChecksumChange::Fail),
+            measure: false,
         })
     }
 }

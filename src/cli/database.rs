@@ -100,6 +100,11 @@ pub struct UpgradeArgs {
     /// variables substituted in JSON) and change nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+    /// Measure each delta: the locks it held and for how long, the tables
+    /// it rewrote, the indexes it built, the WAL it wrote (a table after
+    /// the run; fields of applied[] in JSON).
+    #[arg(long = "measure", conflicts_with = "dry_run")]
+    pub measure: bool,
     /// Accepted for pum 0.x compatibility (pum always prints each delta).
     #[arg(long = "verbose", hide = true)]
     pub verbose: bool,

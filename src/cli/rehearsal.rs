@@ -169,6 +169,16 @@ pub struct TestAndUpgradeArgs {
     /// connect to it, stop it and remove it (an interrupted run removes it).
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
+    /// Fail the rehearsal (exit 1, production untouched) when a delta held
+    /// a lock of ShareRowExclusiveLock or stronger on a relation that
+    /// existed before it for longer than this (500ms, 2s)
+    /// [default: rehearsal.max_lock in pum.yaml, else no limit].
+    #[arg(long = "max-lock", value_name = "DURATION")]
+    pub max_lock: Option<String>,
+    /// Fail the rehearsal when a delta ran longer than this on the copy
+    /// [default: rehearsal.max_delta_duration in pum.yaml, else no limit].
+    #[arg(long = "max-delta-duration", value_name = "DURATION")]
+    pub max_delta_duration: Option<String>,
     /// Also write the JSON report to this file (mode 0600).
     #[arg(long = "report", value_name = "FILE")]
     pub report: Option<PathBuf>,

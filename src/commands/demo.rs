@@ -70,6 +70,7 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         yes: true,
         keep_sandbox: false,
         protected: Vec::new(),
+        gate: Default::default(),
     };
     let report = rehearsal::run(&rehearsal, p)?;
     if p.is_json() {

@@ -42,6 +42,11 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     // The project is read up front so that bad input fails before
     // production is dumped.
     let project = ctx.project(args.table.table.as_deref(), &args.deltas)?;
+    let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
+        ctx.config.rehearsal.as_ref(),
+        args.max_lock.as_deref(),
+        args.max_delta_duration.as_deref(),
+    )?;
     let rehearsal = Rehearsal {
         prod,
         prod_name: Some(&args.prod),
@@ -58,6 +63,10 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         yes: args.yes,
         keep_sandbox: args.keep_sandbox,
         protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
+        gate: rehearsal::gate::Gate {
+            max_lock,
+            max_delta_duration,
+        },
     };
     let report = rehearsal::run(&rehearsal, &ctx.printer)?;
     let json = rehearsal::to_json(&report);

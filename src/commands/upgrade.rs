@@ -9,7 +9,10 @@ use crate::settings::Settings;
 use crate::{db, module, Outcome};
 
 pub fn run(ctx: &Settings, args: &UpgradeArgs) -> Result<Outcome> {
-    let project = ctx.project(args.table.table.as_deref(), &args.deltas)?;
+    let mut project = ctx.project(args.table.table.as_deref(), &args.deltas)?;
+    if args.measure {
+        project = project.measured();
+    }
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
     if args.dry_run {

@@ -94,6 +94,28 @@ impl Project {
         }
     }
 
+    /// The same project, its runs measuring each unit (locks, rewrites,
+    /// WAL) into the report.
+    pub fn measured(&self) -> Project {
+        match self {
+            Project::Deltas { project, options } => Project::Deltas {
+                project: project.clone(),
+                options: RunOptions {
+                    measure: true,
+                    ..options.clone()
+                },
+            },
+            Project::Module { dir, request } => {
+                let mut request = request.clone();
+                request.options.measure = true;
+                Project::Module {
+                    dir: dir.clone(),
+                    request,
+                }
+            }
+        }
+    }
+
     /// The pum 0.x upgrades table, whose version a dump's manifest records.
     pub fn upgrades_table(&self) -> Option<QualifiedName> {
         match self {

@@ -220,6 +220,7 @@ impl Plan for ModulePlan<'_> {
                 kind: crate::deltas::DeltaKind::Sql,
                 atomic: true,
                 duration_ms: 0,
+                measured: None,
             },
         })
     }

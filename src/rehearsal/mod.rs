@@ -7,6 +7,7 @@
 //! Production is read by the copy and written only by the last step; a run
 //! that ends without upgrading it re-reads it before saying it is untouched.
 
+pub mod gate;
 mod interrupted;
 mod phases;
 mod report;
@@ -65,6 +66,8 @@ pub struct Rehearsal<'a> {
     /// Databases no test copy may overwrite besides production and the
     /// reference (services marked `allow_restore: false`).
     pub protected: Vec<Protected>,
+    /// Limits on the measured locks and durations of the test upgrade.
+    pub gate: gate::Gate,
 }
 
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
@@ -148,6 +151,12 @@ fn run_steps(
         ));
         return Ok(report);
     }
+    if !report.gate_failures.is_empty() {
+        for f in &report.gate_failures {
+            printer.warn(format!("rehearsal gate: {}", f.message()));
+        }
+        return Ok(finish(report, phases, Verdict::GateFailed));
+    }
     if report.verdict == Verdict::Differences {
         return Ok(finish(report, phases, Verdict::Differences));
     }
@@ -197,6 +206,7 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
         verdict: Verdict::RehearsalFailed,
         production_touched: false,
         production_check: None,
+        gate_failures: Vec::new(),
         differences_text: None,
     }
 }
@@ -361,10 +371,13 @@ fn rehearse_in(
     };
     report.rehearsed_as = Some(rehearse_as.user().to_string());
     let mut test_client = db::connect(&rehearse_as)?;
+    // Measured: what each unit locks and rewrites is the rehearsal's finding.
     let upgraded = phases.run("upgrade test database", || {
         r.project
+            .measured()
             .upgrade(&mut test_client, &rehearse_as, r.test_name, printer)
     })?;
+    report.gate_failures = gate::check(&upgraded, &r.gate);
     report.test_upgrade = Some(upgraded);
     drop(test_client);
     let reference = match (&r.reference, sandbox) {

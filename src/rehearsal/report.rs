@@ -35,6 +35,9 @@ pub enum Verdict {
     Differences,
     /// A step of the rehearsal failed.
     RehearsalFailed,
+    /// The test upgrade held a lock, or ran a delta, longer than allowed
+    /// (`--max-lock`, `--max-delta-duration`).
+    GateFailed,
 }
 
 /// Production as re-read when the run ended without upgrading it: the
@@ -109,6 +112,9 @@ pub struct RehearsalReport {
     pub production_touched: bool,
     /// Production re-read at the end of a run that did not upgrade it.
     pub production_check: Option<ProductionCheck>,
+    /// The limits of `--max-lock` / `--max-delta-duration` the test upgrade went past.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gate_failures: Vec<super::gate::GateFailure>,
     #[serde(skip)]
     pub differences_text: Option<String>,
 }
@@ -117,7 +123,7 @@ impl RehearsalReport {
     pub fn exit_is_failure(&self) -> bool {
         matches!(
             self.verdict,
-            Verdict::Differences | Verdict::RehearsalFailed
+            Verdict::Differences | Verdict::RehearsalFailed | Verdict::GateFailed
         )
     }
 
@@ -156,6 +162,18 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
             Style::Bad,
         ),
         Verdict::RehearsalFailed => (format!("rehearsal FAILED; {state}"), Style::Bad),
+        Verdict::GateFailed => (
+            format!(
+                "rehearsal FAILED the gate: {}; {state}",
+                report
+                    .gate_failures
+                    .iter()
+                    .map(|f| f.message())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Style::Bad,
+        ),
     };
     let style = if verified || report.verdict == Verdict::Upgraded {
         style
@@ -189,6 +207,14 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
     }
     out.push('\n');
     out.push_str(&t.to_string());
+    if let Some(measured) = report
+        .test_upgrade
+        .as_ref()
+        .and_then(|u| crate::render::measure::table(u, printer))
+    {
+        out.push('\n');
+        out.push_str(&measured);
+    }
     out
 }
 

@@ -3,4 +3,5 @@
 //! commands so that no command imports another.
 
 pub mod info;
+pub mod measure;
 pub mod upgrade;

@@ -27,6 +27,9 @@ pub fn report(ctx: &Settings, params: &ConnParams, report: &UpgradeReport, unit:
             if report.applied.len() == 1 { "" } else { "s" },
             format_ms(report.duration_ms)
         ));
+        if let Some(table) = crate::render::measure::table(report, &ctx.printer) {
+            ctx.printer.out(table);
+        }
     }
 }
 

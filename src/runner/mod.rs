@@ -8,6 +8,7 @@
 
 pub mod failure;
 pub mod lock;
+pub mod measure;
 pub mod session;
 
 use std::time::{Duration, Instant};
@@ -37,6 +38,9 @@ pub struct RunOptions {
     pub retries: u32,
     /// Refuse to run when an applied delta's file changed or is missing.
     pub strict_checksums: bool,
+    /// Measure each unit (locks, rewrites, WAL): costs a second connection
+    /// and a few queries per unit, so it is off unless asked for.
+    pub measure: bool,
 }
 
 impl Default for RunOptions {
@@ -47,6 +51,7 @@ impl Default for RunOptions {
             statement_timeout: None,
             retries: 3,
             strict_checksums: false,
+            measure: false,
         }
     }
 }
@@ -61,6 +66,9 @@ pub struct AppliedDelta {
     /// Whether the delta and its history row were committed together.
     pub atomic: bool,
     pub duration_ms: u64,
+    /// What the unit did to the database, when the run measured.
+    #[serde(flatten)]
+    pub measured: Option<measure::Measured>,
 }
 
 /// What an upgrade run did.
@@ -242,6 +250,10 @@ fn run_locked<L: Layout>(
             bar.set_message(plan.label(unit));
         }
         crate::interrupt::check(&format!("upgrade of {}", run.params.dbname()))?;
+        let measurer = match run.options.measure {
+            true => Some(measure::Measurer::start(client, run.params)?),
+            false => None,
+        };
         let t0 = Instant::now();
         let mut applied = apply_with_retries(client, &mut plan, unit, run).map_err(|e| {
             let e = crate::interrupt::mark(e, &format!("applying {}", plan.label(unit)));
@@ -249,6 +261,16 @@ fn run_locked<L: Layout>(
         })?;
         let ms = t0.elapsed().as_millis() as u64;
         applied.entry.duration_ms = ms;
+        if let Some(measurer) = measurer {
+            // The unit is committed: a measurement that failed is a
+            // warning, never a failed unit.
+            match measurer.finish(client) {
+                Ok(measured) => applied.entry.measured = Some(measured),
+                Err(e) => run
+                    .printer
+                    .warn(format!("{}: not measured: {e}", plan.label(unit))),
+            }
+        }
         let line = format!("applied {} in {}", applied.summary, format_ms(ms));
         match &bar {
             Some(bar) => {

@@ -10,6 +10,7 @@ mod dump_restore;
 mod faults;
 mod identity;
 mod interrupt;
+mod measure;
 mod module;
 mod nothing_lost;
 mod python_hooks;

@@ -325,6 +325,7 @@ impl Plan for DeltaPlan<'_> {
                 kind: delta.kind,
                 atomic,
                 duration_ms: 0,
+                measured: None,
             },
         })
     }

@@ -1,0 +1,280 @@
+//! What one unit did to the database, measured while it ran: the
+//! heavyweight locks its backend held (sampled from a second connection, so
+//! locks taken inside one long statement are seen too), the relations whose
+//! storage it rewrote, the indexes it built and the WAL it wrote.
+//!
+//! Only a run asked to measure pays for this; the runner never builds a
+//! [`Measurer`] otherwise.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use postgres::Client;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::service::ConnParams;
+
+/// How often the sampler reads `pg_locks`: a lock held for less than this
+/// may be missed, and every held time is this precise.
+pub const SAMPLE_INTERVAL: Duration = Duration::from_millis(10);
+
+/// The lock modes of PostgreSQL's relation locks, weakest first.
+pub const LOCK_MODES: [&str; 8] = [
+    "AccessShareLock",
+    "RowShareLock",
+    "RowExclusiveLock",
+    "ShareUpdateExclusiveLock",
+    "ShareLock",
+    "ShareRowExclusiveLock",
+    "ExclusiveLock",
+    "AccessExclusiveLock",
+];
+
+/// The strength of `mode` (0 = weakest; unknown modes count as weakest).
+pub fn strength(mode: &str) -> usize {
+    LOCK_MODES.iter().position(|m| *m == mode).unwrap_or(0)
+}
+
+/// One lock a unit held on one relation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LockHeld {
+    /// Schema-qualified name (the OID when the relation is gone by the end).
+    pub relation: String,
+    pub mode: String,
+    /// First seen → released, to [`SAMPLE_INTERVAL`].
+    pub held_ms: u64,
+    /// Whether the relation existed before the unit ran.
+    pub existing: bool,
+}
+
+/// What was measured of one unit (in the report beside its duration).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Measured {
+    pub wal_bytes: i64,
+    pub locks: Vec<LockHeld>,
+    /// Tables and materialized views whose storage was rewritten.
+    pub rewrites: Vec<String>,
+    /// Indexes that did not exist before the unit.
+    pub indexes_built: Vec<String>,
+}
+
+impl Measured {
+    /// The strongest lock held on a relation that existed before, longest first.
+    pub fn strongest_lock(&self) -> Option<&LockHeld> {
+        self.locks
+            .iter()
+            .filter(|l| l.existing)
+            .max_by_key(|l| (strength(&l.mode), l.held_ms))
+    }
+}
+
+/// A relation as the catalog describes it before and after a unit.
+#[derive(Debug, Clone)]
+struct Relation {
+    name: String,
+    relfilenode: u32,
+    kind: i8,
+}
+
+/// Relations outside the system schemas, by OID.
+fn relations(client: &mut Client) -> Result<BTreeMap<u32, Relation>> {
+    let rows = client
+        .query(
+            "SELECT c.oid, c.relfilenode, c.relkind, \
+                    quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
+             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
+               AND n.nspname NOT LIKE 'pg\\_toast%' AND c.relkind IN ('r', 'm', 'i', 'p', 'I')",
+            &[],
+        )
+        .map_err(|e| Error::sql("reading relations to measure a delta", e))?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            (
+                r.get(0),
+                Relation {
+                    relfilenode: r.get(1),
+                    kind: r.get(2),
+                    name: r.get(3),
+                },
+            )
+        })
+        .collect())
+}
+
+/// Locks seen by the sampler, by (relation OID, mode): first seen, and
+/// released (None while still held).
+type Seen = BTreeMap<(u32, String), (Instant, Option<Instant>)>;
+
+/// Watches one unit: started just before it, finished just after.
+pub struct Measurer {
+    before: BTreeMap<u32, Relation>,
+    lsn: String,
+    stop: Arc<AtomicBool>,
+    sampler: Option<JoinHandle<Result<Seen>>>,
+}
+
+const SAMPLE: &str = "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l \
+     WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted \
+       AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())";
+
+impl Measurer {
+    /// Reads the relations and the WAL position on `client`, then starts
+    /// sampling its backend's locks on a connection of its own to `params`.
+    pub fn start(client: &mut Client, params: &ConnParams) -> Result<Measurer> {
+        let row = client
+            .query_one("SELECT pg_backend_pid(), pg_current_wal_lsn()::text", &[])
+            .map_err(|e| Error::sql("reading the WAL position", e))?;
+        let pid: i32 = row.get(0);
+        let lsn: String = row.get(1);
+        let before = relations(client)?;
+        let mut watcher = crate::db::connect(params)?;
+        let stmt = watcher
+            .prepare(SAMPLE)
+            .map_err(|e| Error::sql("preparing the lock sampler", e))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let sampler = std::thread::spawn(move || {
+            let mut seen = Seen::new();
+            // One more sample after the stop, so nothing the unit held at
+            // its end is missed.
+            loop {
+                let last = stopping.load(Ordering::Acquire);
+                let rows = watcher
+                    .query(&stmt, &[&pid])
+                    .map_err(|e| Error::sql("sampling the delta's locks", e))?;
+                let now = Instant::now();
+                let held: Vec<(u32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+                for (key, (_, released)) in seen.iter_mut() {
+                    if released.is_none() && !held.contains(key) {
+                        *released = Some(now);
+                    }
+                }
+                for key in held {
+                    let entry = seen.entry(key).or_insert((now, None));
+                    // Taken again after a release (a retried statement).
+                    entry.1 = None;
+                }
+                if last {
+                    return Ok(seen);
+                }
+                std::thread::sleep(SAMPLE_INTERVAL);
+            }
+        });
+        Ok(Measurer {
+            before,
+            lsn,
+            stop,
+            sampler: Some(sampler),
+        })
+    }
+
+    /// Stops the sampler and compares the catalog and WAL with the start.
+    pub fn finish(mut self, client: &mut Client) -> Result<Measured> {
+        let ended = Instant::now();
+        let seen = self.stop_sampler()?;
+        let wal_bytes: i64 = client
+            .query_one(
+                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::int8",
+                &[&self.lsn],
+            )
+            .map_err(|e| Error::sql("reading the WAL position", e))?
+            .get(0);
+        let after = relations(client)?;
+        let name = |oid: u32| {
+            after
+                .get(&oid)
+                .or_else(|| self.before.get(&oid))
+                .map(|r| r.name.clone())
+        };
+        let mut locks: Vec<LockHeld> = seen
+            .into_iter()
+            .filter_map(|((oid, mode), (first, released))| {
+                // Catalog locks are not the unit's doing: skip what we cannot name.
+                let relation = name(oid)?;
+                let held = released.unwrap_or(ended).saturating_duration_since(first);
+                Some(LockHeld {
+                    relation,
+                    mode,
+                    held_ms: (held.as_millis() as u64).max(1),
+                    existing: self.before.contains_key(&oid),
+                })
+            })
+            .collect();
+        locks.sort_by(|a, b| {
+            (strength(&b.mode), b.held_ms, &a.relation).cmp(&(
+                strength(&a.mode),
+                a.held_ms,
+                &b.relation,
+            ))
+        });
+        let rewrites = after
+            .iter()
+            .filter(|(oid, r)| {
+                matches!(r.kind as u8, b'r' | b'm')
+                    && self
+                        .before
+                        .get(oid)
+                        .is_some_and(|b| b.relfilenode != r.relfilenode)
+            })
+            .map(|(_, r)| r.name.clone())
+            .collect();
+        let indexes_built = after
+            .iter()
+            .filter(|(oid, r)| r.kind as u8 == b'i' && !self.before.contains_key(oid))
+            .map(|(_, r)| r.name.clone())
+            .collect();
+        Ok(Measured {
+            wal_bytes,
+            locks,
+            rewrites,
+            indexes_built,
+        })
+    }
+
+    fn stop_sampler(&mut self) -> Result<Seen> {
+        self.stop.store(true, Ordering::Release);
+        match self.sampler.take() {
+            Some(handle) => handle.join().expect("the lock sampler does not panic"),
+            None => Ok(Seen::new()),
+        }
+    }
+}
+
+impl Drop for Measurer {
+    /// A unit that failed leaves no sampler behind.
+    fn drop(&mut self) {
+        let _ = self.stop_sampler();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strongest_lock_on_an_existing_relation_wins() {
+        let lock = |relation: &str, mode: &str, held_ms, existing| LockHeld {
+            relation: relation.into(),
+            mode: mode.into(),
+            held_ms,
+            existing,
+        };
+        let m = Measured {
+            locks: vec![
+                lock("public.a", "ShareLock", 500, true),
+                lock("public.b", "AccessExclusiveLock", 40, true),
+                lock("public.new", "AccessExclusiveLock", 900, false),
+            ],
+            ..Default::default()
+        };
+        assert_eq!(m.strongest_lock().unwrap().relation, "public.b");
+        assert!(strength("AccessExclusiveLock") > strength("ShareRowExclusiveLock"));
+        assert_eq!(strength("nonsense"), 0);
+    }
+}
