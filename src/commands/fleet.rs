@@ -34,7 +34,11 @@ fn upgrade(ctx: &Settings, args: &FleetUpgradeArgs) -> Result<Outcome> {
         |_, r| ctx.printer.step(finished_line(r, &projects[0])),
     );
     let runs = complete(&targets, results);
-    report(ctx, &runs, &projects[0], true);
+    // Interrupted, a JSON run prints only the error document (one document
+    // on stdout, as always); its state says where the fleet stands.
+    if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
+        report(ctx, &runs, &projects[0], true);
+    }
     finish("pum fleet upgrade", &runs)
 }
 
@@ -56,7 +60,11 @@ fn info(ctx: &Settings, args: &FleetInfoArgs) -> Result<Outcome> {
         |_, _| {},
     );
     let runs = complete(&targets, results);
-    report(ctx, &runs, &projects[0], false);
+    // Interrupted, a JSON run prints only the error document (one document
+    // on stdout, as always); its state says where the fleet stands.
+    if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
+        report(ctx, &runs, &projects[0], false);
+    }
     finish("pum fleet info", &runs)
 }
 
@@ -79,7 +87,17 @@ fn complete(targets: &[Target], results: Vec<Option<DatabaseRun>>) -> Vec<Databa
 /// Exit 2 when any database failed or was not reached; a signal reports
 /// itself as an interruption (exit 130/143) after the report.
 fn finish(during: &str, runs: &[DatabaseRun]) -> Result<Outcome> {
-    crate::interrupt::check(during)?;
+    if let Err(err) = crate::interrupt::check(during) {
+        let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
+        let state = format!(
+            "{} of {} databases done, {} failed, {} not started",
+            count("ok"),
+            runs.len(),
+            count("failed"),
+            count("skipped")
+        );
+        return Err(crate::interrupt::with_state(err, state));
+    }
     if runs.iter().all(|r| r.ok) {
         Ok(Outcome::Success)
     } else {

@@ -379,3 +379,45 @@ fn a_fleet_file_with_overrides() {
         .code(2)
         .stderr_has("fleet file");
 }
+
+#[test]
+fn ctrl_c_stops_new_databases_and_rolls_the_running_one_back() {
+    let fleet = Fleet::new("sigint", 4);
+    let dir = delta_dir(&[(
+        "delta_1.0.1_slow.sql",
+        "CREATE TABLE slow ();\nSELECT pg_sleep(60);\n",
+    )]);
+    let mut child = fleet
+        .pum()
+        .args(["fleet", "upgrade", "--services", "sigint_*", "-j", "1"])
+        .args(["-t", UPGRADES_TABLE, "-d"])
+        .arg(dir.path())
+        .spawn();
+    let pattern = format!("f{}_sigint_%", std::process::id());
+    crate::support::wait_up_to(
+        std::time::Duration::from_secs(60),
+        "a fleet database sleeping in its delta",
+        || {
+            assert!(child.try_wait().unwrap().is_none(), "pum exited early");
+            let mut admin = pum::db::connect(&cluster().params("postgres")).unwrap();
+            let n: i64 = admin
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname LIKE $1 \
+                     AND wait_event = 'PgSleep'",
+                    &[&pattern],
+                )
+                .unwrap()
+                .get(0);
+            n > 0
+        },
+    );
+    crate::support::send_signal(&child, libc::SIGINT);
+    let run = crate::support::finish(child);
+    assert_eq!(run.code, 130, "{}", run.stderr);
+    assert!(run.stdout.contains("not started"), "{}", run.stdout);
+    assert!(run.stderr.contains("3 not started"), "{}", run.stderr);
+    for i in 0..4 {
+        assert_eq!(fleet.history(i), "1.0.0", "database {i}");
+        assert!(!fleet.has_table(i, "public.slow"), "database {i}");
+    }
+}
