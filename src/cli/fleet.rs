@@ -51,7 +51,8 @@ pub struct FleetSelectArgs {
         short = 'p',
         long = "pg_service",
         visible_alias = "pg-service",
-        value_name = "SERVER"
+        value_name = "SERVER",
+        requires = "databases"
     )]
     pub server: Option<String>,
     /// Only shard I of N (1 ≤ I ≤ N): the selected databases sorted by name,
