@@ -72,6 +72,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         cli.global.quiet,
         no_color_env,
     );
+    if cli.global.format == crate::output::Format::Junit
+        && !matches!(cli.command, crate::cli::Command::Fleet(_))
+    {
+        return Err(crate::error::Error::Usage(
+            "--format junit: only pum fleet writes JUnit reports; use text or json".into(),
+        ));
+    }
     let result = Config::load(cli.global.config.as_deref()).and_then(|config| {
         let ctx = Settings::new(config, Environment::from_process(), printer.clone());
         commands::dispatch(&ctx, cli.command)

@@ -4,7 +4,7 @@
 use crate::cli::{FleetArgs, FleetCommand, FleetInfoArgs, FleetUpgradeArgs};
 use crate::error::{Error, Result};
 use crate::fleet::{self, DatabaseRun, Pool, Target};
-use crate::output::{format_ms, Style};
+use crate::output::{format_ms, Format, Style};
 use crate::project::Project;
 use crate::settings::Settings;
 use crate::Outcome;
@@ -134,6 +134,15 @@ fn report(ctx: &Settings, runs: &[DatabaseRun], project: &Project, upgrade: bool
     let p = &ctx.printer;
     let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
     let (ok, failed, skipped) = (count("ok"), count("failed"), count("skipped"));
+    if p.format == Format::Junit {
+        let suite = if upgrade {
+            "pum fleet upgrade"
+        } else {
+            "pum fleet info"
+        };
+        p.out(fleet::junit::render(suite, runs));
+        return;
+    }
     if p.is_json() {
         p.json(&serde_json::json!({
             "ok": failed + skipped == 0,

@@ -4,6 +4,7 @@
 //! transactions and history, exactly as `pum upgrade` — worked through by
 //! [`pool`], and its outcome kept as a [`DatabaseRun`] for one report.
 
+pub mod junit;
 pub mod pool;
 pub mod select;
 

@@ -218,6 +218,31 @@ fn a_failing_canary_touches_nothing_else() {
     for i in 2..5 {
         assert_eq!(fleet.history(i), "1.0.0", "database {i}");
     }
+    // The same again as JUnit: a test case per database.
+    let run = fleet
+        .pum()
+        .args([
+            "--format",
+            "junit",
+            "fleet",
+            "upgrade",
+            "--services",
+            "canary_*",
+        ])
+        .args(["--canary", "2", "-t", UPGRADES_TABLE, "-d"])
+        .arg(dir.path())
+        .run()
+        .code(2);
+    assert!(run.stdout.starts_with("<?xml"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("tests=\"5\" failures=\"1\" errors=\"0\" skipped=\"3\""),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.matches("<testcase ").count(), 5);
+    assert!(run.stdout.contains("name=\"canary_01\""));
+    assert_eq!(fleet.history(2), "1.0.0");
 }
 
 #[test]
