@@ -1,7 +1,9 @@
 //! `pum fleet upgrade|info`: the single-database command over many
 //! databases, one report for all of them.
 
-use crate::cli::{FleetArgs, FleetCommand, FleetInfoArgs, FleetUpgradeArgs};
+use crate::cli::{
+    DeltaArgs, FleetArgs, FleetCommand, FleetInfoArgs, FleetSelectArgs, FleetUpgradeArgs,
+};
 use crate::error::{Error, Result};
 use crate::fleet::{self, DatabaseRun, Pool, Target};
 use crate::output::{format_ms, Format, Style};
@@ -17,55 +19,85 @@ pub fn run(ctx: &Settings, args: &FleetArgs) -> Result<Outcome> {
 }
 
 fn upgrade(ctx: &Settings, args: &FleetUpgradeArgs) -> Result<Outcome> {
-    let targets = fleet::select(ctx, &args.select)?;
-    let (projects, index) =
-        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
     let pool = Pool {
         jobs: jobs(args.select.jobs)?,
         canary: args.run.canary,
         keep_going: args.run.keep_going,
     };
-    let numbered: Vec<(usize, &Target)> = targets.iter().enumerate().collect();
-    let results = fleet::pool::run(
-        &numbered,
-        pool,
-        |(i, t)| fleet::upgrade(&projects[index[*i]], t, &ctx.printer),
-        |r| r.ok,
-        |_, r| ctx.printer.step(finished_line(r, &projects[0])),
-    );
-    let runs = complete(&targets, results);
-    // Interrupted, a JSON run prints only the error document (one document
-    // on stdout, as always); its state says where the fleet stands.
-    if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
-        report(ctx, &runs, &projects[0], true);
-    }
-    finish("pum fleet upgrade", &runs)
+    let fleet = Fleet::new(ctx, &args.select, args.table.table.as_deref(), &args.deltas)?;
+    fleet.run(ctx, pool, Action::Upgrade)
 }
 
 fn info(ctx: &Settings, args: &FleetInfoArgs) -> Result<Outcome> {
-    let targets = fleet::select(ctx, &args.select)?;
-    let (projects, index) =
-        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
+    // Reading never halts: every database is asked, failures reported.
     let pool = Pool {
         jobs: jobs(args.select.jobs)?,
         canary: 0,
         keep_going: true,
     };
-    let numbered: Vec<(usize, &Target)> = targets.iter().enumerate().collect();
-    let results = fleet::pool::run(
-        &numbered,
-        pool,
-        |(i, t)| fleet::info(&projects[index[*i]], t, &ctx.printer),
-        |r| r.ok,
-        |_, _| {},
-    );
-    let runs = complete(&targets, results);
-    // Interrupted, a JSON run prints only the error document (one document
-    // on stdout, as always); its state says where the fleet stands.
-    if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
-        report(ctx, &runs, &projects[0], false);
+    let fleet = Fleet::new(ctx, &args.select, args.table.table.as_deref(), &args.deltas)?;
+    fleet.run(ctx, pool, Action::Info)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Upgrade,
+    Info,
+}
+
+/// The selected databases and the projects read for them (one per
+/// distinct override; `index[i]` is the project of `targets[i]`).
+struct Fleet {
+    targets: Vec<Target>,
+    projects: Vec<Project>,
+    index: Vec<usize>,
+}
+
+impl Fleet {
+    fn new(
+        ctx: &Settings,
+        select: &FleetSelectArgs,
+        table: Option<&str>,
+        deltas: &DeltaArgs,
+    ) -> Result<Fleet> {
+        let targets = fleet::select(ctx, select)?;
+        let (projects, index) = fleet::projects(ctx, &targets, table, deltas)?;
+        Ok(Fleet {
+            targets,
+            projects,
+            index,
+        })
     }
-    finish("pum fleet info", &runs)
+
+    fn run(&self, ctx: &Settings, pool: Pool, action: Action) -> Result<Outcome> {
+        let work = match action {
+            Action::Upgrade => fleet::upgrade,
+            Action::Info => fleet::info,
+        };
+        let numbered: Vec<(usize, &Target)> = self.targets.iter().enumerate().collect();
+        let results = fleet::pool::run(
+            &numbered,
+            pool,
+            |(i, t)| work(&self.projects[self.index[*i]], t, &ctx.printer),
+            |r| r.ok,
+            |_, r| {
+                if action == Action::Upgrade {
+                    ctx.printer.step(finished_line(r, &self.projects[0]));
+                }
+            },
+        );
+        let runs = complete(&self.targets, results);
+        // Interrupted, a JSON run prints only the error document (one
+        // document on stdout, as always); its state says where the fleet stands.
+        if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
+            report(ctx, &runs, &self.projects[0], action == Action::Upgrade);
+        }
+        let during = match action {
+            Action::Upgrade => "pum fleet upgrade",
+            Action::Info => "pum fleet info",
+        };
+        finish(during, &runs)
+    }
 }
 
 fn jobs(n: usize) -> Result<usize> {
