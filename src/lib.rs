@@ -12,6 +12,7 @@ pub mod diff;
 pub mod dump;
 pub mod error;
 pub mod example;
+pub mod fleet;
 pub mod history;
 pub mod interrupt;
 pub mod module;
@@ -41,6 +42,9 @@ pub enum Outcome {
     Success,
     /// Ran fine and found differences, or a rehearsal failed (exit 1).
     Differences,
+    /// Ran to the end and reported, but some part of the work failed
+    /// (a fleet database): exit 2, the report already printed.
+    Failed,
 }
 
 impl Outcome {
@@ -48,6 +52,7 @@ impl Outcome {
         match self {
             Outcome::Success => 0,
             Outcome::Differences => 1,
+            Outcome::Failed => ERROR_EXIT_CODE,
         }
     }
 }
@@ -67,6 +72,13 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         cli.global.quiet,
         no_color_env,
     );
+    if cli.global.format == crate::output::Format::Junit
+        && !matches!(cli.command, crate::cli::Command::Fleet(_))
+    {
+        return Err(crate::error::Error::Usage(
+            "--format junit: only pum fleet writes JUnit reports; use text or json".into(),
+        ));
+    }
     let result = Config::load(cli.global.config.as_deref()).and_then(|config| {
         let ctx = Settings::new(config, Environment::from_process(), printer.clone());
         commands::dispatch(&ctx, cli.command)

@@ -12,6 +12,8 @@ pub enum Format {
     Text,
     /// One JSON document (schemas in the README).
     Json,
+    /// JUnit XML, a test case per database (`pum fleet` only).
+    Junit,
 }
 
 /// Writes reports, messages and warnings, knowing the format, colour and quiet settings.

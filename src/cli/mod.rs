@@ -9,6 +9,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 mod database;
 mod dumps;
+mod fleet;
 mod rehearsal;
 
 pub use crate::output::Format;
@@ -16,6 +17,9 @@ pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RolesAction, RolesArgs, UpgradeArgs,
 };
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
+pub use fleet::{
+    FleetArgs, FleetCommand, FleetInfoArgs, FleetRunArgs, FleetSelectArgs, FleetUpgradeArgs,
+};
 pub use rehearsal::{CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, TestAndUpgradeArgs};
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
@@ -91,6 +95,9 @@ pub enum Command {
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),
+    /// Run upgrade or info on many databases: the services matching a
+    /// pattern, a fleet file, or every matching database of one server.
+    Fleet(FleetArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout.

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
+pub mod fleet;
 pub mod info;
 pub mod install;
 pub mod new;
@@ -36,6 +37,7 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
+        Command::Fleet(args) => fleet::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
     };
@@ -58,6 +60,7 @@ fn name(command: &Command) -> &'static str {
         Command::Dumps(_) => "dumps",
         Command::Roles(_) => "roles",
         Command::Install(_) => "install",
+        Command::Fleet(_) => "fleet",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
     }

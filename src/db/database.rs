@@ -19,6 +19,19 @@ pub fn exists(admin: &mut Client, dbname: &str) -> Result<bool> {
     Ok(row.get(0))
 }
 
+/// The names of the server's databases one can connect to, templates left
+/// out, sorted by name: what `pum fleet --databases` chooses from.
+pub fn names(client: &mut Client) -> Result<Vec<String>> {
+    let rows = client
+        .query(
+            "SELECT datname::text FROM pg_catalog.pg_database \
+             WHERE datallowconn AND NOT datistemplate ORDER BY datname COLLATE \"C\"",
+            &[],
+        )
+        .map_err(|e| Error::sql("listing the server's databases", e))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// The other sessions connected to `dbname`, as `application (pid N, user)`.
 pub fn sessions(admin: &mut Client, dbname: &str) -> Result<Vec<String>> {
     let rows = admin

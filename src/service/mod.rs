@@ -27,6 +27,7 @@ pub use endpoint::Endpoint;
 pub use environment::Environment;
 pub use keywords::{ENV_VARS, KEYWORDS};
 pub use passfile::DEFAULT_SOCKET_DIR;
+pub use servicefile::names as service_names;
 
 /// The resolver's pure text parsers, for property tests and fuzzing: no file
 /// system, no environment, no network.

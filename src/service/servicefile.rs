@@ -79,6 +79,58 @@ pub fn lookup(name: &str, env: &Environment) -> Result<Found> {
     )))
 }
 
+/// Every service name the service files define, in libpq's lookup order
+/// (the user's file, then the system's), each name once: where two files
+/// define it, [`lookup`] uses the first, so listing it once is the truth.
+pub fn names(env: &Environment) -> Result<Vec<String>> {
+    let mut files = Vec::new();
+    match env.get("PGSERVICEFILE") {
+        Some(f) => {
+            let path = PathBuf::from(f);
+            if !path.exists() {
+                return Err(Error::Service(format!(
+                    "service file \"{}\" (PGSERVICEFILE) not found",
+                    path.display()
+                )));
+            }
+            files.push(path);
+        }
+        None => files.extend(env.home.as_ref().map(|h| h.join(".pg_service.conf"))),
+    }
+    let sysconfdir = match env.get("PGSYSCONFDIR") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => env.default_sysconfdir(),
+    };
+    // Without a system directory there is only the user's file, as for libpq.
+    files.extend(sysconfdir.ok().map(|d| d.join("pg_service.conf")));
+    let mut out: Vec<String> = Vec::new();
+    for path in files.iter().filter(|p| p.exists()) {
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::Service(format!(
+                "cannot read service file \"{}\": {e}",
+                path.display()
+            ))
+        })?;
+        for name in section_names(&String::from_utf8_lossy(&bytes)) {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `[name]` headers of a service file's text, as libpq reads them
+/// (whitespace trimmed, anything after the `]` ignored).
+fn section_names(text: &str) -> Vec<String> {
+    text.split('\n')
+        .map(|raw| raw.trim_matches(c_isspace))
+        .filter_map(|line| line.strip_prefix('['))
+        .filter_map(|header| header.split_once(']').map(|(name, _)| name.to_string()))
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 /// A searched file for the not-found message, with a hint when the service
 /// is there but hidden behind a byte-order mark (which libpq does not skip,
 /// so the first header line is not a header to it).
@@ -183,6 +235,12 @@ mod tests {
         parse(text, name, Path::new("svc.conf"))
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn section_names_as_libpq_reads_headers() {
+        let text = "# c\n[a]\nhost=x\n  [b] trailing\n[]\n[c\n[a]\n";
+        assert_eq!(section_names(text), ["a", "b", "a"]);
     }
 
     #[test]

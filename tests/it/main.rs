@@ -8,6 +8,7 @@ mod check;
 mod dropin;
 mod dump_restore;
 mod faults;
+mod fleet;
 mod identity;
 mod interrupt;
 mod measure;
