@@ -19,17 +19,7 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
             ))
         }
     };
-    // Every file the run writes is checked before it starts, so a long
-    // rehearsal never ends failing to write its report.
-    if let Some(path) = &args.report {
-        crate::private_file::check_writable(path, "--report")?;
-    }
-    if let Some(path) = args.file.as_ref().or(ctx.config.backup_file.as_ref()) {
-        // A directory is a parallel dump's target; the dump checks it.
-        if !path.is_dir() {
-            crate::private_file::check_writable(path, "-f/--file")?;
-        }
-    }
+    check_outputs(ctx, args)?;
     let prod = ctx.service(Some(&args.prod))?;
     let test = args
         .test
@@ -87,4 +77,19 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Every file the run writes is checked before it starts, so a long
+/// rehearsal never ends failing to write its report.
+fn check_outputs(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<()> {
+    if let Some(path) = &args.report {
+        crate::private_file::check_writable(path, "--report")?;
+    }
+    if let Some(path) = args.file.as_ref().or(ctx.config.backup_file.as_ref()) {
+        // A directory is a parallel dump's target; the dump checks it.
+        if !path.is_dir() {
+            crate::private_file::check_writable(path, "-f/--file")?;
+        }
+    }
+    Ok(())
 }

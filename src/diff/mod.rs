@@ -2,6 +2,7 @@
 //! values and the [`Options`]; [`check`] reads both databases concurrently and
 //! compares them. Rendering the result (text, JSON) lives in `render`.
 
+mod clock;
 mod html;
 mod normalize;
 mod pum1;

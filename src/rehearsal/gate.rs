@@ -8,12 +8,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::output::format_ms;
-use crate::runner::measure::strength;
+use crate::runner::measure::{strength, GATED_FROM};
 use crate::runner::UpgradeReport;
-
-/// The weakest lock mode the lock gate looks at: from here on, writers (and
-/// from `ExclusiveLock` on, readers) of the relation wait behind it.
-pub const GATED_FROM: &str = "ShareRowExclusiveLock";
 
 /// Limits on what one unit may do; `None` means no limit.
 #[derive(Debug, Clone, Default)]

@@ -99,6 +99,23 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
     })
 }
 
+/// Step 1: production identified, with the other databases, and read as it
+/// is before anything runs.
+fn read_production(r: &Rehearsal<'_>, printer: &Printer) -> Result<(Targets, Before)> {
+    let mut prod_client = db::connect(&r.prod)?;
+    let targets = targets::identify(r, &mut prod_client)?;
+    let (version, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    let facts = ProdFacts::read(&mut prod_client)?;
+    Ok((
+        targets,
+        Before {
+            version,
+            pending,
+            facts,
+        },
+    ))
+}
+
 fn run_steps(
     r: &Rehearsal<'_>,
     printer: &Printer,
@@ -106,17 +123,9 @@ fn run_steps(
     before_slot: &mut Option<Before>,
 ) -> Result<RehearsalReport> {
     // 1. Which databases these are, before anything is copied or dropped.
-    let mut prod_client = db::connect(&r.prod)?;
-    let targets = targets::identify(r, &mut prod_client)?;
-    let (version, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
-    reached.version_before = Some(version.clone());
-    let before = before_slot.insert(Before {
-        version,
-        pending,
-        facts: ProdFacts::read(&mut prod_client)?,
-    });
-    let before = &*before;
-    drop(prod_client);
+    let (targets, read) = read_production(r, printer)?;
+    reached.version_before = Some(read.version.clone());
+    let before = &*before_slot.insert(read);
     let mut report = new_report(r, before);
     let mut phases = Phases {
         list: Vec::new(),

@@ -2,8 +2,8 @@
 //! rehearsal's test upgrade, `upgrade --measure`).
 
 use crate::output::{format_ms, Printer, Style};
-use crate::rehearsal::gate::GATED_FROM;
 use crate::runner::measure::strength;
+use crate::runner::measure::GATED_FROM;
 use crate::runner::UpgradeReport;
 
 /// Bytes in the largest unit that keeps a number of at least 1.

@@ -34,6 +34,11 @@ pub const LOCK_MODES: [&str; 8] = [
     "AccessExclusiveLock",
 ];
 
+/// The weakest lock mode that blocks others enough to gate on: from here
+/// on, writers (and from `ExclusiveLock` on, readers) of the relation wait
+/// behind it.
+pub const GATED_FROM: &str = "ShareRowExclusiveLock";
+
 /// The strength of `mode` (0 = weakest; unknown modes count as weakest).
 pub fn strength(mode: &str) -> usize {
     LOCK_MODES.iter().position(|m| *m == mode).unwrap_or(0)
