@@ -75,6 +75,21 @@ impl Project {
         }
     }
 
+    /// The version the history records, read without planning (no drift
+    /// warnings, nothing loaded but the history table's name).
+    pub fn recorded_version(&self, client: &mut Client) -> Result<Option<String>> {
+        match self {
+            Project::Deltas { project, .. } => Ok(deltas::pending(client, project)?
+                .current
+                .map(|v| v.to_string())),
+            Project::Module { dir, .. } => {
+                let table = crate::module::config::ModuleConfig::load(dir)?.migrations_table();
+                let rows = crate::module::migrations::read(client, &table)?;
+                Ok(crate::module::plan::current_version(&rows).map(|v| v.to_string()))
+            }
+        }
+    }
+
     /// Applies what is pending with the runner. `service_name` is what the
     /// user called the database (handed to Python hooks).
     pub fn upgrade(

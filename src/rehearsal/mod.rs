@@ -85,7 +85,7 @@ pub fn run(r: &Rehearsal<'_>, printer: &Printer) -> Result<RehearsalReport> {
                 state,
             } => {
                 let found = match (&before, reached.production_started) {
-                    (Some(b), false) => Some(recheck_production(r, b, printer).sentence()),
+                    (Some(b), false) => Some(recheck_production(r, b).sentence()),
                     _ => None,
                 };
                 Error::Interrupted {
@@ -146,7 +146,7 @@ fn run_steps(
     let finish = |mut report: RehearsalReport, phases: Phases<'_>, verdict| {
         report.verdict = verdict;
         report.phases = phases.list;
-        report.production_check = Some(recheck_production(r, before, printer));
+        report.production_check = Some(recheck_production(r, before));
         report
     };
     if let Err(e @ Error::Interrupted { .. }) = outcome {
@@ -180,7 +180,7 @@ fn run_steps(
         Ok(true) => {}
         Ok(false) => return Ok(finish(report, phases, Verdict::Declined)),
         Err(e) => {
-            let check = recheck_production(r, before, printer);
+            let check = recheck_production(r, before);
             return Err(match e {
                 Error::Refused(m) => Error::Refused(format!("{m}; {}", check.sentence())),
                 other => other,

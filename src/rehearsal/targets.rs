@@ -14,7 +14,6 @@ use crate::error::{Error, Result};
 use crate::service::ConnParams;
 
 use super::{ProductionCheck, Reference, Rehearsal};
-use crate::output::Printer;
 
 /// The test database, identified (it may not exist yet), and what the copy
 /// into it must never write into: production, the reference and every
@@ -106,18 +105,10 @@ pub struct Before {
 }
 
 /// Re-reads production's version and fingerprint: what "not touched" rests on.
-pub fn recheck_production(
-    r: &Rehearsal<'_>,
-    before: &Before,
-    printer: &Printer,
-) -> ProductionCheck {
-    let quiet = Printer {
-        quiet: true,
-        ..printer.clone()
-    };
+pub fn recheck_production(r: &Rehearsal<'_>, before: &Before) -> ProductionCheck {
     let read = || -> Result<(Option<String>, Fingerprint)> {
         let mut client = db::connect(&r.prod)?;
-        let (version, _) = r.project.state(&mut client, &r.prod, &quiet)?;
+        let version = r.project.recorded_version(&mut client)?;
         Ok((version, fingerprint::read(&mut client)?))
     };
     match read() {
