@@ -125,6 +125,22 @@ impl Printer {
         table.set_header(header.to_vec());
         table
     }
+
+    /// A titled table after a blank line: one section of a report.
+    pub fn section(
+        &self,
+        title: &str,
+        header: &[&str],
+        rows: impl IntoIterator<Item = Vec<String>>,
+    ) {
+        let mut table = self.table(header);
+        for row in rows {
+            table.add_row(row);
+        }
+        self.out("");
+        self.out(self.paint(title, Style::Heading));
+        self.out(table.to_string());
+    }
 }
 
 /// Semantic styles; the printer maps them to colours.
@@ -143,4 +159,20 @@ pub fn format_ms(ms: u64) -> String {
     } else {
         format!("{:.2} s", ms as f64 / 1000.0)
     }
+}
+
+/// Escapes text for HTML or XML element content and quoted attribute values.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -7,19 +7,26 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Version(semver::Version);
 
+/// The three dot-separated runs of digits of `text`, or the error saying
+/// that it is not `MAJOR.MINOR.PATCH`.
+fn three_numbers(text: &str) -> Result<Vec<&str>, String> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() != 3
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "invalid version {text:?}: expected MAJOR.MINOR.PATCH, e.g. 1.2.0"
+        ));
+    }
+    Ok(parts)
+}
+
 impl Version {
     /// Parses exactly `MAJOR.MINOR.PATCH` (no leading zeros, no prefix, no suffix).
     pub fn parse(text: &str) -> Result<Version, String> {
-        let parts: Vec<&str> = text.split('.').collect();
-        if parts.len() != 3
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(format!(
-                "invalid version {text:?}: expected MAJOR.MINOR.PATCH, e.g. 1.2.0"
-            ));
-        }
+        three_numbers(text)?;
         semver::Version::parse(text)
             .map(Version)
             .map_err(|e| format!("invalid version {text:?}: {e}"))
@@ -30,16 +37,7 @@ impl Version {
     /// version recorded). Whether the text had leading zeros is returned
     /// too, so the caller can warn that the file name says it otherwise.
     pub fn parse_delta(text: &str) -> Result<(Version, bool), String> {
-        let parts: Vec<&str> = text.split('.').collect();
-        if parts.len() != 3
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(format!(
-                "invalid version {text:?}: expected MAJOR.MINOR.PATCH, e.g. 1.2.0"
-            ));
-        }
+        let parts = three_numbers(text)?;
         let mut nums = [0u64; 3];
         for (n, part) in nums.iter_mut().zip(&parts) {
             *n = part

@@ -3,6 +3,7 @@
 //! an artifact and anyone can open. Every text from the databases is
 //! escaped: object names, definitions and comments are user data.
 
+use crate::output::escape_markup as escape;
 use std::fmt::Write;
 
 use super::{Report, Side};
@@ -42,13 +43,7 @@ impl Report {
              <th>Changed</th></tr></thead>\n<tbody>\n",
         );
         for &kind in &self.compared {
-            let of = |side| {
-                self.differences
-                    .iter()
-                    .filter(|d| d.kind == kind && d.side == side)
-                    .count()
-            };
-            let (l, r, c) = (of(Side::Left), of(Side::Right), of(Side::Both));
+            let (l, r, c) = self.counts(kind);
             let class = if l + r + c == 0 { "ok" } else { "bad" };
             let _ = writeln!(
                 out,
@@ -125,22 +120,6 @@ fn shown(value: Option<&str>) -> String {
         Some("") => "\"\"".to_string(),
         Some(v) => escape(v),
     }
-}
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -133,6 +133,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// How many differences of `kind` are only in the first database, only
+    /// in the second, and changed between them.
+    pub fn counts(&self, kind: Kind) -> (usize, usize, usize) {
+        let of = |side| {
+            self.differences
+                .iter()
+                .filter(|d| d.kind == kind && d.side == side)
+                .count()
+        };
+        (of(Side::Left), of(Side::Right), of(Side::Both))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.differences.is_empty()
     }

@@ -86,6 +86,37 @@ pub fn unordered_columns(definition: &str) -> String {
 /// `(ARRAY[a, b])::T[]` → `ARRAY[a::T, b::T]`: the cast of the array is the
 /// cast of each element.
 fn distribute_array_casts(text: &str) -> String {
+    rewrite_unquoted(text, |text, i, out| {
+        if !text[i..].starts_with("(ARRAY[") {
+            return None;
+        }
+        let (elements, ty, next) = array_cast_at(text, i)?;
+        let cast: Vec<String> = elements
+            .iter()
+            .map(|e| {
+                let e = distribute_array_casts(e.trim());
+                let wrapped =
+                    e.starts_with('(') && matching(&e, 0, b'(', b')') == Some(e.len() - 1);
+                if wrapped || is_simple(&e) {
+                    format!("{e}::{ty}")
+                } else {
+                    format!("({e})::{ty}")
+                }
+            })
+            .collect();
+        out.push_str("ARRAY[");
+        out.push_str(&cast.join(", "));
+        out.push(']');
+        Some(next)
+    })
+}
+
+/// `text` copied with `at` offered every position outside quotes: where it
+/// writes a replacement to `out` it returns where the copy goes on.
+fn rewrite_unquoted(
+    text: &str,
+    mut at: impl FnMut(&str, usize, &mut String) -> Option<usize>,
+) -> String {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -95,27 +126,9 @@ fn distribute_array_casts(text: &str) -> String {
             i = end;
             continue;
         }
-        if text[i..].starts_with("(ARRAY[") {
-            if let Some((elements, ty, next)) = array_cast_at(text, i) {
-                out.push_str("ARRAY[");
-                let cast: Vec<String> = elements
-                    .iter()
-                    .map(|e| {
-                        let e = distribute_array_casts(e.trim());
-                        let wrapped =
-                            e.starts_with('(') && matching(&e, 0, b'(', b')') == Some(e.len() - 1);
-                        if wrapped || is_simple(&e) {
-                            format!("{e}::{ty}")
-                        } else {
-                            format!("({e})::{ty}")
-                        }
-                    })
-                    .collect();
-                out.push_str(&cast.join(", "));
-                out.push(']');
-                i = next;
-                continue;
-            }
+        if let Some(next) = at(text, i, &mut out) {
+            i = next;
+            continue;
         }
         let c = text[i..].chars().next().expect("inside the text");
         out.push(c);
@@ -166,30 +179,18 @@ fn type_before_brackets(text: &str) -> Option<usize> {
 /// `('a'::character varying)::text` → `'a'::character varying::text`: the
 /// parentheses around a constant with casts change nothing.
 fn strip_cast_parens(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            out.push_str(&text[i..end]);
-            i = end;
-            continue;
+    rewrite_unquoted(text, |text, i, out| {
+        if text.as_bytes()[i] != b'(' {
+            return None;
         }
-        if bytes[i] == b'(' {
-            if let Some(close) = matching(text, i, b'(', b')') {
-                let inner = &text[i + 1..close];
-                if text[close + 1..].starts_with("::") && is_simple(inner) {
-                    out.push_str(inner);
-                    i = close + 1;
-                    continue;
-                }
-            }
+        let close = matching(text, i, b'(', b')')?;
+        let inner = &text[i + 1..close];
+        if !(text[close + 1..].starts_with("::") && is_simple(inner)) {
+            return None;
         }
-        let c = text[i..].chars().next().expect("inside the text");
-        out.push(c);
-        i += c.len_utf8();
-    }
-    out
+        out.push_str(inner);
+        Some(close + 1)
+    })
 }
 
 /// A constant or a plain name, possibly with casts: `'a'::text`, `2`,

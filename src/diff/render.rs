@@ -66,13 +66,7 @@ impl Report {
         out.push('\n');
         let mut table = printer.table(&["Kind", "Only in first", "Only in second", "Changed"]);
         for kind in Kind::ALL {
-            let of = |side| {
-                self.differences
-                    .iter()
-                    .filter(|d| d.kind == kind && d.side == side)
-                    .count()
-            };
-            let (l, r, c) = (of(Side::Left), of(Side::Right), of(Side::Both));
+            let (l, r, c) = self.counts(kind);
             if l + r + c > 0 {
                 table.add_row(vec![
                     kind.name().to_string(),

@@ -47,21 +47,16 @@ fn seconds(ms: u64) -> String {
 /// Text for an XML attribute or element; characters XML 1.0 cannot hold
 /// at all (control characters a server message might carry) are dropped.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let printable: String = text
+        .chars()
+        .filter_map(|c| match c {
+            '\t' | '\r' => Some(' '),
+            '\n' => Some(c),
+            c if (c as u32) < 0x20 => None,
+            c => Some(c),
+        })
+        .collect();
+    crate::output::escape_markup(&printable).replace('\n', "&#10;")
 }
 
 #[cfg(test)]

@@ -155,19 +155,8 @@ impl DeltaInfo<'_> {
                 deltas::type_label(r.type_code)
             ));
         }
-        p.out("");
-        p.out(p.paint("history", Style::Heading));
-        let mut hist = p.table(&[
-            "Version",
-            "Name",
-            "Type",
-            "Installed by",
-            "Installed on",
-            "Time",
-            "Status",
-        ]);
-        for r in &self.rows {
-            hist.add_row(vec![
+        let rows = self.rows.iter().map(|r| {
+            vec![
                 r.version.clone(),
                 r.description.clone(),
                 deltas::type_label(r.type_code),
@@ -179,9 +168,18 @@ impl DeltaInfo<'_> {
                 } else {
                     p.paint("failed", Style::Bad)
                 },
-            ]);
-        }
-        p.out(hist.to_string());
+            ]
+        });
+        let header = [
+            "Version",
+            "Name",
+            "Type",
+            "Installed by",
+            "Installed on",
+            "Time",
+            "Status",
+        ];
+        p.section("history", &header, rows);
     }
 }
 
@@ -213,16 +211,13 @@ pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
         },
         info.pending
     ));
-    p.out("");
-    p.out(p.paint(&format!("changelogs in {}", dir.display()), Style::Heading));
-    let mut t = p.table(&["Version", "Files", "Status"]);
-    for c in &info.changelogs {
+    let changelogs = info.changelogs.iter().map(|c| {
         let style = match c.status {
             module::plan::VersionStatus::Applied => Style::Good,
             module::plan::VersionStatus::Pending => Style::Changed,
             _ => Style::Dim,
         };
-        t.add_row(vec![
+        vec![
             c.version.clone(),
             if c.app_only {
                 "(application-only release)".to_string()
@@ -230,30 +225,18 @@ pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
                 c.files.join("\n")
             },
             p.paint(c.status.label(), style),
-        ]);
-    }
-    p.out(t.to_string());
+        ]
+    });
+    let title = format!("changelogs in {}", dir.display());
+    p.section(&title, &["Version", "Files", "Status"], changelogs);
     if let Some(map) = info.parameters.as_object().filter(|m| !m.is_empty()) {
-        p.out("");
-        p.out(p.paint("parameters", Style::Heading));
-        let mut t = p.table(&["Name", "Value"]);
-        for (name, value) in map {
-            t.add_row(vec![name.clone(), value.to_string()]);
-        }
-        p.out(t.to_string());
+        let rows = map
+            .iter()
+            .map(|(name, value)| vec![name.clone(), value.to_string()]);
+        p.section("parameters", &["Name", "Value"], rows);
     }
-    p.out("");
-    p.out(p.paint("history", Style::Heading));
-    let mut hist = p.table(&[
-        "Version",
-        "Installed on",
-        "Files",
-        "Parameters",
-        "Beta",
-        "Written by",
-    ]);
-    for r in &info.history {
-        hist.add_row(vec![
+    let rows = info.history.iter().map(|r| {
+        vec![
             r.version.clone(),
             r.date_installed.clone(),
             r.changelog_files.len().to_string(),
@@ -263,7 +246,15 @@ pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
                 .as_deref()
                 .map(|v| format!("pum {v}"))
                 .unwrap_or_default(),
-        ]);
-    }
-    p.out(hist.to_string());
+        ]
+    });
+    let header = [
+        "Version",
+        "Installed on",
+        "Files",
+        "Parameters",
+        "Beta",
+        "Written by",
+    ];
+    p.section("history", &header, rows);
 }
