@@ -194,6 +194,21 @@ fn execute_record<T: postgres::ToStatement + ?Sized>(
     Ok(())
 }
 
+/// Records `delta` as applied by `pum repair` (a new checksum, or a delta
+/// applied by hand): `installed_by` says so and the execution time is 0.
+pub fn record_repair(
+    client: &mut impl GenericClient,
+    table: &QualifiedName,
+    delta: &Delta,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {} (version, description, type, script, checksum, installed_by, execution_time, success) \
+         VALUES ($1, $2, $3, $4, $5, left(current_user, 86) || ' (pum repair)', $6, true)",
+        table.quoted()
+    );
+    execute_record(client, &sql, table, delta, 0)
+}
+
 /// Every row, in the order they were written.
 pub fn read(client: &mut impl GenericClient, table: &QualifiedName) -> Result<Vec<HistoryRow>> {
     let rows = client

@@ -22,6 +22,7 @@ pub mod project;
 pub mod prompt;
 pub mod rehearsal;
 pub mod render;
+pub mod repair;
 pub mod runner;
 pub mod sandbox;
 pub mod service;

@@ -110,6 +110,29 @@ pub struct UpgradeArgs {
     pub verbose: bool,
 }
 
+/// `pum repair`: the history set right after applied files changed, were
+/// applied by hand or are gone.
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    #[command(flatten)]
+    pub table: TableArg,
+    #[command(flatten)]
+    pub deltas: DeltaArgs,
+    /// Print what would change and change nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// Remove the rows of recorded deltas whose file is gone (pum 0.x layout).
+    #[arg(long = "forget-missing")]
+    pub forget_missing: bool,
+    /// Record this pending delta file (a module: its version directory or
+    /// one of its files) as applied without running it, with its checksum.
+    /// Repeatable.
+    #[arg(long = "mark-applied", value_name = "FILE")]
+    pub mark_applied: Vec<PathBuf>,
+}
+
 /// `pum install`: a module on a database that does not have it yet.
 #[derive(Debug, Args)]
 pub struct InstallArgs {

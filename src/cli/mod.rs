@@ -14,7 +14,8 @@ mod rehearsal;
 
 pub use crate::output::Format;
 pub use database::{
-    BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RolesAction, RolesArgs, UpgradeArgs,
+    BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RolesAction, RolesArgs,
+    UpgradeArgs,
 };
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
 pub use fleet::{
@@ -92,6 +93,10 @@ pub enum Command {
     /// Install a pum 1.x module (-d DIR holding .pum.yaml) on a database
     /// that does not have it: pum_migrations, then every version.
     Install(InstallArgs),
+    /// Set the history right: record the new checksum of edited applied
+    /// deltas, remove failed runs' rows, forget deltas whose file is gone,
+    /// record deltas applied by hand (--mark-applied).
+    Repair(RepairArgs),
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),

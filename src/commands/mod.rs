@@ -11,6 +11,7 @@ pub mod fleet;
 pub mod info;
 pub mod install;
 pub mod new;
+pub mod repair;
 pub mod restore;
 pub mod roles;
 pub mod test_and_upgrade;
@@ -37,6 +38,7 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
+        Command::Repair(args) => repair::run(ctx, &args),
         Command::Fleet(args) => fleet::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
@@ -60,6 +62,7 @@ fn name(command: &Command) -> &'static str {
         Command::Dumps(_) => "dumps",
         Command::Roles(_) => "roles",
         Command::Install(_) => "install",
+        Command::Repair(_) => "repair",
         Command::Fleet(_) => "fleet",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",

@@ -64,21 +64,42 @@ pub fn statuses(
     deltas
         .iter()
         .map(|d| {
-            let recorded = rows.iter().find(|r| {
-                r.success
-                    && r.type_code == d.kind.type_code()
-                    && r.description == d.description
-                    && Version::parse_recorded(&r.version).as_ref() == Some(&d.version)
-            });
-            match recorded {
-                Some(row) if row.checksum != d.checksum => Status::ChangedSinceApplied,
-                Some(_) => Status::Applied,
-                None if current.is_some_and(|c| &d.version < c) => Status::BelowBaseline,
-                None if max_version.is_some_and(|m| &d.version > m) => Status::AboveMaxVersion,
-                None => Status::Pending,
+            let mut recorded = records_of(rows, d).peekable();
+            let found = recorded.peek().is_some();
+            if recorded.any(|r| r.checksum == d.checksum) {
+                Status::Applied
+            } else if found {
+                Status::ChangedSinceApplied
+            } else if current.is_some_and(|c| &d.version < c) {
+                Status::BelowBaseline
+            } else if max_version.is_some_and(|m| &d.version > m) {
+                Status::AboveMaxVersion
+            } else {
+                Status::Pending
             }
         })
         .collect()
+}
+
+/// The successful rows recording `delta` (same version, name and type), in
+/// table order. More than one when `pum repair` recorded a new checksum: the
+/// delta counts as applied when any of them has the file's checksum, as pum
+/// 0.x decides it.
+pub fn records_of<'a>(
+    rows: &'a [AppliedRow],
+    delta: &'a Delta,
+) -> impl Iterator<Item = &'a AppliedRow> {
+    rows.iter().filter(move |r| r.records(delta))
+}
+
+impl AppliedRow {
+    /// Whether this successful row records `delta`.
+    pub fn records(&self, delta: &Delta) -> bool {
+        self.success
+            && self.type_code == delta.kind.type_code()
+            && self.description == delta.description
+            && Version::parse_recorded(&self.version).as_ref() == Some(&delta.version)
+    }
 }
 
 /// Rows recorded as applied deltas whose file is not among `deltas` (moved,
@@ -86,13 +107,7 @@ pub fn statuses(
 pub fn missing_on_disk<'a>(rows: &'a [AppliedRow], deltas: &[Delta]) -> Vec<&'a AppliedRow> {
     rows.iter()
         .filter(|r| r.success && r.type_code != 0)
-        .filter(|r| {
-            !deltas.iter().any(|d| {
-                d.kind.type_code() == r.type_code
-                    && d.description == r.description
-                    && Version::parse_recorded(&r.version).as_ref() == Some(&d.version)
-            })
-        })
+        .filter(|r| !deltas.iter().any(|d| r.records(d)))
         .collect()
 }
 

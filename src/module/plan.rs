@@ -48,7 +48,12 @@ pub fn latest_row(rows: &[MigrationRow]) -> Option<&MigrationRow> {
     let current = current_version(rows)?;
     rows.iter()
         .rev()
-        .find(|r| ModuleVersion::parse_recorded(&r.version).as_ref() == Some(&current))
+        .find(|r| same_version(&current, &r.version))
+}
+
+/// Whether a recorded version text is `version`.
+pub fn same_version(version: &ModuleVersion, recorded: &str) -> bool {
+    ModuleVersion::parse_recorded(recorded).as_ref() == Some(version)
 }
 
 /// The status of each changelog (same order as `changelogs`).
@@ -61,9 +66,7 @@ pub fn statuses(
     changelogs
         .iter()
         .map(|c| {
-            let recorded = rows
-                .iter()
-                .any(|r| ModuleVersion::parse_recorded(&r.version).as_ref() == Some(&c.version));
+            let recorded = rows.iter().any(|r| same_version(&c.version, &r.version));
             if recorded {
                 VersionStatus::Applied
             } else if current.as_ref().is_some_and(|cur| &c.version <= cur) {

@@ -17,6 +17,7 @@ mod nothing_lost;
 mod python_hooks;
 mod rehearsal;
 mod rehearsal_role;
+mod repair;
 mod safety;
 mod security;
 mod service;

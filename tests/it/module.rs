@@ -10,7 +10,7 @@ fn fixture() -> PathBuf {
 }
 
 /// A copy of the fixture module to change freely.
-fn module_copy() -> tempfile::TempDir {
+pub(crate) fn module_copy() -> tempfile::TempDir {
     fn copy(from: &Path, to: &Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -48,7 +48,7 @@ COMMENT ON TABLE pipes_sys.pum_migrations IS 'migration_table_version: 3';
 
 /// A database where pum 1.x installed version 1.0.0 of the fixture with
 /// its default parameters.
-fn installed_by_pum1() -> TestDb {
+pub(crate) fn installed_by_pum1() -> TestDb {
     let db = TestDb::new();
     db.execute(PUM1_TABLE);
     db.execute(
@@ -63,7 +63,7 @@ fn installed_by_pum1() -> TestDb {
     db
 }
 
-fn rows(db: &TestDb) -> Vec<String> {
+pub(crate) fn rows(db: &TestDb) -> Vec<String> {
     db.query_strings(
         "SELECT version || ' ' || cardinality(coalesce(changelog_files, '{}'))::text FROM pipes_sys.pum_migrations \
          ORDER BY date_installed, string_to_array(version, '.')::int[]",

@@ -60,14 +60,8 @@ pub fn pending<'a>(client: &mut Client, project: &'a DeltaProject) -> Result<Pen
         match s {
             Status::Pending => deltas.push(d),
             Status::ChangedSinceApplied => {
-                let recorded = rows
-                    .iter()
-                    .find(|r| {
-                        r.success
-                            && r.type_code == d.kind.type_code()
-                            && r.description == d.description
-                            && Version::parse_recorded(&r.version).as_ref() == Some(&d.version)
-                    })
+                let recorded = plan::records_of(&rows, d)
+                    .last()
                     .map(|r| r.checksum.clone())
                     .unwrap_or_default();
                 changed.push((d, recorded));
