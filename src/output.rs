@@ -27,6 +27,9 @@ pub struct Printer {
     /// What the run changed so far (each applied delta), shared by clones:
     /// a failing command's JSON error document lists it.
     pub applied: Arc<Mutex<Vec<serde_json::Value>>>,
+    /// Put before every warning: which of many databases it is about (a
+    /// fleet runs several at once).
+    pub label: Option<String>,
 }
 
 impl Printer {
@@ -38,6 +41,7 @@ impl Printer {
             quiet,
             stderr_tty: std::io::stderr().is_terminal(),
             applied: Arc::default(),
+            label: None,
         }
     }
 
@@ -49,6 +53,7 @@ impl Printer {
             quiet: false,
             stderr_tty: false,
             applied: Arc::default(),
+            label: None,
         }
     }
 
@@ -97,7 +102,16 @@ impl Printer {
         } else {
             "warning:".to_string()
         };
-        let _ = writeln!(std::io::stderr().lock(), "{prefix} {}", text.as_ref());
+        let label = self
+            .label
+            .as_deref()
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{prefix} {label}{}",
+            text.as_ref()
+        );
     }
 
     /// Styles text for stdout when colour is on.

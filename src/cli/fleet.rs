@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{DeltaArgs, TableArg};
+use super::{CheckFilterArgs, DeltaArgs, TableArg};
 
 #[derive(Debug, Args)]
 pub struct FleetArgs {
@@ -21,6 +21,13 @@ pub enum FleetCommand {
     Upgrade(FleetUpgradeArgs),
     /// Every selected database's version and pending count, in one table.
     Info(FleetInfoArgs),
+    /// Compare every selected database with one reference (exit 1 when any
+    /// differs); the reference is read once.
+    Check(FleetCheckArgs),
+    /// Rehearse each selected database on its own sandbox copy, compare it
+    /// with the reference, and upgrade it only when its rehearsal passed.
+    /// Needs --yes (or --dry-run): nobody answers a prompt per database.
+    TestAndUpgrade(Box<FleetRehearsalArgs>),
 }
 
 /// Which databases a fleet command works on: exactly one of --services,
@@ -97,4 +104,56 @@ pub struct FleetInfoArgs {
     pub table: TableArg,
     #[command(flatten)]
     pub deltas: DeltaArgs,
+}
+
+/// The reference a fleet is compared with (pum 0.x: -pc).
+#[derive(Debug, Args)]
+pub struct FleetCheckArgs {
+    #[command(flatten)]
+    pub select: FleetSelectArgs,
+    /// The reference database: service name, postgresql:// URI or conninfo.
+    #[arg(
+        long = "pg_service_comp",
+        visible_alias = "pg-service-comp",
+        value_name = "SERVICE"
+    )]
+    pub comp: String,
+    #[command(flatten)]
+    pub filters: CheckFilterArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetRehearsalArgs {
+    #[command(flatten)]
+    pub select: FleetSelectArgs,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+    /// Reference database with the newest model built from scratch (pum 0.x: -pc).
+    #[arg(
+        long = "pg_service_comp",
+        visible_alias = "pg-service-comp",
+        value_name = "SERVICE"
+    )]
+    pub comp: Option<String>,
+    /// Instead of -pc: SQL files that build the newest model from scratch.
+    #[arg(long = "reference-sql", value_name = "FILE", num_args = 1.., conflicts_with = "comp")]
+    pub reference_sql: Vec<PathBuf>,
+    #[command(flatten)]
+    pub table: TableArg,
+    #[command(flatten)]
+    pub deltas: DeltaArgs,
+    #[command(flatten)]
+    pub check: CheckFilterArgs,
+    /// Upgrade each database whose rehearsal passed, without asking.
+    #[arg(short = 'y', long = "yes", required_unless_present = "dry_run")]
+    pub yes: bool,
+    /// Rehearse and compare every database; upgrade none.
+    #[arg(long = "dry-run", conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// Fail a database's rehearsal when a delta held a lock longer than this.
+    #[arg(long = "max-lock", value_name = "DURATION")]
+    pub max_lock: Option<String>,
+    /// Fail a database's rehearsal when a delta ran longer than this.
+    #[arg(long = "max-delta-duration", value_name = "DURATION")]
+    pub max_delta_duration: Option<String>,
 }

@@ -19,7 +19,8 @@ pub use database::{
 };
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
 pub use fleet::{
-    FleetArgs, FleetCommand, FleetInfoArgs, FleetRunArgs, FleetSelectArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
+    FleetSelectArgs, FleetUpgradeArgs,
 };
 pub use rehearsal::{CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, TestAndUpgradeArgs};
 

@@ -1,13 +1,15 @@
-//! `pum fleet upgrade|info`: the single-database command over many
-//! databases, one report for all of them.
+//! `pum fleet upgrade|info|check|test-and-upgrade`: the single-database
+//! command over many databases, one report for all of them.
 
 use crate::cli::{
-    DeltaArgs, FleetArgs, FleetCommand, FleetInfoArgs, FleetSelectArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetUpgradeArgs,
 };
 use crate::error::{Error, Result};
-use crate::fleet::{self, DatabaseRun, Pool, Target};
+use crate::fleet::progress::FleetProgress;
+use crate::fleet::{self, rehearse, DatabaseRun, Pool, Target};
 use crate::output::{format_ms, Format, Style};
 use crate::project::Project;
+use crate::rehearsal::Reference;
 use crate::settings::Settings;
 use crate::Outcome;
 
@@ -15,6 +17,8 @@ pub fn run(ctx: &Settings, args: &FleetArgs) -> Result<Outcome> {
     match &args.command {
         FleetCommand::Upgrade(args) => upgrade(ctx, args),
         FleetCommand::Info(args) => info(ctx, args),
+        FleetCommand::Check(args) => check(ctx, args),
+        FleetCommand::TestAndUpgrade(args) => test_and_upgrade(ctx, args),
     }
 }
 
@@ -24,79 +28,109 @@ fn upgrade(ctx: &Settings, args: &FleetUpgradeArgs) -> Result<Outcome> {
         canary: args.run.canary,
         keep_going: args.run.keep_going,
     };
-    let fleet = Fleet::new(ctx, &args.select, args.table.table.as_deref(), &args.deltas)?;
-    fleet.run(ctx, pool, Action::Upgrade)
+    let targets = fleet::select(ctx, &args.select)?;
+    let (projects, index) =
+        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
+    let runs = work_through(
+        ctx,
+        &targets,
+        pool,
+        Kind::Upgrade,
+        projects.first(),
+        |i, t| fleet::upgrade(&projects[index[i]], t, &ctx.printer),
+    );
+    report(ctx, &runs, projects.first(), Kind::Upgrade);
+    finish(Kind::Upgrade, &runs)
 }
 
 fn info(ctx: &Settings, args: &FleetInfoArgs) -> Result<Outcome> {
     // Reading never halts: every database is asked, failures reported.
+    let pool = reading(args.select.jobs)?;
+    let targets = fleet::select(ctx, &args.select)?;
+    let (projects, index) =
+        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
+    let runs = work_through(ctx, &targets, pool, Kind::Info, projects.first(), |i, t| {
+        fleet::info(&projects[index[i]], t, &ctx.printer)
+    });
+    report(ctx, &runs, projects.first(), Kind::Info);
+    finish(Kind::Info, &runs)
+}
+
+fn check(ctx: &Settings, args: &FleetCheckArgs) -> Result<Outcome> {
+    let pool = reading(args.select.jobs)?;
+    let opts = ctx.check_options(&args.filters)?;
+    let targets = fleet::select(ctx, &args.select)?;
+    let reference = fleet::check::Reference::read(&ctx.service(Some(&args.comp))?, &opts)?;
+    let runs = work_through(ctx, &targets, pool, Kind::Check, None, |_, t| {
+        fleet::check::check(&reference, &opts, t)
+    });
+    report(ctx, &runs, None, Kind::Check);
+    finish(Kind::Check, &runs)
+}
+
+fn test_and_upgrade(ctx: &Settings, args: &FleetRehearsalArgs) -> Result<Outcome> {
     let pool = Pool {
         jobs: jobs(args.select.jobs)?,
-        canary: 0,
-        keep_going: true,
+        canary: args.run.canary,
+        keep_going: args.run.keep_going,
     };
-    let fleet = Fleet::new(ctx, &args.select, args.table.table.as_deref(), &args.deltas)?;
-    fleet.run(ctx, pool, Action::Info)
+    let reference = match (&args.comp, args.reference_sql.is_empty()) {
+        (Some(comp), _) => Reference::Database(ctx.service(Some(comp))?),
+        (None, false) => Reference::Scripts(args.reference_sql.clone()),
+        (None, true) => {
+            return Err(Error::Usage(
+                "nothing to compare the rehearsals with: pass -pc/--pg_service_comp SERVICE or --reference-sql FILE..."
+                    .into(),
+            ))
+        }
+    };
+    let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
+        ctx.config.rehearsal.as_ref(),
+        args.max_lock.as_deref(),
+        args.max_delta_duration.as_deref(),
+    )?;
+    let shared = rehearse::Shared {
+        reference,
+        check: ctx.check_options(&args.check)?,
+        tools: ctx.tools.clone(),
+        dry_run: args.dry_run,
+        protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
+        gate: crate::rehearsal::gate::Gate {
+            max_lock,
+            max_delta_duration,
+        },
+    };
+    let targets = fleet::select(ctx, &args.select)?;
+    let (projects, index) =
+        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
+    let runs = work_through(
+        ctx,
+        &targets,
+        pool,
+        Kind::Rehearse,
+        projects.first(),
+        |i, t| rehearse::rehearse(&shared, &projects[index[i]], t, &ctx.printer),
+    );
+    report(ctx, &runs, projects.first(), Kind::Rehearse);
+    finish(Kind::Rehearse, &runs)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Action {
+enum Kind {
     Upgrade,
     Info,
+    Check,
+    Rehearse,
 }
 
-/// The selected databases and the projects read for them (one per
-/// distinct override; `index[i]` is the project of `targets[i]`).
-struct Fleet {
-    targets: Vec<Target>,
-    projects: Vec<Project>,
-    index: Vec<usize>,
-}
-
-impl Fleet {
-    fn new(
-        ctx: &Settings,
-        select: &FleetSelectArgs,
-        table: Option<&str>,
-        deltas: &DeltaArgs,
-    ) -> Result<Fleet> {
-        let targets = fleet::select(ctx, select)?;
-        let (projects, index) = fleet::projects(ctx, &targets, table, deltas)?;
-        Ok(Fleet {
-            targets,
-            projects,
-            index,
-        })
-    }
-
-    fn run(&self, ctx: &Settings, pool: Pool, action: Action) -> Result<Outcome> {
-        let work = match action {
-            Action::Upgrade => fleet::upgrade,
-            Action::Info => fleet::info,
-        };
-        let numbered: Vec<(usize, &Target)> = self.targets.iter().enumerate().collect();
-        let results = fleet::pool::run(
-            &numbered,
-            pool,
-            |(i, t)| work(&self.projects[self.index[*i]], t, &ctx.printer),
-            |r| r.ok,
-            |_, r| {
-                if action == Action::Upgrade {
-                    ctx.printer.step(finished_line(r, &self.projects[0]));
-                }
-            },
-        );
-        let runs = complete(&self.targets, results);
-        // Interrupted, a JSON run prints only the error document (one
-        // document on stdout, as always); its state says where the fleet stands.
-        if !(ctx.printer.is_json() && crate::interrupt::received().is_some()) {
-            report(ctx, &runs, &self.projects[0], action == Action::Upgrade);
+impl Kind {
+    fn during(self) -> &'static str {
+        match self {
+            Kind::Upgrade => "pum fleet upgrade",
+            Kind::Info => "pum fleet info",
+            Kind::Check => "pum fleet check",
+            Kind::Rehearse => "pum fleet test-and-upgrade",
         }
-        let during = match action {
-            Action::Upgrade => "pum fleet upgrade",
-            Action::Info => "pum fleet info",
-        };
-        finish(during, &runs)
     }
 }
 
@@ -107,8 +141,38 @@ fn jobs(n: usize) -> Result<usize> {
     Ok(n)
 }
 
-/// Every target's run, those never started marked as skipped.
-fn complete(targets: &[Target], results: Vec<Option<DatabaseRun>>) -> Vec<DatabaseRun> {
+/// A pool for commands that only read: every database is asked.
+fn reading(n: usize) -> Result<Pool> {
+    Ok(Pool {
+        jobs: jobs(n)?,
+        canary: 0,
+        keep_going: true,
+    })
+}
+
+/// Runs `work` on every target through the pool, with the live line on a
+/// terminal, and returns every target's run (those never started skipped).
+fn work_through(
+    ctx: &Settings,
+    targets: &[Target],
+    pool: Pool,
+    kind: Kind,
+    project: Option<&Project>,
+    work: impl Fn(usize, &Target) -> DatabaseRun + Sync,
+) -> Vec<DatabaseRun> {
+    let numbered: Vec<(usize, &Target)> = targets.iter().enumerate().collect();
+    let progress = FleetProgress::new(&ctx.printer, targets.len());
+    let results = fleet::pool::run(
+        &numbered,
+        pool,
+        |(i, t)| {
+            progress.started(&t.name);
+            work(*i, t)
+        },
+        |r| r.ok,
+        |(_, t), r| progress.finished(&t.name, r.ok, finished_line(r, project, kind)),
+    );
+    progress.finish();
     targets
         .iter()
         .zip(results)
@@ -116,11 +180,12 @@ fn complete(targets: &[Target], results: Vec<Option<DatabaseRun>>) -> Vec<Databa
         .collect()
 }
 
-/// Exit 2 when any database failed or was not reached; a signal reports
-/// itself as an interruption (exit 130/143) after the report.
-fn finish(during: &str, runs: &[DatabaseRun]) -> Result<Outcome> {
-    if let Err(err) = crate::interrupt::check(during) {
-        let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
+/// Exit 2 when any database failed or was not reached, else 1 when any
+/// differs from the reference; a signal reports itself as an interruption
+/// (exit 130/143) after the report.
+fn finish(kind: Kind, runs: &[DatabaseRun]) -> Result<Outcome> {
+    let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
+    if let Err(err) = crate::interrupt::check(kind.during()) {
         let state = format!(
             "{} of {} databases done, {} failed, {} not started",
             count("ok"),
@@ -130,27 +195,45 @@ fn finish(during: &str, runs: &[DatabaseRun]) -> Result<Outcome> {
         );
         return Err(crate::interrupt::with_state(err, state));
     }
-    if runs.iter().all(|r| r.ok) {
-        Ok(Outcome::Success)
+    Ok(if count("failed") + count("skipped") > 0 {
+        Outcome::Failed
+    } else if count("differs") > 0 {
+        Outcome::Differences
     } else {
-        Ok(Outcome::Failed)
-    }
+        Outcome::Success
+    })
 }
 
 /// The one line printed as each database finishes (several run at once,
 /// so their own step lines are left out).
-fn finished_line(run: &DatabaseRun, project: &Project) -> String {
-    match &run.error {
-        Some(err) => format!("{}: failed: {err}", run.service),
-        None => format!(
+fn finished_line(run: &DatabaseRun, project: Option<&Project>, kind: Kind) -> String {
+    match (&run.error, kind) {
+        (Some(err), _) => format!("{}: failed: {err}", run.service),
+        (None, Kind::Check) => format!(
+            "{}: {}",
+            run.service,
+            run.verdict.as_deref().unwrap_or("matches the reference")
+        ),
+        (None, Kind::Rehearse) => format!(
+            "{}: {}: {}",
+            run.service,
+            versions(run),
+            run.verdict.as_deref().unwrap_or_default()
+        ),
+        (None, _) => format!(
             "{}: {} ({} {}, {})",
             run.service,
             versions(run),
             run.applied.len(),
-            project.units(run.applied.len()),
+            units(project, run.applied.len()),
             format_ms(run.duration_ms)
         ),
     }
+}
+
+/// What `n` units of the project are called ("deltas", "versions").
+fn units(project: Option<&Project>, n: usize) -> &'static str {
+    project.map_or("deltas", |p| p.units(n))
 }
 
 fn versions(run: &DatabaseRun) -> String {
@@ -162,63 +245,88 @@ fn versions(run: &DatabaseRun) -> String {
     }
 }
 
-fn report(ctx: &Settings, runs: &[DatabaseRun], project: &Project, upgrade: bool) {
+fn report(ctx: &Settings, runs: &[DatabaseRun], project: Option<&Project>, kind: Kind) {
+    // Interrupted, a JSON run prints only the error document (one document
+    // on stdout, as always); its state says where the fleet stands.
+    if ctx.printer.is_json() && crate::interrupt::received().is_some() {
+        return;
+    }
     let p = &ctx.printer;
     let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
-    let (ok, failed, skipped) = (count("ok"), count("failed"), count("skipped"));
+    let (ok, differs, failed, skipped) = (
+        count("ok"),
+        count("differs"),
+        count("failed"),
+        count("skipped"),
+    );
     if p.format == Format::Junit {
-        let suite = if upgrade {
-            "pum fleet upgrade"
-        } else {
-            "pum fleet info"
-        };
-        p.out(fleet::junit::render(suite, runs));
+        p.out(fleet::junit::render(kind.during(), runs));
         return;
     }
     if p.is_json() {
         p.json(&serde_json::json!({
-            "ok": failed + skipped == 0,
-            "summary": { "ok": ok, "failed": failed, "skipped": skipped },
+            "ok": differs + failed + skipped == 0,
+            "summary": { "ok": ok, "differs": differs, "failed": failed, "skipped": skipped },
             "services": runs,
         }));
         return;
     }
-    let header: &[&str] = if upgrade {
-        &["service", "version", "applied", "duration", "result"]
-    } else {
-        &["service", "version", "pending", "result"]
+    let header: &[&str] = match kind {
+        Kind::Upgrade | Kind::Rehearse => &["service", "version", "applied", "duration", "result"],
+        Kind::Info => &["service", "version", "pending", "result"],
+        Kind::Check => &["service", "differences", "duration", "result"],
     };
     let mut table = p.table(header);
     for run in runs {
-        let result = match (run.status, &run.error) {
-            (_, Some(err)) => p.paint(&format!("failed: {err}"), Style::Bad),
-            ("skipped", None) => p.paint("not started", Style::Dim),
-            _ => p.paint("ok", Style::Good),
-        };
-        let count = if upgrade {
-            run.applied.len()
-        } else {
-            run.pending
-        };
-        let mut row = vec![run.service.clone(), versions(run), count.to_string()];
-        if upgrade {
-            row.push(format_ms(run.duration_ms));
-        }
-        row.push(result);
-        table.add_row(row);
+        table.add_row(row(p, run, kind));
     }
     p.out(table.to_string());
-    let what = if upgrade { "upgraded" } else { "read" };
+    let what = match kind {
+        Kind::Upgrade => "upgraded",
+        Kind::Info => "read",
+        Kind::Check => "match the reference",
+        Kind::Rehearse => "passed",
+    };
     let mut line = format!("{ok} of {} databases {what}", runs.len());
-    if failed > 0 {
-        line.push_str(&format!(", {failed} failed"));
+    for (n, label) in [
+        (differs, "differ"),
+        (failed, "failed"),
+        (skipped, "not started"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {label}"));
+        }
     }
-    if skipped > 0 {
-        line.push_str(&format!(", {skipped} not started"));
-    }
-    if upgrade {
+    if matches!(kind, Kind::Upgrade | Kind::Rehearse) {
         let applied: usize = runs.iter().map(|r| r.applied.len()).sum();
-        line.push_str(&format!("; {applied} {} applied", project.units(applied)));
+        line.push_str(&format!("; {applied} {} applied", units(project, applied)));
     }
     p.out(line);
+}
+
+fn row(p: &crate::output::Printer, run: &DatabaseRun, kind: Kind) -> Vec<String> {
+    let result = match (run.status, &run.error) {
+        (_, Some(err)) => p.paint(&format!("failed: {err}"), Style::Bad),
+        ("skipped", None) => p.paint("not started", Style::Dim),
+        ("differs", None) => p.paint(run.verdict.as_deref().unwrap_or("differs"), Style::Bad),
+        _ => p.paint(run.verdict.as_deref().unwrap_or("ok"), Style::Good),
+    };
+    let mut row = vec![run.service.clone()];
+    match kind {
+        Kind::Check => {
+            row.push(run.differences.map(|n| n.to_string()).unwrap_or_default());
+            row.push(format_ms(run.duration_ms));
+        }
+        Kind::Info => {
+            row.push(versions(run));
+            row.push(run.pending.to_string());
+        }
+        Kind::Upgrade | Kind::Rehearse => {
+            row.push(versions(run));
+            row.push(run.applied.len().to_string());
+            row.push(format_ms(run.duration_ms));
+        }
+    }
+    row.push(result);
+    row
 }

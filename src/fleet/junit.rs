@@ -6,13 +6,14 @@ use super::DatabaseRun;
 /// The whole document: one suite named `suite`, a case per database.
 pub fn render(suite: &str, runs: &[DatabaseRun]) -> String {
     let count = |status: &str| runs.iter().filter(|r| r.status == status).count();
+    let failures = count("failed") + count("differs");
     let total_ms: u64 = runs.iter().map(|r| r.duration_ms).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let attrs = format!(
         "name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\"",
         escape(suite),
         runs.len(),
-        count("failed"),
+        failures,
         count("skipped"),
         seconds(total_ms)
     );
@@ -30,6 +31,17 @@ pub fn render(suite: &str, runs: &[DatabaseRun]) -> String {
                 escape(err.lines().next().unwrap_or_default()),
                 escape(err)
             )),
+            ("differs", None) => {
+                let what = run
+                    .verdict
+                    .as_deref()
+                    .unwrap_or("differs from the reference");
+                out.push_str(&format!(
+                    "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>\n",
+                    escape(what),
+                    escape(what)
+                ))
+            }
             ("skipped", None) => out.push_str(&format!(
                 "{open}>\n      <skipped message=\"not started\"/>\n    </testcase>\n"
             )),
@@ -74,6 +86,8 @@ mod tests {
             pending: 0,
             duration_ms: 1234,
             error: error.map(str::to_string),
+            differences: None,
+            verdict: None,
         }
     }
 

@@ -4,8 +4,11 @@
 //! transactions and history, exactly as `pum upgrade` — worked through by
 //! [`pool`], and its outcome kept as a [`DatabaseRun`] for one report.
 
+pub mod check;
 pub mod junit;
 pub mod pool;
+pub mod progress;
+pub mod rehearse;
 pub mod select;
 
 use std::time::Instant;
@@ -38,6 +41,13 @@ pub struct DatabaseRun {
     pub duration_ms: u64,
     /// The error with the server's message, when it failed.
     pub error: Option<String>,
+    /// `check` and `test-and-upgrade`: how many differences from the reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub differences: Option<usize>,
+    /// `check` and `test-and-upgrade`: the outcome in words (the differences
+    /// per kind, the rehearsal's verdict).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
 }
 
 impl DatabaseRun {
@@ -53,6 +63,8 @@ impl DatabaseRun {
             pending: 0,
             duration_ms: 0,
             error: None,
+            differences: None,
+            verdict: None,
         }
     }
 
@@ -100,11 +112,12 @@ pub fn projects(
 /// A printer for one database among many: its step lines would interleave
 /// with the others', so they are left out (the fleet prints one line per
 /// database instead), and what it applied is kept apart from the others'.
-fn quiet(printer: &Printer) -> Printer {
+fn quiet(printer: &Printer, target: &Target) -> Printer {
     Printer {
         quiet: true,
         stderr_tty: false,
         applied: Default::default(),
+        label: Some(target.name.clone()),
         ..printer.clone()
     }
 }
@@ -112,7 +125,7 @@ fn quiet(printer: &Printer) -> Printer {
 /// `pum upgrade` on one database of the fleet.
 pub fn upgrade(project: &Project, target: &Target, printer: &Printer) -> DatabaseRun {
     let started = Instant::now();
-    let printer = quiet(printer);
+    let printer = quiet(printer, target);
     let mut before: Option<(Option<String>, usize)> = None;
     let result = (|| {
         let mut client = crate::db::connect(&target.params)?;
@@ -137,6 +150,8 @@ pub fn upgrade(project: &Project, target: &Target, printer: &Printer) -> Databas
             pending,
             duration_ms: started.elapsed().as_millis() as u64,
             error: None,
+            differences: None,
+            verdict: None,
         },
         Err(err) => {
             // Units applied before the failing one stay committed: say so,
@@ -176,7 +191,7 @@ fn unit_name(file: &str) -> String {
 fn current_version(project: &Project, target: &Target) -> Option<String> {
     let printer = Printer::plain(crate::output::Format::Text);
     let mut client = crate::db::connect(&target.params).ok()?;
-    let quiet = quiet(&printer);
+    let quiet = quiet(&printer, target);
     project
         .state(&mut client, &target.params, &quiet)
         .ok()
@@ -186,7 +201,7 @@ fn current_version(project: &Project, target: &Target) -> Option<String> {
 /// `pum info`'s version and pending count for one database of the fleet.
 pub fn info(project: &Project, target: &Target, printer: &Printer) -> DatabaseRun {
     let started = Instant::now();
-    let printer = quiet(printer);
+    let printer = quiet(printer, target);
     let result = crate::db::connect(&target.params)
         .and_then(|mut client| project.state(&mut client, &target.params, &printer));
     match result {
@@ -200,6 +215,8 @@ pub fn info(project: &Project, target: &Target, printer: &Printer) -> DatabaseRu
             pending: pending.len(),
             duration_ms: started.elapsed().as_millis() as u64,
             error: None,
+            differences: None,
+            verdict: None,
         },
         Err(err) => DatabaseRun::failed(target, &err, started),
     }

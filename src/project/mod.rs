@@ -23,6 +23,7 @@ use crate::service::ConnParams;
 pub use deltas::DeltaProject;
 
 /// What gets applied: pum 0.x delta directories or a pum 1.x module.
+#[derive(Clone)]
 pub enum Project {
     Deltas {
         project: DeltaProject,

@@ -28,10 +28,13 @@ use crate::service::ConnParams;
 
 use interrupted::Reached;
 use phases::{timed, Phases};
-pub use report::{render_text, to_json, Phase, ProductionCheck, RehearsalReport, Verdict};
+pub use report::{
+    render_text, to_json, verdict_label, Phase, ProductionCheck, RehearsalReport, Verdict,
+};
 use targets::{recheck_production, Before, ProdFacts, Targets};
 
 /// Where the reference (the newest model built from scratch) comes from.
+#[derive(Clone)]
 pub enum Reference {
     /// An existing database (`-pc`).
     Database(ConnParams),

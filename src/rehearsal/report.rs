@@ -144,37 +144,11 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
         out.push_str(diff);
         out.push('\n');
     }
-    let state = report.production_sentence();
     let verified = report
         .production_check
         .as_ref()
         .is_some_and(ProductionCheck::unchanged);
-    let (label, style) = match report.verdict {
-        Verdict::Upgraded => ("production upgraded".to_string(), Style::Good),
-        Verdict::NothingToDo => (
-            "rehearsal passed; production has nothing pending".to_string(),
-            Style::Good,
-        ),
-        Verdict::RehearsalPassed => (format!("rehearsal passed (dry run); {state}"), Style::Good),
-        Verdict::Declined => (format!("declined; {state}"), Style::Changed),
-        Verdict::Differences => (
-            format!("rehearsal FAILED: the upgraded copy differs from the reference; {state}"),
-            Style::Bad,
-        ),
-        Verdict::RehearsalFailed => (format!("rehearsal FAILED; {state}"), Style::Bad),
-        Verdict::GateFailed => (
-            format!(
-                "rehearsal FAILED the gate: {}; {state}",
-                report
-                    .gate_failures
-                    .iter()
-                    .map(|f| f.message())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            Style::Bad,
-        ),
-    };
+    let (label, style) = verdict_label(report);
     let style = if verified || report.verdict == Verdict::Upgraded {
         style
     } else {
@@ -225,6 +199,37 @@ pub fn to_json(report: &RehearsalReport) -> serde_json::Value {
         obj.insert("schema".into(), json!("pum.test-and-upgrade/1"));
     }
     v
+}
+
+/// The verdict in words, with where production stands, and its style.
+pub fn verdict_label(report: &RehearsalReport) -> (String, Style) {
+    let state = report.production_sentence();
+    match report.verdict {
+        Verdict::Upgraded => ("production upgraded".to_string(), Style::Good),
+        Verdict::NothingToDo => (
+            "rehearsal passed; production has nothing pending".to_string(),
+            Style::Good,
+        ),
+        Verdict::RehearsalPassed => (format!("rehearsal passed (dry run); {state}"), Style::Good),
+        Verdict::Declined => (format!("declined; {state}"), Style::Changed),
+        Verdict::Differences => (
+            format!("rehearsal FAILED: the upgraded copy differs from the reference; {state}"),
+            Style::Bad,
+        ),
+        Verdict::RehearsalFailed => (format!("rehearsal FAILED; {state}"), Style::Bad),
+        Verdict::GateFailed => (
+            format!(
+                "rehearsal FAILED the gate: {}; {state}",
+                report
+                    .gate_failures
+                    .iter()
+                    .map(|f| f.message())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Style::Bad,
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -446,3 +446,135 @@ fn ctrl_c_stops_new_databases_and_rolls_the_running_one_back() {
         assert!(!fleet.has_table(i, "public.slow"), "database {i}");
     }
 }
+
+/// A conninfo string reaching database `i` of `fleet` (for -pc).
+fn conninfo_of(fleet: &Fleet, i: usize) -> String {
+    let c = cluster();
+    format!(
+        "host={} port={} dbname={} user=postgres",
+        c.socket_dir().display(),
+        c.port(),
+        fleet.dbs[i]
+    )
+}
+
+#[test]
+fn fleet_check_compares_every_database_with_one_reference() {
+    let fleet = Fleet::new("fc", 4);
+    let reference = Fleet::new("fcref", 1);
+    let dir = deltas();
+    for (f, n) in [(&fleet, 4), (&reference, 1)] {
+        for i in 0..n {
+            f.pum()
+                .args(["upgrade", "-p", &f.service(i), "-t", UPGRADES_TABLE, "-d"])
+                .arg(dir.path())
+                .run()
+                .success();
+        }
+    }
+    fleet
+        .client(2)
+        .batch_execute("CREATE TABLE drift (id int); ALTER TABLE a ADD COLUMN extra text")
+        .unwrap();
+    let check = |format: &str| {
+        fleet
+            .pum()
+            .args([
+                "--format",
+                format,
+                "fleet",
+                "check",
+                "--services",
+                "fc_*",
+                "-pc",
+            ])
+            .arg(conninfo_of(&reference, 0))
+            .run()
+    };
+    let run = check("json").code(1);
+    let report = run.json();
+    assert_eq!(statuses(&report), ["ok", "ok", "differs", "ok"], "{report}");
+    let drifted = &report["services"][2];
+    assert_eq!(drifted["differences"], 2, "{drifted}");
+    assert_eq!(drifted["verdict"], "columns: 1, tables: 1", "{drifted}");
+    assert_eq!(report["services"][0]["differences"], 0);
+    assert_eq!(report["summary"]["differs"], 1);
+
+    let text = check("text").code(1);
+    assert!(
+        text.stdout
+            .contains("3 of 4 databases match the reference, 1 differ"),
+        "{}",
+        text.stdout
+    );
+    let junit = check("junit").code(1);
+    assert!(junit.stdout.contains("failures=\"1\""), "{}", junit.stdout);
+    assert!(
+        junit.stdout.contains("columns: 1, tables: 1"),
+        "{}",
+        junit.stdout
+    );
+}
+
+#[test]
+fn fleet_test_and_upgrade_upgrades_only_what_passed_its_rehearsal() {
+    let fleet = Fleet::new("fr", 3);
+    let reference = Fleet::new("frref", 1);
+    let dir = deltas();
+    reference
+        .pum()
+        .args([
+            "upgrade",
+            "-p",
+            &reference.service(0),
+            "-t",
+            UPGRADES_TABLE,
+            "-d",
+        ])
+        .arg(dir.path())
+        .run()
+        .success();
+    fleet.sabotage(1);
+    let rehearse = |extra: &[&str]| {
+        fleet
+            .fleet("test-and-upgrade", dir.path())
+            .args(["-j", "2", "-pc"])
+            .arg(conninfo_of(&reference, 0))
+            .args(extra)
+            .run()
+    };
+    // Neither --yes nor --dry-run: refused before anything starts.
+    rehearse(&[]).code(2);
+    assert_eq!(fleet.history(0), "1.0.0");
+
+    let dry = rehearse(&["--dry-run", "--keep-going"]).code(2);
+    let report = dry.json();
+    assert_eq!(statuses(&report), ["ok", "failed", "ok"], "{report}");
+    for i in 0..3 {
+        assert_eq!(fleet.history(i), "1.0.0", "a dry run upgraded database {i}");
+    }
+
+    let run = rehearse(&["--yes", "--keep-going"]).code(2);
+    let report = run.json();
+    assert_eq!(statuses(&report), ["ok", "failed", "ok"], "{report}");
+    assert_eq!(fleet.history(0), "1.0.0 1.0.1 1.0.2");
+    assert_eq!(fleet.history(2), "1.0.0 1.0.1 1.0.2");
+    assert_eq!(
+        fleet.history(1),
+        "1.0.0",
+        "the failed rehearsal's production was touched"
+    );
+    assert!(!fleet.has_table(1, "public.a"));
+    let failed = &report["services"][1];
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("rehearsal FAILED"),
+        "{failed}"
+    );
+    assert_eq!(
+        report["services"][0]["applied"].as_array().unwrap().len(),
+        2
+    );
+}
