@@ -570,7 +570,7 @@ fn fleet_test_and_upgrade_upgrades_only_what_passed_its_rehearsal() {
         failed["error"]
             .as_str()
             .unwrap()
-            .contains("rehearsal FAILED"),
+            .contains("relation \"b\" already exists; production not touched"),
         "{failed}"
     );
     assert_eq!(
