@@ -20,6 +20,11 @@ pub const MIGRATION_TABLE_VERSION: i32 = 3;
 /// version for pum 1.x's parser).
 pub const PUM_VERSION: &str = concat!("1.9.2+pumrs.", env!("CARGO_PKG_VERSION"));
 
+/// The pum 1.x release whose table this tool creates: the column default
+/// is its version alone, so a table created here is the one pum 1.x
+/// creates, to the letter (the rows still name this tool).
+const PUM1_RELEASE: &str = "1.9.2";
+
 /// One row, for display and planning.
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrationRow {
@@ -87,7 +92,7 @@ pub fn create(client: &mut impl GenericClient, table: &QualifiedName) -> Result<
 COMMENT ON TABLE {t} IS {c};",
         t = table.quoted(),
         v = MIGRATION_TABLE_VERSION,
-        p = quote_literal(PUM_VERSION),
+        p = quote_literal(PUM1_RELEASE),
         c = quote_literal(&format!(
             "migration_table_version: {MIGRATION_TABLE_VERSION}"
         )),

@@ -4,6 +4,7 @@
 //! job, through the module layout in `crate::project::module`.
 
 pub mod changelog;
+pub mod comments;
 pub mod config;
 pub mod migrations;
 pub mod params;
@@ -93,7 +94,11 @@ pub(crate) fn require_table(
 /// A version ready to apply: its files with parameters substituted.
 pub struct Prepared<'a> {
     pub changelog: &'a Changelog,
+    /// Each file's SQL as it runs: comments removed as pum 1.x removes
+    /// them, parameters substituted.
     pub sql: Vec<String>,
+    /// Each file's comments removed, with the way back to its lines.
+    pub stripped: Vec<comments::Stripped>,
 }
 
 /// What the request would apply to the installed module, read without the lock.
@@ -165,8 +170,17 @@ pub fn pending<'a>(
             continue;
         }
         let mut sql = Vec::new();
+        let mut stripped = Vec::new();
         for f in &c.files {
-            let text = params::substitute(&f.sql, &loaded.params)
+            let bare = comments::strip(&f.sql);
+            if comments::sets_search_path(&bare.text) {
+                return Err(Error::Deltas(format!(
+                    "{}: setting the search path with set_config is not allowed in changelog files \
+                     (pum 1.x refuses it too: it breaks PostGIS installs); use SET LOCAL or qualified names",
+                    f.path.display()
+                )));
+            }
+            let text = params::substitute(&bare.text, &loaded.params)
                 .map_err(|why| Error::Deltas(format!("{}:{why}", f.path.display())))?;
             if sql_lexer::manages_transaction(&text) {
                 return Err(Error::Deltas(format!(
@@ -175,8 +189,13 @@ pub fn pending<'a>(
                 )));
             }
             sql.push(text);
+            stripped.push(bare);
         }
-        prepared.push(Prepared { changelog: c, sql });
+        prepared.push(Prepared {
+            changelog: c,
+            sql,
+            stripped,
+        });
     }
     Ok((current, prepared))
 }

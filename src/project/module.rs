@@ -9,13 +9,14 @@ use std::time::Instant;
 use postgres::Client;
 
 use crate::db::QualifiedName;
+use crate::deltas::sql_lexer;
 use crate::error::{Error, Result};
 use crate::module::changelog::ModuleVersion;
 use crate::module::{self, Loaded, ModuleRequest, Prepared};
 use crate::output::{format_ms, Printer};
 use crate::runner::failure::{
-    delta_error, locate_failing_statement, position_of, set_local_timeouts, set_timeouts,
-    worth_replaying,
+    delta_error, delta_error_in, locate_failing_statement, position_of, set_local_timeouts,
+    set_timeouts, worth_replaying,
 };
 use crate::runner::session::SessionReset;
 use crate::runner::{
@@ -270,14 +271,15 @@ fn apply_version(
     set_timeouts(&mut tx, options, true)?;
     // RESET ALL also drops the per-version timeouts: set them again.
     let reset = SessionReset::with_tail(reset, &set_local_timeouts(options));
-    for (file, sql) in p.changelog.files.iter().zip(&p.sql) {
+    for ((file, sql), bare) in p.changelog.files.iter().zip(&p.sql).zip(&p.stripped) {
+        let lines = |o: usize| sql_lexer::line_col(&file.sql, bare.original(o));
         let mut savepoint = tx
             .transaction()
             .map_err(|e| Error::sql("setting a savepoint", e))?;
         match savepoint.batch_execute(&reset.after(sql)) {
             Ok(()) => savepoint
                 .commit()
-                .map_err(|e| delta_error(&file.path, sql, &e, None))?,
+                .map_err(|e| delta_error_in(&file.path, sql, &e, None, lines))?,
             Err(e) => {
                 let _ = savepoint.rollback();
                 let located = if position_of(&e).is_none() && worth_replaying(&e) {
@@ -285,7 +287,7 @@ fn apply_version(
                 } else {
                     None
                 };
-                return Err(delta_error(&file.path, sql, &e, located));
+                return Err(delta_error_in(&file.path, sql, &e, located, lines));
             }
         }
     }

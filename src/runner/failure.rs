@@ -103,6 +103,19 @@ pub(crate) fn lost_connection(path: &Path, err: &postgres::Error, when: &str, th
 }
 
 pub fn delta_error(path: &Path, sql: &str, err: &postgres::Error, located: Option<usize>) -> Error {
+    delta_error_in(path, sql, err, located, |o| sql_lexer::line_col(sql, o))
+}
+
+/// [`delta_error`] for SQL that is not the file as written (comments
+/// removed): `lines` turns a byte offset in `sql` into the file's line and
+/// column.
+pub fn delta_error_in(
+    path: &Path,
+    sql: &str,
+    err: &postgres::Error,
+    located: Option<usize>,
+    lines: impl Fn(usize) -> (usize, usize),
+) -> Error {
     if crate::error::connection_lost(err) {
         return lost_connection(
             path,
@@ -127,7 +140,7 @@ pub fn delta_error(path: &Path, sql: &str, err: &postgres::Error, located: Optio
         .or(located);
     let (line, column) = match offset {
         Some(o) => {
-            let (l, c) = sql_lexer::line_col(sql, o);
+            let (l, c) = lines(o);
             (Some(l), Some(c))
         }
         None => (None, None),

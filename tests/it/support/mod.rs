@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod pum1;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
