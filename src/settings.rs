@@ -192,6 +192,7 @@ impl Settings {
             strict_checksums: flags.strict
                 || self.config.on_checksum_change == Some(OnChecksumChange::Fail),
             measure: false,
+            single_transaction: flags.single_transaction,
         })
     }
 }

@@ -78,6 +78,11 @@ pub struct DeltaArgs {
     /// (also: on_checksum_change: fail in pum.yaml).
     #[arg(long = "strict")]
     pub strict: bool,
+    /// All or nothing: the whole run in one transaction, each delta (or
+    /// version) a savepoint in it; a failure anywhere leaves the database
+    /// as it was. Refused for deltas that cannot run inside a transaction.
+    #[arg(long = "single-transaction")]
+    pub single_transaction: bool,
     /// A parameter of a pum 1.x module directory (-d DIR with .pum.yaml),
     /// typed as .pum.yaml declares it. Repeatable; overrides its default.
     #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = clap::ArgAction::Append)]

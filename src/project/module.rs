@@ -18,6 +18,7 @@ use crate::runner::failure::{
     delta_error, delta_error_in, locate_failing_statement, position_of, set_local_timeouts,
     set_timeouts, worth_replaying,
 };
+use crate::runner::scope;
 use crate::runner::session::SessionReset;
 use crate::runner::{
     self, Applied, AppliedDelta, Layout, Plan, RunContext, RunOptions, UpgradeReport,
@@ -30,6 +31,9 @@ pub struct ModuleProject {
     pub max: Option<ModuleVersion>,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// An install: the history table does not exist yet and is created at
+    /// the start of the run's one transaction.
+    pub installing: bool,
 }
 
 impl ModuleProject {
@@ -39,6 +43,7 @@ impl ModuleProject {
             loaded: module::load(dir, &req.parameters, printer)?,
             max: module::parse_max(req.max_version.as_deref())?,
             grant: req.grant,
+            installing: false,
         })
     }
 }
@@ -57,9 +62,10 @@ pub fn upgrade(
 }
 
 /// Installs the module on a database that does not have it yet, as pum 1.x's
-/// `install` does: creates `pum_migrations`, creates the roles (with
-/// `grant`), then applies every version as [`upgrade`] does (one transaction
-/// each) and grants the permissions (with `grant`).
+/// `install` does, all or nothing: in one transaction, `pum_migrations` is
+/// created, the roles (with `grant`), every version applied as [`upgrade`]
+/// applies it, and the permissions granted (with `grant`). A failure leaves
+/// no table and no version behind, so a corrected retry starts afresh.
 pub fn install(
     client: &mut Client,
     params: &ConnParams,
@@ -67,35 +73,28 @@ pub fn install(
     req: &ModuleRequest,
     printer: &Printer,
 ) -> Result<UpgradeReport> {
-    let config = module::config::ModuleConfig::load(module_dir)?;
-    // Bad changelogs fail before the table is created.
-    module::changelog::discover(&config)?;
-    let table = config.migrations_table();
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    if module::migrations::exists(&mut tx, &table)? {
+    let mut project = ModuleProject::load(module_dir, req, printer)?;
+    project.installing = true;
+    let table = &project.loaded.table;
+    if module::migrations::exists(client, table)? {
         return Err(Error::State(format!(
             "{table} already exists in {}: the module is installed; use `pum upgrade`",
             params.target()
         )));
     }
-    let others = module::migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
+    let schema = &project.loaded.config.migration_table_schema;
+    let others = module::migrations::other_schemas(client, schema)?;
     if !others.is_empty() {
         printer.warn(format!(
             "pum_migrations tables exist in schema(s) {} too: another module shares this database",
             others.join(", ")
         ));
     }
-    module::migrations::create(&mut tx, &table)?;
-    // Roles first: changelogs may grant to them or set them as owners.
-    if req.grant {
-        module::roles::create(&mut tx, &config.roles, false, printer)?;
-    }
-    tx.commit()
-        .map_err(|e| Error::sql(format!("creating {table}"), e))?;
-    printer.step(format!("created {table}"));
-    upgrade(client, params, module_dir, req, printer)
+    let options = RunOptions {
+        single_transaction: true,
+        ..req.options.clone()
+    };
+    runner::run(client, &project, params, None, &options, printer)
 }
 
 /// The pending versions of one run.
@@ -115,7 +114,24 @@ impl Layout for ModuleProject {
     }
 
     fn require_history(&self, client: &mut Client, params: &ConnParams) -> Result<()> {
+        if self.installing {
+            return Ok(());
+        }
         module::require_table(client, &self.loaded, params)
+    }
+
+    fn begin_whole(&self, client: &mut Client, run: &RunContext<'_>) -> Result<()> {
+        if !self.installing {
+            return Ok(());
+        }
+        let table = &self.loaded.table;
+        module::migrations::create(client, table)?;
+        // Roles first: changelogs may grant to them or set them as owners.
+        if self.grant {
+            module::roles::create(client, &self.loaded.config.roles, false, run.printer)?;
+        }
+        run.printer.step(format!("created {table}"));
+        Ok(())
     }
 
     fn plan<'a>(&'a self, client: &mut Client, run: &RunContext<'_>) -> Result<ModulePlan<'a>> {
@@ -236,12 +252,9 @@ impl Plan for ModulePlan<'_> {
         }
         let roles = &self.project.loaded.config.roles;
         let t0 = Instant::now();
-        let mut tx = client
-            .transaction()
-            .map_err(|e| Error::sql("starting a transaction", e))?;
-        let done = module::roles::create(&mut tx, roles, true, run.printer)?;
-        tx.commit()
-            .map_err(|e| Error::sql("committing roles and grants", e))?;
+        let done = scope::unit(client, run.options, |client| {
+            module::roles::create(client, roles, true, run.printer)
+        })?;
         run.printer.step(format!(
             "granted permissions of {} role{} in {}",
             roles.len(),
@@ -252,11 +265,12 @@ impl Plan for ModulePlan<'_> {
     }
 }
 
-/// All files of one version and its row, in one transaction. Each file runs
-/// behind a savepoint so that, on failure, the failing statement can be
-/// located with the earlier files' changes still in place. Each file starts
-/// from the same session state: what one `SET`s (search_path, role...) is
-/// reset, in the same round trip, before the next file and the row.
+/// All files of one version and its row, in one transaction (a savepoint
+/// of the run's, in a single-transaction run). Each file runs behind a
+/// savepoint so that, on failure, the failing statement can be located with
+/// the earlier files' changes still in place. Each file starts from the same
+/// session state: what one `SET`s (search_path, role...) is reset, in the
+/// same round trip, before the next file and the row.
 fn apply_version(
     client: &mut Client,
     loaded: &Loaded,
@@ -265,45 +279,59 @@ fn apply_version(
     options: &RunOptions,
     reset: &SessionReset,
 ) -> Result<()> {
-    let mut tx = client
-        .transaction()
+    client
+        .batch_execute(scope::begin(options))
         .map_err(|e| Error::sql("starting a transaction", e))?;
-    set_timeouts(&mut tx, options, true)?;
+    let applied = apply_files(client, p, options, reset).and_then(|()| {
+        module::migrations::record(
+            client,
+            &loaded.table,
+            &module::migrations::NewRow {
+                module: &loaded.config.module,
+                version: &p.changelog.version.to_string(),
+                changelog_files: &p.changelog.recorded_files(),
+                parameters: recorded_params,
+            },
+        )
+    });
+    if let Err(e) = applied {
+        let _ = client.batch_execute(scope::rollback(options));
+        return Err(e);
+    }
+    client.batch_execute(scope::commit(options)).map_err(|e| {
+        let path = p.changelog.dir.clone();
+        delta_error(&path, "", &e, None)
+    })
+}
+
+/// The version's files, each behind a savepoint, inside the open unit.
+fn apply_files(
+    client: &mut Client,
+    p: &Prepared<'_>,
+    options: &RunOptions,
+    reset: &SessionReset,
+) -> Result<()> {
+    set_timeouts(client, options, true)?;
     // RESET ALL also drops the per-version timeouts: set them again.
     let reset = SessionReset::with_tail(reset, &set_local_timeouts(options));
     for ((file, sql), bare) in p.changelog.files.iter().zip(&p.sql).zip(&p.stripped) {
         let lines = |o: usize| sql_lexer::line_col(&file.sql, bare.original(o));
-        let mut savepoint = tx
-            .transaction()
+        client
+            .batch_execute("SAVEPOINT pum_file")
             .map_err(|e| Error::sql("setting a savepoint", e))?;
-        match savepoint.batch_execute(&reset.after(sql)) {
-            Ok(()) => savepoint
-                .commit()
-                .map_err(|e| delta_error_in(&file.path, sql, &e, None, lines))?,
-            Err(e) => {
-                let _ = savepoint.rollback();
-                let located = if position_of(&e).is_none() && worth_replaying(&e) {
-                    locate_failing_statement(&mut tx, sql, options)
-                } else {
-                    None
-                };
-                return Err(delta_error_in(&file.path, sql, &e, located, lines));
-            }
+        if let Err(e) = client.batch_execute(&reset.after(sql)) {
+            let _ =
+                client.batch_execute("ROLLBACK TO SAVEPOINT pum_file; RELEASE SAVEPOINT pum_file");
+            let located = if position_of(&e).is_none() && worth_replaying(&e) {
+                locate_failing_statement(client, sql, options, true)
+            } else {
+                None
+            };
+            return Err(delta_error_in(&file.path, sql, &e, located, lines));
         }
+        client
+            .batch_execute("RELEASE SAVEPOINT pum_file")
+            .map_err(|e| delta_error_in(&file.path, sql, &e, None, lines))?;
     }
-    let files = p.changelog.recorded_files();
-    module::migrations::record(
-        &mut tx,
-        &loaded.table,
-        &module::migrations::NewRow {
-            module: &loaded.config.module,
-            version: &p.changelog.version.to_string(),
-            changelog_files: &files,
-            parameters: recorded_params,
-        },
-    )?;
-    tx.commit().map_err(|e| {
-        let path = p.changelog.dir.clone();
-        delta_error(&path, "", &e, None)
-    })
+    Ok(())
 }

@@ -74,16 +74,30 @@ pub(crate) fn locate_failing_statement(
     client: &mut impl postgres::GenericClient,
     sql: &str,
     options: &RunOptions,
+    in_transaction: bool,
 ) -> Option<usize> {
-    let mut tx = client.transaction().ok()?;
-    set_timeouts(&mut tx, options, true).ok()?;
-    for stmt in sql_lexer::split(sql) {
-        if tx.batch_execute(stmt.text).is_err() {
-            let lead = stmt.text.len() - stmt.text.trim_start().len();
-            return Some(stmt.start + lead);
-        }
-    }
-    None
+    // Inside a transaction (a module version, a single-transaction run) the
+    // replay is a savepoint of it; otherwise a transaction of its own.
+    // Either way it is undone.
+    let (open, undo) = if in_transaction {
+        (
+            "SAVEPOINT pum_replay",
+            "ROLLBACK TO SAVEPOINT pum_replay; RELEASE SAVEPOINT pum_replay",
+        )
+    } else {
+        ("BEGIN", "ROLLBACK")
+    };
+    client.batch_execute(open).ok()?;
+    let found = set_timeouts(client, options, true).ok().and_then(|()| {
+        sql_lexer::split(sql).into_iter().find_map(|stmt| {
+            client.batch_execute(stmt.text).is_err().then(|| {
+                let lead = stmt.text.len() - stmt.text.trim_start().len();
+                stmt.start + lead
+            })
+        })
+    });
+    let _ = client.batch_execute(undo);
+    found
 }
 
 /// A delta whose session ended under it (server restart, terminated backend).

@@ -9,6 +9,7 @@
 pub mod failure;
 pub mod lock;
 pub mod measure;
+pub mod scope;
 pub mod session;
 
 use std::time::{Duration, Instant};
@@ -41,6 +42,9 @@ pub struct RunOptions {
     /// Measure each unit (locks, rewrites, WAL): costs a second connection
     /// and a few queries per unit, so it is off unless asked for.
     pub measure: bool,
+    /// The whole run in one transaction, each unit a savepoint in it
+    /// (`--single-transaction`, and every `install`): all or nothing.
+    pub single_transaction: bool,
 }
 
 impl Default for RunOptions {
@@ -52,6 +56,7 @@ impl Default for RunOptions {
             retries: 3,
             strict_checksums: false,
             measure: false,
+            single_transaction: false,
         }
     }
 }
@@ -154,6 +159,13 @@ pub trait Layout {
 
     /// The version the history records now (after an interruption).
     fn recorded_version(&self, client: &mut Client) -> Result<Option<String>>;
+
+    /// In a single-transaction run, right after its BEGIN and before the
+    /// plan: what the layout does first in that transaction (an install
+    /// creates its history table there, so a failed install leaves none).
+    fn begin_whole(&self, _client: &mut Client, _run: &RunContext<'_>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// One run's prepared work: units applied in order, hooks around them.
@@ -217,12 +229,50 @@ pub fn run<L: Layout>(
     // A signal cancels the query this session is running (a unit, the lock wait).
     let cancel = crate::interrupt::watch_queries(client, params);
     let result = lock::acquire(client, table, options.run_lock_timeout).and_then(|()| {
-        let result = run_locked(client, layout, &run, started);
+        let result = if options.single_transaction {
+            run_whole(client, layout, &run, started)
+        } else {
+            run_locked(client, layout, &run, started)
+        };
         lock::release(client, table);
         result
     });
     drop(cancel);
     result.map_err(|e| interrupted(client, layout, params, e))
+}
+
+/// The run as one transaction: committed when every unit and hook
+/// succeeded, rolled back (with what it noted as applied) otherwise.
+fn run_whole<L: Layout>(
+    client: &mut Client,
+    layout: &L,
+    run: &RunContext<'_>,
+    started: Instant,
+) -> Result<UpgradeReport> {
+    let noted = run.printer.applied.lock().map(|a| a.len()).unwrap_or(0);
+    client
+        .batch_execute("BEGIN")
+        .map_err(|e| Error::sql("starting the run's transaction", e))?;
+    let result = layout
+        .begin_whole(client, run)
+        .and_then(|()| run_locked(client, layout, run, started))
+        .and_then(|report| {
+            client
+                .batch_execute("COMMIT")
+                .map_err(|e| Error::sql("committing the run's transaction", e))?;
+            Ok(report)
+        });
+    if result.is_err() {
+        let _ = client.batch_execute("ROLLBACK");
+        if let Ok(mut applied) = run.printer.applied.lock() {
+            applied.truncate(noted);
+        }
+        run.printer.warn(format!(
+            "single transaction: everything this run did to {} was rolled back; it is where it was before",
+            run.params.dbname()
+        ));
+    }
+    result
 }
 
 fn run_locked<L: Layout>(

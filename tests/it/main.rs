@@ -23,5 +23,6 @@ mod safety;
 mod security;
 mod service;
 mod session_state;
+mod single_transaction;
 mod tls;
 mod upgrade_loop;

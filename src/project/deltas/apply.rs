@@ -16,6 +16,7 @@ use crate::runner::failure::{
     delta_error, elapsed_ms, locate_failing_statement, lost_connection, position_of,
     set_local_timeouts, set_timeouts, worth_replaying,
 };
+use crate::runner::scope;
 use crate::runner::session::SessionReset;
 use crate::runner::{RunContext, RunOptions};
 
@@ -51,22 +52,26 @@ pub(super) fn apply_sql(
     // the history row is written as the connecting role), and the history
     // row uses a statement prepared once for the whole run.
     client
-        .batch_execute(&format!("BEGIN; {}", set_local_timeouts(options)))
+        .batch_execute(&format!(
+            "{}; {}",
+            scope::begin(options),
+            set_local_timeouts(options)
+        ))
         .map_err(|e| Error::sql("starting a transaction", e))?;
     if let Err(e) = client.batch_execute(&reset.after(sql)) {
-        let _ = client.batch_execute("ROLLBACK");
+        let _ = client.batch_execute(scope::rollback(options));
         let located = if position_of(&e).is_none() && worth_replaying(&e) {
-            locate_failing_statement(client, sql, options)
+            locate_failing_statement(client, sql, options, options.single_transaction)
         } else {
             None
         };
         return Err(delta_error(&delta.path, sql, &e, located));
     }
     if let Err(e) = recorder.record(client, delta, elapsed_ms(t0)) {
-        let _ = client.batch_execute("ROLLBACK");
+        let _ = client.batch_execute(scope::rollback(options));
         return Err(e);
     }
-    client.batch_execute("COMMIT").map_err(|e| {
+    client.batch_execute(scope::commit(options)).map_err(|e| {
         if crate::error::connection_lost(&e) {
             // The COMMIT may or may not have reached the server.
             lost_connection(
@@ -169,18 +174,12 @@ pub(super) fn run_hook(
 ) -> Result<()> {
     let t0 = Instant::now();
     match sql {
-        Some(sql) => {
-            let mut tx = client
-                .transaction()
-                .map_err(|e| Error::sql("starting a transaction", e))?;
-            set_timeouts(&mut tx, run.options, true)?;
-            if let Err(e) = tx.batch_execute(&run.reset.after(sql)) {
-                drop(tx);
-                return Err(delta_error(&hook.path, sql, &e, None));
-            }
-            tx.commit()
-                .map_err(|e| delta_error(&hook.path, sql, &e, None))?;
-        }
+        Some(sql) => scope::unit(client, run.options, |client| {
+            set_timeouts(client, run.options, true)?;
+            client
+                .batch_execute(&run.reset.after(sql))
+                .map_err(|e| delta_error(&hook.path, sql, &e, None))
+        })?,
         None => {
             let (py, ctx) = python.expect("python runner prepared for python hooks");
             py.run(&hook.path, label, ctx)?;

@@ -120,6 +120,26 @@ fn substitute(text: &str, variables: &Variables, path: &Path) -> Result<String> 
         .map_err(|why| Error::Deltas(format!("{}:{why}", path.display())))
 }
 
+/// A single-transaction run cannot hold deltas that commit on their own or
+/// must run outside a transaction, nor Python, which works on a connection
+/// of its own and would not see the run's uncommitted changes.
+fn refuse_outside_transaction(deltas: &[&Delta], needs_python: bool) -> Result<()> {
+    if let Some(d) = deltas.iter().find(|d| !d.mode.is_atomic()) {
+        return Err(Error::Usage(format!(
+            "--single-transaction: {} (mode: {}) cannot run inside the run's transaction; nothing was applied",
+            d.path.display(),
+            d.mode.label()
+        )));
+    }
+    if needs_python {
+        return Err(Error::Usage(
+            "--single-transaction: Python deltas and hooks run on a connection of their own and cannot join the run's transaction; nothing was applied"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 impl DeltaProject {
     /// The newest version among the deltas, up to the max version.
     pub fn newest_version(&self) -> Option<&Version> {
@@ -175,6 +195,9 @@ impl Layout for DeltaProject {
         check_drift(&pending, run.options.strict_checksums, run.printer)?;
         // Everything that can fail without the database fails before anything runs.
         let needs_python = self.needs_python(&pending.deltas);
+        if run.options.single_transaction {
+            refuse_outside_transaction(&pending.deltas, needs_python)?;
+        }
         if needs_python {
             python::require_python()?;
         }

@@ -1,0 +1,123 @@
+//! All or nothing: `upgrade --single-transaction` on delta directories and
+//! modules, and `install`, which is always one transaction — a failure
+//! anywhere leaves the database exactly as it was.
+
+use crate::support::{delta_dir, TestDb};
+
+#[test]
+fn a_failing_delta_rolls_back_the_whole_run() {
+    let db = TestDb::baselined("1.0.0");
+    let dir = delta_dir(&[
+        ("delta_1.0.1_a.sql", "CREATE TABLE a (id int);"),
+        ("delta_1.0.2_b.sql", "CREATE TABLE b (id int);"),
+        (
+            "delta_1.0.3_bad.sql",
+            "CREATE TABLE c (id int);\nSELECT 1/0;",
+        ),
+    ]);
+    let run = db
+        .upgrade(dir.path())
+        .args(["--single-transaction", "--format", "json"])
+        .run()
+        .code(2);
+    assert!(
+        run.stderr.contains("everything this run did to") && run.stderr.contains("was rolled back"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("delta_1.0.3_bad.sql:2:"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.json()["applied"],
+        serde_json::json!([]),
+        "rolled-back deltas listed as applied"
+    );
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
+    assert!(!db.exists_table("public.a"));
+    assert!(!db.exists_table("public.b"));
+
+    // Fixed, the same command applies all three together.
+    std::fs::write(
+        dir.path().join("delta_1.0.3_bad.sql"),
+        "CREATE TABLE c (id int);",
+    )
+    .unwrap();
+    db.upgrade(dir.path())
+        .arg("--single-transaction")
+        .run()
+        .success()
+        .stdout_has("1.0.0 → 1.0.3");
+    assert_eq!(db.history().len(), 4);
+}
+
+#[test]
+fn deltas_that_cannot_join_a_transaction_are_refused_up_front() {
+    let db = TestDb::baselined("1.0.0");
+    let dir = delta_dir(&[
+        ("delta_1.0.1_a.sql", "CREATE TABLE a (id int);"),
+        (
+            "delta_1.0.2_idx.sql",
+            "-- pum:no-transaction\nCREATE INDEX CONCURRENTLY a_idx ON a (id);",
+        ),
+    ]);
+    db.upgrade(dir.path())
+        .arg("--single-transaction")
+        .run()
+        .code(2)
+        .stderr_has("delta_1.0.2_idx.sql (mode: no transaction) cannot run inside");
+    assert_eq!(db.history(), ["1.0.0 baseline"]);
+    assert!(!db.exists_table("public.a"));
+}
+
+#[test]
+fn a_failed_install_leaves_nothing_and_a_retry_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path();
+    std::fs::write(
+        m.join(".pum.yaml"),
+        "pum:\n  module: shop\n  migration_table_schema: shop_sys\n",
+    )
+    .unwrap();
+    for (version, sql) in [
+        (
+            "1.0.0",
+            "CREATE SCHEMA shop;\nCREATE TABLE shop.item (id int);",
+        ),
+        (
+            "1.1.0",
+            "ALTER TABLE shop.item ADD COLUMN price numeric;\nSELECT * FROM shop.nope;",
+        ),
+    ] {
+        let v = m.join("changelogs").join(version);
+        std::fs::create_dir_all(&v).unwrap();
+        std::fs::write(v.join("01.sql"), sql).unwrap();
+    }
+    let db = TestDb::new();
+    let install = || db.pum().args(["install", "-p", "test", "-d"]).arg(m).run();
+    install()
+        .code(2)
+        .stderr_has("1.1.0/01.sql:2:15")
+        .stderr_has("was rolled back");
+    assert!(
+        !db.exists_table("shop_sys.pum_migrations"),
+        "a failed install left its table"
+    );
+    assert!(
+        !db.exists_table("shop.item"),
+        "a failed install left version 1.0.0"
+    );
+
+    std::fs::write(
+        m.join("changelogs/1.1.0/01.sql"),
+        "ALTER TABLE shop.item ADD COLUMN price numeric;",
+    )
+    .unwrap();
+    install().success();
+    assert_eq!(
+        db.query_strings("SELECT version FROM shop_sys.pum_migrations ORDER BY version"),
+        ["1.0.0", "1.1.0"]
+    );
+}
