@@ -7,6 +7,7 @@ mod bad_input_table;
 mod check;
 mod dropin;
 mod dump_restore;
+mod export;
 mod faults;
 mod fleet;
 mod identity;

@@ -1,0 +1,1 @@
+//! verify-backups (in progress).
