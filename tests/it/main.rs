@@ -24,3 +24,4 @@ mod service;
 mod session_state;
 mod tls;
 mod upgrade_loop;
+mod verify;
