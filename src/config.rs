@@ -464,6 +464,18 @@ mod tests {
         assert!(config.rehearsal.is_some());
         assert!(config.on_checksum_change.is_some());
         assert!(config.services.is_some());
+        let export = config.export.unwrap();
+        assert_eq!(export.tables.0[1].0, "public.s*");
+        let import = config.import.unwrap();
+        assert!(import.tables.0[0].1.truncate);
+        assert_eq!(config.verify.unwrap().databases.len(), 2);
+    }
+
+    #[test]
+    fn a_table_listed_twice_is_an_error() {
+        let text = "export:\n  location: x\n  manifest: m\n  tables:\n    a: {query: q}\n    a: {query: r}\n";
+        let err = Config::parse(text, Path::new("p.yaml")).unwrap_err();
+        assert!(err.to_string().starts_with("p.yaml:"), "{err}");
     }
 
     #[test]

@@ -29,5 +29,10 @@ pub fn run(ctx: &Settings, args: &TransferArgs) -> Result<Outcome> {
     };
     let report = transfer::import(&params, &setup, &opts, &ctx.printer)?;
     transfer::report::print(&ctx.printer, &report);
-    Ok(transfer::outcome(&report))
+    // Exit 2 when a table failed: the report, already printed, lists them.
+    Ok(if report.failures().next().is_some() {
+        Outcome::Failed
+    } else {
+        Outcome::Success
+    })
 }

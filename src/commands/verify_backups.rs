@@ -7,7 +7,7 @@ use crate::db::identity;
 use crate::dump::guard;
 use crate::error::{Error, Result};
 use crate::settings::Settings;
-use crate::verify::{self, report, Source, VerifyOptions};
+use crate::verify::{self, report, DatabaseReport, Source, Verdict, VerifyOptions};
 use crate::Outcome;
 
 pub fn run(ctx: &Settings, args: &VerifyBackupsArgs) -> Result<Outcome> {
@@ -60,5 +60,17 @@ pub fn run(ctx: &Settings, args: &VerifyBackupsArgs) -> Result<Outcome> {
     };
     let reports = verify::verify_all(&sources, &opts, &ctx.printer)?;
     report::print(&ctx.printer, &reports);
-    Ok(report::outcome(&reports))
+    Ok(outcome(&reports))
+}
+
+/// Exit 0 when every database verified passed (or was skipped), 2 when
+/// pum could not verify one, else 1 when one failed verification.
+fn outcome(reports: &[DatabaseReport]) -> Outcome {
+    if reports.iter().any(|r| r.result == Verdict::Error) {
+        Outcome::Failed
+    } else if reports.iter().any(|r| r.result == Verdict::Failed) {
+        Outcome::Differences
+    } else {
+        Outcome::Success
+    }
 }

@@ -121,7 +121,7 @@ pub(crate) fn work<T>(
         let failed = result.is_err();
         match &result {
             Ok(m) => printer.step(format!("{}: {} row(s) ({:.2} s)", job.key, m.rows, seconds)),
-            Err(e) => printer.warn(format!("{}: failed: {e}", job.key)),
+            Err(e) => printer.warn(format!("failed: {e}")),
         }
         reports.push(report(job, Some(result), seconds, false));
         if failed && strict {
@@ -188,13 +188,4 @@ pub fn missing_section(file: Option<&std::path::Path>, section: &str) -> crate::
 /// The manifest table named by `key` in pum.yaml.
 pub fn manifest_name(text: &str, key: &str) -> Result<QualifiedName> {
     QualifiedName::parse(text).map_err(|e| crate::error::Error::Settings(format!("{key}: {e}")))
-}
-
-/// Exit 0 when every table succeeded, 2 (the report printed) otherwise.
-pub fn outcome(report: &RunReport) -> crate::Outcome {
-    if report.failures().next().is_some() {
-        crate::Outcome::Failed
-    } else {
-        crate::Outcome::Success
-    }
 }

@@ -37,10 +37,10 @@ pub fn print(printer: &Printer, report: &RunReport) {
         printer.out(table.to_string());
     }
     for t in report.failures() {
+        // The error names the table itself.
         printer.out(format!(
-            "failed: {}: {}",
-            t.table,
-            t.error.as_deref().unwrap_or("")
+            "failed: {}",
+            t.error.as_deref().unwrap_or(&t.table)
         ));
     }
     let failed = report.failures().count();

@@ -2,7 +2,6 @@
 //! table (or one JSON document) and the count of each result.
 
 use crate::output::{format_ms, Printer, Style};
-use crate::Outcome;
 
 use super::{DatabaseReport, Verdict};
 
@@ -65,16 +64,4 @@ pub fn print(printer: &Printer, reports: &[DatabaseReport]) {
         count(Verdict::Skipped),
         count(Verdict::Error)
     ));
-}
-
-/// Exit 0 when every database verified passed (or was skipped), 2 when
-/// pum could not verify one, else 1 when one failed verification.
-pub fn outcome(reports: &[DatabaseReport]) -> Outcome {
-    if reports.iter().any(|r| r.result == Verdict::Error) {
-        Outcome::Failed
-    } else if reports.iter().any(|r| r.result == Verdict::Failed) {
-        Outcome::Differences
-    } else {
-        Outcome::Success
-    }
 }
