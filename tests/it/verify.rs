@@ -195,6 +195,29 @@ fn a_copy_that_differs_fails_the_row_count() {
 }
 
 #[test]
+fn a_database_without_a_dump_in_latest_is_an_error_not_a_failure() {
+    let f = fleet();
+    f.config("verify:\n  databases:\n    - service: shop\n");
+    let empty = tempfile::tempdir().unwrap();
+    let doc = f
+        .pum(&["--format", "json", "--latest"])
+        .arg(empty.path())
+        .run()
+        .code(2)
+        .json();
+    let shop = entry(&doc, "shop");
+    assert_eq!(shop["result"], "ERROR", "{doc}");
+    assert_eq!(shop["failed_step"], "dump");
+    assert!(
+        shop["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no dump of database"),
+        "{doc}"
+    );
+}
+
+#[test]
 fn into_service_is_refused_for_protected_services_and_for_a_source() {
     let f = fleet();
     f.config(&format!(
