@@ -24,9 +24,15 @@ pub fn run(ctx: &Settings, args: &VerifyBackupsArgs) -> Result<Outcome> {
     })?;
     let mut sources = Vec::new();
     for entry in &section.databases {
-        let params = ctx.service(Some(&entry.service)).map_err(|e| {
+        let resolved = ctx.service(Some(&entry.service)).map_err(|e| {
             Error::Settings(format!("verify.databases: service {}: {e}", entry.service))
-        })?;
+        });
+        // A skipped database is only listed: its service need not resolve.
+        let params = match resolved {
+            Ok(params) => Some(params),
+            Err(_) if entry.skip => None,
+            Err(e) => return Err(e),
+        };
         sources.push(Source {
             service: entry.service.clone(),
             params,

@@ -71,7 +71,10 @@ impl Steps {
 pub(super) fn skipped(source: &Source) -> DatabaseReport {
     DatabaseReport {
         service: source.service.clone(),
-        database: source.params.dbname().to_string(),
+        database: source
+            .params
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |p| p.dbname().to_string()),
         result: Verdict::Skipped,
         failed_step: None,
         reason: None,
@@ -111,7 +114,7 @@ pub(super) fn verify(shared: &Shared<'_>, source: &Source) -> DatabaseReport {
     };
     DatabaseReport {
         service: source.service.clone(),
-        database: source.params.dbname().to_string(),
+        database: source.params().dbname().to_string(),
         result,
         failed_step,
         reason,
@@ -136,11 +139,11 @@ fn run_steps(
     let copy = copy.as_ref().expect("set by the restore step");
     steps.run("schema", || compare_schema(shared, source, &copy.params))?;
     steps.run("rows", || {
-        let (a, b) = both(&source.params, &copy.params, compare::row_counts)?;
+        let (a, b) = both(source.params(), &copy.params, compare::row_counts)?;
         found(compare::count_differences(&a, &b))
     })?;
     steps.run("foreign_keys", || {
-        let (a, b) = both(&source.params, &copy.params, compare::foreign_keys)?;
+        let (a, b) = both(source.params(), &copy.params, compare::foreign_keys)?;
         found(compare::foreign_key_problems(&a, &b))
     })?;
     Ok(())
@@ -153,16 +156,18 @@ fn obtain_dump(
     source: &Source,
 ) -> Result<(Option<tempfile::TempDir>, PathBuf), Problem> {
     if let Some(dir) = &shared.opts.latest {
-        let found = listing::latest(dir, source.params.dbname()).map_err(error)?;
+        let found = listing::latest(dir, source.params().dbname()).map_err(error)?;
         return Ok((None, found));
     }
     let dir = tempfile::Builder::new()
         .prefix("pum-verify-")
         .tempdir()
         .map_err(|e| error(Error::io(std::env::temp_dir(), e)))?;
-    let file = dir.path().join(format!("{}.dump", source.params.dbname()));
+    let file = dir
+        .path()
+        .join(format!("{}.dump", source.params().dbname()));
     dump::dump(
-        &source.params,
+        source.params(),
         &file,
         &DumpOptions::default(),
         &shared.opts.tools,
@@ -176,10 +181,10 @@ fn obtain_dump(
 /// and owned like the source, or new on the `--into-service` server.
 fn create_copy(shared: &Shared<'_>, source: &Source) -> Result<Copy, Problem> {
     let n = shared.seq.fetch_add(1, Ordering::SeqCst);
-    let name = copy_name(source.params.dbname(), n);
+    let name = copy_name(source.params().dbname(), n);
     match shared.target {
         Target::Sandbox(cluster) => {
-            let mut src = db::connect(&source.params).map_err(error)?;
+            let mut src = db::connect(source.params()).map_err(error)?;
             let major = db::server_version_num(&mut src).map_err(error)? / 10000;
             if major > cluster.binaries.major as i32 {
                 return Err(Problem::Error(format!(
@@ -263,7 +268,7 @@ fn compare_schema(shared: &Shared<'_>, source: &Source, copy: &ConnParams) -> Re
         opts.ignore.insert(Kind::Owners);
         opts.ignore.insert(Kind::Privileges);
     }
-    let report = crate::diff::check(&source.params, copy, &opts).map_err(error)?;
+    let report = crate::diff::check(source.params(), copy, &opts).map_err(error)?;
     let lines: Vec<String> = report
         .differences
         .iter()

@@ -32,8 +32,18 @@ use crate::service::ConnParams;
 pub struct Source {
     /// As written in pum.yaml.
     pub service: String,
-    pub params: ConnParams,
+    /// `None` only for a skipped database whose service does not resolve.
+    pub params: Option<ConnParams>,
     pub skip: bool,
+}
+
+impl Source {
+    /// The source's connection; every database that is verified has one.
+    fn params(&self) -> &ConnParams {
+        self.params
+            .as_ref()
+            .expect("resolved for every database verified")
+    }
 }
 
 /// How to verify.
@@ -140,7 +150,7 @@ pub fn verify_all(
 fn refuse_sources(into: &ConnParams, sources: &[&Source]) -> Result<()> {
     let here = identity::locate(into)?;
     for source in sources {
-        let there = identity::locate(&source.params)?;
+        let there = identity::locate(source.params())?;
         if here.is(&there) {
             return Err(Error::Refused(format!(
                 "--into-service reaches database {} — the same database as {} (service {}); \

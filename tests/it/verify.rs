@@ -235,4 +235,7 @@ fn into_service_is_refused_for_protected_services_and_for_a_source() {
     assert!(copies_left().is_empty());
     f.config("verify:\n  databases:\n    - service: nosuchservice\n");
     f.pum(&[]).run().code(2).stderr_has("nosuchservice");
+    // Only listed: a skipped database's service need not resolve.
+    f.config("verify:\n  databases:\n    - service: nosuchservice\n      skip: true\n");
+    f.pum(&[]).run().success().stdout_has("SKIPPED");
 }
