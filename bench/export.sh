@@ -18,7 +18,7 @@ BENCH_RUNS=${BENCH_RUNS:-2}
 PUM=${PUM:-$(pum_bin)}
 start_cluster
 bindir=$BINDIR
-work=$(mktemp -d /tmp/pum-bench-out-XXXXXX)
+work=$(mktemp -d -t pum-bench-out-XXXXXX)
 chmod 755 "$work"
 trap 'stop_cluster; rm -rf "$work"' EXIT
 cat >"$work/pg_service.conf" <<SERVICE
