@@ -50,6 +50,12 @@ pub fn run(ctx: &Settings, args: &VerifyBackupsArgs) -> Result<Outcome> {
         None => None,
     };
     if let Some(dir) = &args.latest {
+        if dir.to_string_lossy().starts_with("s3://") {
+            return Err(Error::Usage(format!(
+                "--latest {}: s3:// locations are not supported yet; use a directory",
+                dir.display()
+            )));
+        }
         if !dir.is_dir() {
             return Err(Error::Usage(format!(
                 "--latest {}: not a directory",
