@@ -46,6 +46,110 @@ pub struct Config {
     pub services: Option<BTreeMap<String, ServiceSettings>>,
     /// Limits test-and-upgrade's rehearsal must stay within.
     pub rehearsal: Option<RehearsalConfig>,
+    /// `pum export`: query results written as CSV files.
+    pub export: Option<TransferConfig<ExportTable>>,
+    /// `pum import`: CSV files loaded into tables.
+    pub import: Option<TransferConfig<ImportTable>>,
+    /// `pum verify-backups`: the databases whose backups are proven.
+    pub verify: Option<VerifyConfig>,
+    /// The file this configuration was read from (for messages).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+/// `export:` or `import:` in pum.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferConfig<T> {
+    /// Service name, URI or conninfo string.
+    pub service: Option<String>,
+    /// A directory (relative to pum.yaml) or, later, `s3://bucket/prefix`.
+    pub location: String,
+    /// The manifest table, e.g. `public.pum_transfers`.
+    pub manifest: String,
+    /// The tables (or globs), in the order they are worked through.
+    pub tables: Ordered<T>,
+}
+
+/// A YAML mapping that keeps the order it was written in.
+#[derive(Debug, Clone)]
+pub struct Ordered<T>(pub Vec<(String, T)>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Visit<T> {
+            type Value = Ordered<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping of table names to their settings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut out: Vec<(String, T)> = Vec::new();
+                while let Some((key, value)) = map.next_entry::<String, T>()? {
+                    if out.iter().any(|(k, _)| *k == key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "table {key} is listed twice"
+                        )));
+                    }
+                    out.push((key, value));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// One table of `export.tables`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportTable {
+    /// The query whose rows are written; `{table}` is the quoted table name.
+    pub query: String,
+}
+
+/// One table of `import.tables`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportTable {
+    /// Which file is loaded (default: the newest).
+    pub strategy: Option<ImportStrategy>,
+    /// This file of the table's folder (with `strategy: use_filename`).
+    pub file: Option<String>,
+    /// Empty the table first, in the load's transaction.
+    #[serde(default)]
+    pub truncate: bool,
+}
+
+/// How `pum import` picks a table's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStrategy {
+    /// The newest `<timestamp>.csv`.
+    UseLatestFilename,
+    /// The file named by `file:`.
+    UseFilename,
+}
+
+/// `verify:` in pum.yaml.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    pub databases: Vec<VerifyDatabase>,
+}
+
+/// One database of `verify.databases`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyDatabase {
+    /// Service name, URI or conninfo string.
+    pub service: String,
+    /// Listed, not verified.
+    #[serde(default)]
+    pub skip: bool,
 }
 
 /// `rehearsal:` in pum.yaml: the gate of test-and-upgrade (flags override).
@@ -216,6 +320,7 @@ impl Config {
             }
         })?;
         let mut config = Self::parse(&text, &path)?;
+        config.file = Some(path.clone());
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -262,6 +367,18 @@ impl Config {
         }
         if let Some(b) = self.backup_file.as_mut() {
             join(b)
+        }
+        // A location with a scheme (`s3://`) is not a path.
+        let locations = [
+            self.export.as_mut().map(|e| &mut e.location),
+            self.import.as_mut().map(|i| &mut i.location),
+        ];
+        for location in locations.into_iter().flatten() {
+            if !location.contains("://") {
+                let mut path = PathBuf::from(&*location);
+                join(&mut path);
+                *location = path.to_string_lossy().into_owned();
+            }
         }
         // A bare program name (`pg_dump`) is looked up on PATH; only a path
         // with a directory part is relative to this file.
@@ -347,6 +464,18 @@ mod tests {
         assert!(config.rehearsal.is_some());
         assert!(config.on_checksum_change.is_some());
         assert!(config.services.is_some());
+        let export = config.export.unwrap();
+        assert_eq!(export.tables.0[1].0, "public.s*");
+        let import = config.import.unwrap();
+        assert!(import.tables.0[0].1.truncate);
+        assert_eq!(config.verify.unwrap().databases.len(), 2);
+    }
+
+    #[test]
+    fn a_table_listed_twice_is_an_error() {
+        let text = "export:\n  location: x\n  manifest: m\n  tables:\n    a: {query: q}\n    a: {query: r}\n";
+        let err = Config::parse(text, Path::new("p.yaml")).unwrap_err();
+        assert!(err.to_string().starts_with("p.yaml:"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub mod sandbox;
 pub mod service;
 pub mod settings;
 pub mod signal;
+pub mod transfer;
+pub mod verify;
 
 use crate::cli::Cli;
 use crate::config::Config;

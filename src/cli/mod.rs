@@ -11,6 +11,7 @@ mod database;
 mod dumps;
 mod fleet;
 mod rehearsal;
+mod transfer;
 
 pub use crate::output::Format;
 pub use database::{
@@ -23,6 +24,7 @@ pub use fleet::{
     FleetSelectArgs, FleetUpgradeArgs,
 };
 pub use rehearsal::{CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, TestAndUpgradeArgs};
+pub use transfer::{TransferArgs, VerifyBackupsArgs};
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table
 /// inside the database, and upgrades rehearsed on a copy of production.
@@ -104,6 +106,13 @@ pub enum Command {
     /// Run upgrade or info on many databases: the services matching a
     /// pattern, a fleet file, or every matching database of one server.
     Fleet(FleetArgs),
+    /// Write the rows of configured queries to CSV files (export: in pum.yaml).
+    Export(TransferArgs),
+    /// Load CSV files into tables, matching columns by name (import: in pum.yaml).
+    Import(TransferArgs),
+    /// Dump, restore into a throw-away database and compare, for every
+    /// database of verify: in pum.yaml (exit 1 when one fails).
+    VerifyBackups(VerifyBackupsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout.

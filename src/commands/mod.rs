@@ -7,7 +7,9 @@ pub mod completions;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
+pub mod export;
 pub mod fleet;
+pub mod import;
 pub mod info;
 pub mod install;
 pub mod new;
@@ -16,6 +18,7 @@ pub mod restore;
 pub mod roles;
 pub mod test_and_upgrade;
 pub mod upgrade;
+pub mod verify_backups;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -40,6 +43,9 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Install(args) => install::run(ctx, &args),
         Command::Repair(args) => repair::run(ctx, &args),
         Command::Fleet(args) => fleet::run(ctx, &args),
+        Command::Export(args) => export::run(ctx, &args),
+        Command::Import(args) => import::run(ctx, &args),
+        Command::VerifyBackups(args) => verify_backups::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
     };
@@ -64,6 +70,9 @@ fn name(command: &Command) -> &'static str {
         Command::Install(_) => "install",
         Command::Repair(_) => "repair",
         Command::Fleet(_) => "fleet",
+        Command::Export(_) => "export",
+        Command::Import(_) => "import",
+        Command::VerifyBackups(_) => "verify-backups",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
     }
