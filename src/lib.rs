@@ -15,6 +15,7 @@ pub mod example;
 pub mod fleet;
 pub mod history;
 pub mod interrupt;
+pub mod junit;
 pub mod module;
 pub mod output;
 pub mod private_file;
@@ -75,13 +76,7 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         cli.global.quiet,
         no_color_env,
     );
-    if cli.global.format == crate::output::Format::Junit
-        && !matches!(cli.command, crate::cli::Command::Fleet(_))
-    {
-        return Err(crate::error::Error::Usage(
-            "--format junit: only pum fleet writes JUnit reports; use text or json".into(),
-        ));
-    }
+    refuse_format(cli.global.format, &cli.command)?;
     let result = Config::load(cli.global.config.as_deref()).and_then(|config| {
         let ctx = Settings::new(config, Environment::from_process(), printer.clone());
         commands::dispatch(&ctx, cli.command)
@@ -90,6 +85,41 @@ pub fn run(cli: Cli) -> Result<Outcome> {
         if printer.is_json() {
             printer.json(&printer.error_document(err));
         }
+        if printer.format == crate::output::Format::Junit {
+            printer.out(render::junit::error_document(&printer, err));
+        }
     }
     result
+}
+
+/// JUnit and Markdown are written by the commands that have cases or a
+/// report for a pull request; anywhere else they are refused up front.
+fn refuse_format(format: crate::output::Format, command: &crate::cli::Command) -> Result<()> {
+    use crate::cli::Command;
+    use crate::output::Format;
+    let (allowed, which) = match format {
+        Format::Junit => (
+            matches!(
+                command,
+                Command::Fleet(_)
+                    | Command::Upgrade(_)
+                    | Command::Install(_)
+                    | Command::Check(_)
+                    | Command::TestAndUpgrade(_)
+            ),
+            "fleet, upgrade, install, check and test-and-upgrade",
+        ),
+        Format::Markdown => (
+            matches!(command, Command::Check(_) | Command::TestAndUpgrade(_)),
+            "check and test-and-upgrade",
+        ),
+        Format::Text | Format::Json => (true, ""),
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(crate::error::Error::Usage(format!(
+        "--format {}: only {which} write it; use text or json",
+        format.name()
+    )))
 }

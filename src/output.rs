@@ -12,8 +12,23 @@ pub enum Format {
     Text,
     /// One JSON document (schemas in the README).
     Json,
-    /// JUnit XML, a test case per database (`pum fleet` only).
+    /// JUnit XML for CI servers (`fleet`, `upgrade`, `install`, `check`,
+    /// `test-and-upgrade`).
     Junit,
+    /// Markdown for a pull-request comment (`check`, `test-and-upgrade`).
+    Markdown,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Markdown => "markdown",
+        }
+    }
 }
 
 /// Writes reports, messages and warnings, knowing the format, colour and quiet settings.

@@ -5,6 +5,7 @@
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diff::{self};
 use crate::error::Result;
+use crate::output::Format;
 use crate::settings::Settings;
 use crate::Outcome;
 
@@ -31,10 +32,12 @@ pub fn run(ctx: &Settings, args: &CheckArgs) -> Result<Outcome> {
     } else {
         Outcome::Differences
     };
-    let format = match (args.output_format, ctx.printer.is_json()) {
+    let format = match (args.output_format, ctx.printer.format) {
         (Some(f), _) => Rendered::Chosen(f),
-        (None, true) => Rendered::OwnJson,
-        (None, false) => Rendered::Chosen(CheckFormat::Text),
+        (None, Format::Json) => Rendered::OwnJson,
+        (None, Format::Junit) => Rendered::Junit,
+        (None, Format::Markdown) => Rendered::Markdown,
+        (None, Format::Text) => Rendered::Chosen(CheckFormat::Text),
     };
     let render = |printer: &crate::output::Printer| match format {
         Rendered::OwnJson => {
@@ -43,6 +46,11 @@ pub fn run(ctx: &Settings, args: &CheckArgs) -> Result<Outcome> {
             text
         }
         Rendered::Chosen(CheckFormat::Text) => report.render_text(printer, silent),
+        Rendered::Junit => report.render_junit("pum check"),
+        Rendered::Markdown => report.render_markdown(
+            &label(&args.pg_service1, &left),
+            &label(&args.pg_service2, &right),
+        ),
         Rendered::Chosen(CheckFormat::Html) => report.render_html(
             &label(&args.pg_service1, &left),
             &label(&args.pg_service2, &right),
@@ -88,5 +96,7 @@ fn label(spec: &str, params: &crate::service::ConnParams) -> String {
 #[derive(Clone, Copy)]
 enum Rendered {
     OwnJson,
+    Junit,
+    Markdown,
     Chosen(CheckFormat),
 }

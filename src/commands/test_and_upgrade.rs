@@ -68,6 +68,10 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     }
     if ctx.printer.is_json() {
         ctx.printer.json(&json);
+    } else if ctx.printer.format == crate::output::Format::Junit {
+        ctx.printer.out(rehearsal::ci::junit(&report));
+    } else if ctx.printer.format == crate::output::Format::Markdown {
+        ctx.printer.out(rehearsal::ci::markdown(&report));
     } else {
         ctx.printer
             .out(rehearsal::render_text(&report, &ctx.printer));

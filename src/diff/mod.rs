@@ -2,6 +2,7 @@
 //! values and the [`Options`]; [`check`] reads both databases concurrently and
 //! compares them. Rendering the result (text, JSON) lives in `render`.
 
+mod ci;
 mod clock;
 mod html;
 mod normalize;

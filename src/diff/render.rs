@@ -36,32 +36,7 @@ impl Report {
                 out.push_str(&printer.paint(d.kind.name(), Style::Heading));
                 out.push('\n');
             }
-            match d.side {
-                Side::Left => {
-                    let line = format!("- {}", d.object);
-                    let _ = writeln!(out, "  {}", printer.paint(&line, Style::Bad));
-                }
-                Side::Right => {
-                    let line = format!("+ {}", d.object);
-                    let _ = writeln!(out, "  {}", printer.paint(&line, Style::Good));
-                }
-                Side::Both => {
-                    let field = d.field.as_deref().unwrap_or("");
-                    let l = d.left.as_deref();
-                    let r = d.right.as_deref();
-                    let long = [l, r]
-                        .iter()
-                        .flatten()
-                        .any(|v| v.contains('\n') || v.chars().count() > INLINE_LIMIT);
-                    let head = printer.paint(&format!("~ {}", d.object), Style::Changed);
-                    if long {
-                        let _ = writeln!(out, "  {head}: {field}:");
-                        out.push_str(&unified(printer, l.unwrap_or(""), r.unwrap_or("")));
-                    } else {
-                        let _ = writeln!(out, "  {head}: {field}: {} → {}", show(l), show(r));
-                    }
-                }
-            }
+            out.push_str(&difference(printer, d));
         }
         out.push('\n');
         let mut table = printer.table(&["Kind", "Only in first", "Only in second", "Changed"]);
@@ -117,6 +92,39 @@ fn unified(printer: &Printer, left: &str, right: &str) -> String {
                     None => line,
                 };
                 let _ = writeln!(out, "    {line}");
+            }
+        }
+    }
+    out
+}
+
+/// One difference as the text report shows it (`- `, `+ `, `~ `, long
+/// values as a unified diff), each line indented and ending in a new line.
+pub(super) fn difference(printer: &Printer, d: &super::Difference) -> String {
+    let mut out = String::new();
+    match d.side {
+        Side::Left => {
+            let line = format!("- {}", d.object);
+            let _ = writeln!(out, "  {}", printer.paint(&line, Style::Bad));
+        }
+        Side::Right => {
+            let line = format!("+ {}", d.object);
+            let _ = writeln!(out, "  {}", printer.paint(&line, Style::Good));
+        }
+        Side::Both => {
+            let field = d.field.as_deref().unwrap_or("");
+            let l = d.left.as_deref();
+            let r = d.right.as_deref();
+            let long = [l, r]
+                .iter()
+                .flatten()
+                .any(|v| v.contains('\n') || v.chars().count() > INLINE_LIMIT);
+            let head = printer.paint(&format!("~ {}", d.object), Style::Changed);
+            if long {
+                let _ = writeln!(out, "  {head}: {field}:");
+                out.push_str(&unified(printer, l.unwrap_or(""), r.unwrap_or("")));
+            } else {
+                let _ = writeln!(out, "  {head}: {field}: {} → {}", show(l), show(r));
             }
         }
     }

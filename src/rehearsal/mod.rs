@@ -7,6 +7,7 @@
 //! Production is read by the copy and written only by the last step; a run
 //! that ends without upgrading it re-reads it before saying it is untouched.
 
+pub mod ci;
 pub mod gate;
 mod interrupted;
 mod phases;

@@ -3,5 +3,6 @@
 //! commands so that no command imports another.
 
 pub mod info;
+pub mod junit;
 pub mod measure;
 pub mod upgrade;

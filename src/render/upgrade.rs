@@ -14,7 +14,9 @@ use crate::settings::Settings;
 
 /// The summary of an upgrade run (`unit` names what was applied).
 pub fn report(ctx: &Settings, params: &ConnParams, report: &UpgradeReport, unit: &str) {
-    if ctx.printer.is_json() {
+    if ctx.printer.format == crate::output::Format::Junit {
+        ctx.printer.out(crate::render::junit::upgrade(report));
+    } else if ctx.printer.is_json() {
         ctx.printer
             .json(&serde_json::to_value(report).expect("report serialises"));
     } else {

@@ -5,6 +5,7 @@ mod support;
 mod bad_input;
 mod bad_input_table;
 mod check;
+mod ci_reports;
 mod dropin;
 mod dump_restore;
 mod export;

@@ -8,7 +8,7 @@ use crate::support::{conninfo, example_deltas, servers_under, TestDb};
 const TABLE: &str = "public.pum_upgrades";
 
 /// Production at the first version of the example model, with rows.
-fn production() -> TestDb {
+pub(crate) fn production() -> TestDb {
     let db = TestDb::new();
     db.pum()
         .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
@@ -30,7 +30,7 @@ fn production() -> TestDb {
 }
 
 /// The newest model built from the deltas.
-fn reference() -> TestDb {
+pub(crate) fn reference() -> TestDb {
     let db = TestDb::new();
     db.pum()
         .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
@@ -40,7 +40,7 @@ fn reference() -> TestDb {
     db
 }
 
-fn version(db: &TestDb) -> String {
+pub(crate) fn version(db: &TestDb) -> String {
     db.query_one("SELECT max(string_to_array(version, '.')::int[])::text FROM public.pum_upgrades")
         .unwrap()
 }
@@ -52,7 +52,7 @@ fn snapshot(db: &TestDb) -> Vec<String> {
     )
 }
 
-fn tau(prod: &TestDb, reference: &TestDb, deltas: &Path) -> crate::support::Pum {
+pub(crate) fn tau(prod: &TestDb, reference: &TestDb, deltas: &Path) -> crate::support::Pum {
     prod.pum()
         .args(["test-and-upgrade", "-pp", "test", "-pc"])
         .arg(conninfo(reference))
