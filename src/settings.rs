@@ -136,14 +136,20 @@ impl Settings {
             max_version: flags.max_version.clone(),
             options: self.run_options(flags)?,
             grant: flags.grant,
+            skip_drop_app: flags.skip_drop_app,
+            skip_create_app: flags.skip_create_app,
         })
     }
 
     /// Refuses the module-only flags for a pum 0.x delta directory.
     pub fn reject_module_flags(&self, flags: &DeltaArgs) -> Result<()> {
-        if !flags.parameters.is_empty() || flags.grant {
+        if !flags.parameters.is_empty()
+            || flags.grant
+            || flags.skip_drop_app
+            || flags.skip_create_app
+        {
             return Err(Error::Usage(
-                "--parameter and --grant apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --skip-drop-app and --skip-create-app apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

@@ -91,6 +91,14 @@ pub struct DeltaArgs {
     /// that are missing and grant their permissions.
     #[arg(long = "grant")]
     pub grant: bool,
+    /// Module directories: do not run the application's drop hooks
+    /// (`application.drop` in .pum.yaml) before the changelogs.
+    #[arg(long = "skip-drop-app")]
+    pub skip_drop_app: bool,
+    /// Module directories: do not run the application's create hooks
+    /// (`application.create` in .pum.yaml) after the changelogs.
+    #[arg(long = "skip-create-app")]
+    pub skip_create_app: bool,
 }
 
 #[derive(Debug, Args)]

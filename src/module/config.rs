@@ -95,6 +95,8 @@ pub struct ModuleConfig {
     pub changelogs_directory: String,
     pub parameters: Vec<ParameterDef>,
     pub roles: Vec<RoleDef>,
+    /// `application:` (or `migration_hooks:`): drop and create hooks.
+    pub app_hooks: crate::module::app_hooks::AppHooks,
     /// Keys that were accepted but have no effect here, with the reason.
     pub ignored: Vec<(String, String)>,
 }
@@ -117,16 +119,17 @@ impl ModuleConfig {
                 ignored.push((key.to_string(), what.to_string()));
             }
         };
-        note(
-            raw.application.is_some(),
-            "application",
-            "this tool does not run application hooks",
-        );
-        note(
-            raw.migration_hooks.is_some(),
-            "migration_hooks",
-            "this tool does not run application hooks",
-        );
+        if raw.application.is_some() && raw.migration_hooks.is_some() {
+            return Err(Error::Settings(format!(
+                "{}: `application` and `migration_hooks` are the same section; keep one",
+                path.display()
+            )));
+        }
+        let app_hooks = crate::module::app_hooks::AppHooks::parse(
+            raw.application.as_ref().or(raw.migration_hooks.as_ref()),
+            path,
+            dir,
+        )?;
         note(
             raw.demo_data.is_some(),
             "demo_data",
@@ -159,6 +162,7 @@ impl ModuleConfig {
                 .unwrap_or_else(|| "changelogs".into()),
             parameters: raw.parameters.unwrap_or_default(),
             roles: raw.roles.unwrap_or_default(),
+            app_hooks,
             ignored,
         };
         config.check(path)?;

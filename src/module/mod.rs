@@ -3,6 +3,7 @@
 //! planning, baseline, info and dry runs. Applying versions is the runner's
 //! job, through the module layout in `crate::project::module`.
 
+pub mod app_hooks;
 pub mod changelog;
 pub mod comments;
 pub mod config;
@@ -37,6 +38,10 @@ pub struct ModuleRequest {
     pub options: RunOptions,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// Leave out the application's drop hooks (`--skip-drop-app`).
+    pub skip_drop_app: bool,
+    /// Leave out the application's create hooks (`--skip-create-app`).
+    pub skip_create_app: bool,
 }
 
 /// A module directory loaded: configuration, changelogs and parameters.

@@ -11,6 +11,7 @@ use postgres::Client;
 use crate::db::QualifiedName;
 use crate::deltas::sql_lexer;
 use crate::error::{Error, Result};
+use crate::module::app_hooks::PreparedHook;
 use crate::module::changelog::ModuleVersion;
 use crate::module::{self, Loaded, ModuleRequest, Prepared};
 use crate::output::{format_ms, Printer};
@@ -34,6 +35,8 @@ pub struct ModuleProject {
     /// An install: the history table does not exist yet and is created at
     /// the start of the run's one transaction.
     pub installing: bool,
+    pub skip_drop_app: bool,
+    pub skip_create_app: bool,
 }
 
 impl ModuleProject {
@@ -44,8 +47,68 @@ impl ModuleProject {
             max: module::parse_max(req.max_version.as_deref())?,
             grant: req.grant,
             installing: false,
+            skip_drop_app: req.skip_drop_app,
+            skip_create_app: req.skip_create_app,
         })
     }
+
+    /// The options a run of this module takes: with application hooks, the
+    /// whole run is one transaction, as in pum 1.x — the application is
+    /// dropped before the changelogs and created after them, and a failure
+    /// in between must not leave it dropped.
+    fn run_options(&self, options: &RunOptions) -> RunOptions {
+        RunOptions {
+            single_transaction: options.single_transaction || self.runs_app_hooks(),
+            ..options.clone()
+        }
+    }
+
+    /// Whether a run drops or creates the application.
+    fn runs_app_hooks(&self) -> bool {
+        let hooks = &self.loaded.config.app_hooks;
+        (!hooks.drop.is_empty() && !self.skip_drop_app)
+            || (!hooks.create.is_empty() && !self.skip_create_app)
+    }
+
+    fn app_hooks(&self, kind: &str) -> Result<Vec<PreparedHook>> {
+        let hooks = &self.loaded.config.app_hooks;
+        let (list, skipped, flag) = match kind {
+            "drop" => (&hooks.drop, self.skip_drop_app, "--skip-drop-app"),
+            _ => (&hooks.create, self.skip_create_app, "--skip-create-app"),
+        };
+        if skipped {
+            return Ok(Vec::new());
+        }
+        let config = self.loaded.config.dir.join(module::config::FILE_NAME);
+        module::app_hooks::prepare(list, &self.loaded.params, &config, kind, flag)
+    }
+}
+
+/// Runs application hooks of one kind, in order; returns what ran.
+fn run_app_hooks(
+    client: &mut Client,
+    hooks: &[PreparedHook],
+    kind: &str,
+    run: &RunContext<'_>,
+) -> Result<Vec<String>> {
+    let mut ran = Vec::new();
+    for h in hooks {
+        let t0 = Instant::now();
+        scope::unit(client, run.options, |client| {
+            set_timeouts(client, run.options, true)?;
+            let lines = |o: usize| sql_lexer::line_col(&h.text, h.stripped.original(o));
+            client
+                .batch_execute(&run.reset.after(&h.sql))
+                .map_err(|e| delta_error_in(&h.origin, &h.sql, &e, None, lines))
+        })?;
+        let name = format!("{kind} hook {}", h.origin.display());
+        run.printer.step(format!(
+            "ran {name} in {}",
+            format_ms(t0.elapsed().as_millis() as u64)
+        ));
+        ran.push(name);
+    }
+    Ok(ran)
 }
 
 /// Applies the pending versions of the module in `module_dir`. A failing
@@ -58,7 +121,8 @@ pub fn upgrade(
     printer: &Printer,
 ) -> Result<UpgradeReport> {
     let project = ModuleProject::load(module_dir, req, printer)?;
-    runner::run(client, &project, params, None, &req.options, printer)
+    let options = project.run_options(&req.options);
+    runner::run(client, &project, params, None, &options, printer)
 }
 
 /// Installs the module on a database that does not have it yet, as pum 1.x's
@@ -100,6 +164,8 @@ pub fn install(
 /// The pending versions of one run.
 pub struct ModulePlan<'a> {
     project: &'a ModuleProject,
+    drop_hooks: Vec<PreparedHook>,
+    create_hooks: Vec<PreparedHook>,
     before: Option<String>,
     current: Option<String>,
     units: Vec<Prepared<'a>>,
@@ -146,6 +212,8 @@ impl Layout for ModuleProject {
         let current = current.map(|v| v.to_string());
         Ok(ModulePlan {
             project: self,
+            drop_hooks: self.app_hooks("drop")?,
+            create_hooks: self.app_hooks("create")?,
             before: current.clone(),
             current,
             units,
@@ -195,8 +263,8 @@ impl Plan for ModulePlan<'_> {
         )
     }
 
-    fn before_all(&mut self, _client: &mut Client, _run: &RunContext<'_>) -> Result<Vec<String>> {
-        Ok(Vec::new())
+    fn before_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
+        run_app_hooks(client, &self.drop_hooks, "drop", run)
     }
 
     fn apply(&mut self, client: &mut Client, unit: usize, run: &RunContext<'_>) -> Result<Applied> {
@@ -247,8 +315,9 @@ impl Plan for ModulePlan<'_> {
     }
 
     fn after_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
+        let mut ran = run_app_hooks(client, &self.create_hooks, "create", run)?;
         if !self.project.grant {
-            return Ok(Vec::new());
+            return Ok(ran);
         }
         let roles = &self.project.loaded.config.roles;
         let t0 = Instant::now();
@@ -261,7 +330,8 @@ impl Plan for ModulePlan<'_> {
             if roles.len() == 1 { "" } else { "s" },
             format_ms(t0.elapsed().as_millis() as u64)
         ));
-        Ok(done.granted.iter().map(|g| format!("grant {g}")).collect())
+        ran.extend(done.granted.iter().map(|g| format!("grant {g}")));
+        Ok(ran)
     }
 }
 

@@ -79,13 +79,18 @@ fn upgrade_continues_where_pum_1x_left_off() {
         .arg(fixture())
         .run()
         .success()
-        .stderr_has("`application` is ignored: this tool does not run application hooks")
+        .stderr_has("ran drop hook")
         .stderr_has("applied pipes 1.9.0 (2 files)")
+        .stderr_has("app/create_app.sql in")
         .stderr_has("applied pipes 1.11.0 (application-only release");
     assert!(
         run.stdout.contains("1.0.0 → 1.11.0 (3 versions applied"),
         "{}",
         run.stdout
+    );
+    assert!(
+        db.exists_table("pipes.app_pipes"),
+        "the create hook did not run"
     );
     // 1.9.0 before 1.10.0, the app-only release recorded without files.
     assert_eq!(
@@ -262,9 +267,11 @@ fn failing_file_rolls_back_its_whole_version() {
         "SELECT 1;\nINSERT INTO pipes.v_pipe (id, srid, owner) VALUES (1, 2056, NULL);\n",
     )
     .unwrap();
+    // Without the application hooks, each version commits on its own.
     db.pum()
         .args(["upgrade", "-p", "test", "-d"])
         .arg(module.path())
+        .args(["--skip-drop-app", "--skip-create-app"])
         .run()
         .code(2)
         .stderr_has("applied pipes 1.9.0")
@@ -286,6 +293,68 @@ fn failing_file_rolls_back_its_whole_version() {
         .run()
         .success();
     assert_eq!(rows(&db), ["1.0.0 1", "1.9.0 2", "1.10.0 2", "1.11.0 0"]);
+}
+
+#[test]
+fn with_application_hooks_a_failure_rolls_back_everything_and_keeps_the_app() {
+    let db = installed_by_pum1();
+    db.execute("CREATE VIEW pipes.app_pipes AS SELECT id, srid FROM pipes.pipe");
+    let module = module_copy();
+    std::fs::write(
+        module.path().join("changelogs/1.10.0/02_broken.sql"),
+        "SELECT 1/0;\n",
+    )
+    .unwrap();
+    db.pum()
+        .args(["upgrade", "-p", "test", "-d"])
+        .arg(module.path())
+        .run()
+        .code(2)
+        .stderr_has("ran drop hook")
+        .stderr_has("was rolled back");
+    // The drop hook, 1.9.0 and 1.10.0 are undone together: the app stays.
+    assert_eq!(rows(&db), ["1.0.0 1"]);
+    assert!(
+        db.exists_table("pipes.app_pipes"),
+        "the application was left dropped"
+    );
+    assert!(!db.exists_table("pipes.material"));
+
+    // A Python hook is not run: the upgrade is refused before anything runs.
+    std::fs::write(
+        module.path().join("changelogs/1.10.0/02_broken.sql"),
+        "SELECT 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        module.path().join("app/hook.py"),
+        "from pum import HookBase\n",
+    )
+    .unwrap();
+    let config = module.path().join(".pum.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("- file: app/create_app.sql", "- file: app/hook.py"),
+    )
+    .unwrap();
+    db.pum()
+        .args(["upgrade", "-p", "test", "-d"])
+        .arg(module.path())
+        .run()
+        .code(2)
+        .stderr_has("hook.py: Python application hooks are not run by this tool; nothing was applied (--skip-create-app");
+    assert_eq!(rows(&db), ["1.0.0 1"]);
+    db.pum()
+        .args(["upgrade", "-p", "test", "-d"])
+        .arg(module.path())
+        .arg("--skip-create-app")
+        .run()
+        .success();
+    assert!(
+        !db.exists_table("pipes.app_pipes"),
+        "the drop hook ran, the create hook was skipped"
+    );
 }
 
 #[test]
