@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::{CheckFilterArgs, DeltaArgs, TableArg};
+use super::{CheckFilterArgs, DeltaArgs, GateArgs, ReferenceArgs, TableArg};
 
 #[derive(Debug, Args)]
 pub struct FleetArgs {
@@ -128,16 +128,8 @@ pub struct FleetRehearsalArgs {
     pub select: FleetSelectArgs,
     #[command(flatten)]
     pub run: FleetRunArgs,
-    /// Reference database with the newest model built from scratch (pum 0.x: -pc).
-    #[arg(
-        long = "pg_service_comp",
-        visible_alias = "pg-service-comp",
-        value_name = "SERVICE"
-    )]
-    pub comp: Option<String>,
-    /// Instead of -pc: SQL files that build the newest model from scratch.
-    #[arg(long = "reference-sql", value_name = "FILE", num_args = 1.., conflicts_with = "comp")]
-    pub reference_sql: Vec<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
     #[command(flatten)]
     pub table: TableArg,
     #[command(flatten)]
@@ -150,10 +142,6 @@ pub struct FleetRehearsalArgs {
     /// Rehearse and compare every database; upgrade none.
     #[arg(long = "dry-run", conflicts_with = "yes")]
     pub dry_run: bool,
-    /// Fail a database's rehearsal when a delta held a lock longer than this.
-    #[arg(long = "max-lock", value_name = "DURATION")]
-    pub max_lock: Option<String>,
-    /// Fail a database's rehearsal when a delta ran longer than this.
-    #[arg(long = "max-delta-duration", value_name = "DURATION")]
-    pub max_delta_duration: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }

@@ -23,7 +23,9 @@ pub use fleet::{
     FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
     FleetSelectArgs, FleetUpgradeArgs,
 };
-pub use rehearsal::{CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, TestAndUpgradeArgs};
+pub use rehearsal::{
+    CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, GateArgs, ReferenceArgs, TestAndUpgradeArgs,
+};
 pub use transfer::{TransferArgs, VerifyBackupsArgs};
 
 /// pum: PostgreSQL upgrade manager. Versioned SQL deltas, an upgrades table

@@ -132,17 +132,8 @@ pub struct TestAndUpgradeArgs {
         value_name = "SERVICE"
     )]
     pub test: Option<String>,
-    /// Reference database with the newest model built from scratch (pum 0.x: -pc).
-    #[arg(
-        long = "pg_service_comp",
-        visible_alias = "pg-service-comp",
-        value_name = "SERVICE"
-    )]
-    pub comp: Option<String>,
-    /// Instead of -pc: SQL files that build the newest model from scratch,
-    /// run in order in the sandbox and baselined at the newest delta version.
-    #[arg(long = "reference-sql", value_name = "FILE", num_args = 1.., conflicts_with = "comp")]
-    pub reference_sql: Vec<PathBuf>,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
     #[command(flatten)]
     pub table: TableArg,
     #[command(flatten)]
@@ -169,16 +160,8 @@ pub struct TestAndUpgradeArgs {
     /// connect to it, stop it and remove it (an interrupted run removes it).
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
-    /// Fail the rehearsal (exit 1, production untouched) when a delta held
-    /// a lock of ShareRowExclusiveLock or stronger on a relation that
-    /// existed before it for longer than this (500ms, 2s)
-    /// [default: rehearsal.max_lock in pum.yaml, else no limit].
-    #[arg(long = "max-lock", value_name = "DURATION")]
-    pub max_lock: Option<String>,
-    /// Fail the rehearsal when a delta ran longer than this on the copy
-    /// [default: rehearsal.max_delta_duration in pum.yaml, else no limit].
-    #[arg(long = "max-delta-duration", value_name = "DURATION")]
-    pub max_delta_duration: Option<String>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Also write the JSON report to this file (mode 0600).
     #[arg(long = "report", value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -193,4 +176,35 @@ pub struct DemoArgs {
     /// connect to it, stop it and remove it.
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
+}
+
+/// What a rehearsal compares its upgraded copy with.
+#[derive(Debug, Args, Clone)]
+pub struct ReferenceArgs {
+    /// Reference database with the newest model built from scratch (pum 0.x: -pc).
+    #[arg(
+        long = "pg_service_comp",
+        visible_alias = "pg-service-comp",
+        value_name = "SERVICE"
+    )]
+    pub comp: Option<String>,
+    /// Instead of -pc: SQL files that build the newest model from scratch,
+    /// run in order in the sandbox and baselined at the newest delta version.
+    #[arg(long = "reference-sql", value_name = "FILE", num_args = 1.., conflicts_with = "comp")]
+    pub reference_sql: Vec<PathBuf>,
+}
+
+/// The limits a rehearsal's measured test upgrade must stay within.
+#[derive(Debug, Args, Clone)]
+pub struct GateArgs {
+    /// Fail the rehearsal (exit 1, production untouched) when a delta held
+    /// a lock of ShareRowExclusiveLock or stronger on a relation that
+    /// existed before it for longer than this (500ms, 2s)
+    /// [default: rehearsal.max_lock in pum.yaml, else no limit].
+    #[arg(long = "max-lock", value_name = "DURATION")]
+    pub max_lock: Option<String>,
+    /// Fail the rehearsal when a delta ran longer than this on the copy
+    /// [default: rehearsal.max_delta_duration in pum.yaml, else no limit].
+    #[arg(long = "max-delta-duration", value_name = "DURATION")]
+    pub max_delta_duration: Option<String>,
 }

@@ -2,7 +2,8 @@
 //! command over many databases, one report for all of them.
 
 use crate::cli::{
-    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
+    FleetSelectArgs, FleetUpgradeArgs,
 };
 use crate::error::{Error, Result};
 use crate::fleet::progress::FleetProgress;
@@ -23,11 +24,7 @@ pub fn run(ctx: &Settings, args: &FleetArgs) -> Result<Outcome> {
 }
 
 fn upgrade(ctx: &Settings, args: &FleetUpgradeArgs) -> Result<Outcome> {
-    let pool = Pool {
-        jobs: jobs(args.select.jobs)?,
-        canary: args.run.canary,
-        keep_going: args.run.keep_going,
-    };
+    let pool = writing(&args.select, &args.run)?;
     let targets = fleet::select(ctx, &args.select)?;
     let (projects, index) =
         fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
@@ -69,36 +66,15 @@ fn check(ctx: &Settings, args: &FleetCheckArgs) -> Result<Outcome> {
 }
 
 fn test_and_upgrade(ctx: &Settings, args: &FleetRehearsalArgs) -> Result<Outcome> {
-    let pool = Pool {
-        jobs: jobs(args.select.jobs)?,
-        canary: args.run.canary,
-        keep_going: args.run.keep_going,
-    };
-    let reference = match (&args.comp, args.reference_sql.is_empty()) {
-        (Some(comp), _) => Reference::Database(ctx.service(Some(comp))?),
-        (None, false) => Reference::Scripts(args.reference_sql.clone()),
-        (None, true) => {
-            return Err(Error::Usage(
-                "nothing to compare the rehearsals with: pass -pc/--pg_service_comp SERVICE or --reference-sql FILE..."
-                    .into(),
-            ))
-        }
-    };
-    let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
-        ctx.config.rehearsal.as_ref(),
-        args.max_lock.as_deref(),
-        args.max_delta_duration.as_deref(),
-    )?;
+    let pool = writing(&args.select, &args.run)?;
+    let reference = Reference::from_args(ctx, &args.reference)?;
     let shared = rehearse::Shared {
         reference,
         check: ctx.check_options(&args.check)?,
         tools: ctx.tools.clone(),
         dry_run: args.dry_run,
         protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
-        gate: crate::rehearsal::gate::Gate {
-            max_lock,
-            max_delta_duration,
-        },
+        gate: crate::rehearsal::gate::Gate::from_args(ctx, &args.gate)?,
     };
     let targets = fleet::select(ctx, &args.select)?;
     let (projects, index) =
@@ -139,6 +115,16 @@ fn jobs(n: usize) -> Result<usize> {
         return Err(Error::Usage("-j/--jobs: at least 1".into()));
     }
     Ok(n)
+}
+
+/// A pool for commands that change databases: canaries first, and a
+/// failure stops new databases unless --keep-going.
+fn writing(select: &FleetSelectArgs, run: &FleetRunArgs) -> Result<Pool> {
+    Ok(Pool {
+        jobs: jobs(select.jobs)?,
+        canary: run.canary,
+        keep_going: run.keep_going,
+    })
 }
 
 /// A pool for commands that only read: every database is asked.

@@ -2,23 +2,14 @@
 //! compare it with the reference, then (confirmed) upgrade production.
 
 use crate::cli::TestAndUpgradeArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::rehearsal::{self, Reference, Rehearsal};
 use crate::settings::Settings;
 use crate::Outcome;
 
 pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     let check = ctx.check_options(&args.check)?;
-    let reference = match (&args.comp, args.reference_sql.is_empty()) {
-        (Some(comp), _) => Reference::Database(ctx.service(Some(comp))?),
-        (None, false) => Reference::Scripts(args.reference_sql.clone()),
-        (None, true) => {
-            return Err(Error::Usage(
-                "nothing to compare the rehearsal with: pass -pc/--pg_service_comp SERVICE or --reference-sql FILE..."
-                    .into(),
-            ))
-        }
-    };
+    let reference = Reference::from_args(ctx, &args.reference)?;
     check_outputs(ctx, args)?;
     let prod = ctx.service(Some(&args.prod))?;
     let test = args
@@ -32,11 +23,7 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     // The project is read up front so that bad input fails before
     // production is dumped.
     let project = ctx.project(args.table.table.as_deref(), &args.deltas)?;
-    let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
-        ctx.config.rehearsal.as_ref(),
-        args.max_lock.as_deref(),
-        args.max_delta_duration.as_deref(),
-    )?;
+    let gate = rehearsal::gate::Gate::from_args(ctx, &args.gate)?;
     let rehearsal = Rehearsal {
         prod,
         prod_name: Some(&args.prod),
@@ -53,10 +40,7 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         yes: args.yes,
         keep_sandbox: args.keep_sandbox,
         protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
-        gate: rehearsal::gate::Gate {
-            max_lock,
-            max_delta_duration,
-        },
+        gate,
     };
     let report = rehearsal::run(&rehearsal, &ctx.printer)?;
     let json = rehearsal::to_json(&report);

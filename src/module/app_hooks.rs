@@ -120,11 +120,13 @@ pub fn prepare(
                     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
                     (file.clone(), crate::deltas::decode_sql(file, bytes)?)
                 }
-                AppHook::Python(file) => return Err(Error::Usage(format!(
+                AppHook::Python(file) => {
+                    return Err(Error::Usage(format!(
                     "{}: Python application hooks are not run by this tool; nothing was applied \
                          ({skip} leaves out the {kind} hooks)",
                     file.display()
-                ))),
+                )))
+                }
             };
             let stripped = comments::strip(&text);
             let sql = params::substitute(&stripped.text, params)

@@ -11,6 +11,24 @@ use crate::output::format_ms;
 use crate::runner::measure::{strength, GATED_FROM};
 use crate::runner::UpgradeReport;
 
+impl Gate {
+    /// The flags over `rehearsal:` in pum.yaml.
+    pub fn from_args(
+        ctx: &crate::settings::Settings,
+        args: &crate::cli::GateArgs,
+    ) -> crate::error::Result<Gate> {
+        let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
+            ctx.config.rehearsal.as_ref(),
+            args.max_lock.as_deref(),
+            args.max_delta_duration.as_deref(),
+        )?;
+        Ok(Gate {
+            max_lock,
+            max_delta_duration,
+        })
+    }
+}
+
 /// Limits on what one unit may do; `None` means no limit.
 #[derive(Debug, Clone, Default)]
 pub struct Gate {

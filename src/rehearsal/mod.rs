@@ -44,6 +44,23 @@ pub enum Reference {
     Scripts(Vec<PathBuf>),
 }
 
+impl Reference {
+    /// `-pc SERVICE` or `--reference-sql FILE…`; one of them is needed.
+    pub fn from_args(
+        ctx: &crate::settings::Settings,
+        args: &crate::cli::ReferenceArgs,
+    ) -> Result<Reference> {
+        match (&args.comp, args.reference_sql.is_empty()) {
+            (Some(comp), _) => Ok(Reference::Database(ctx.service(Some(comp))?)),
+            (None, false) => Ok(Reference::Scripts(args.reference_sql.clone())),
+            (None, true) => Err(Error::Usage(
+                "nothing to compare the rehearsal with: pass -pc/--pg_service_comp SERVICE or --reference-sql FILE..."
+                    .into(),
+            )),
+        }
+    }
+}
+
 /// What to rehearse and how.
 pub struct Rehearsal<'a> {
     pub prod: ConnParams,
