@@ -136,6 +136,7 @@ impl Settings {
             max_version: flags.max_version.clone(),
             options: self.run_options(flags)?,
             grant: flags.grant,
+            allow_multiple_modules: flags.allow_multiple_modules,
             skip_drop_app: flags.skip_drop_app,
             skip_create_app: flags.skip_create_app,
         })
@@ -149,7 +150,7 @@ impl Settings {
             || flags.skip_create_app
         {
             return Err(Error::Usage(
-                "--parameter, --grant, --skip-drop-app and --skip-create-app apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --skip-drop-app, --skip-create-app and --allow-multiple-modules apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

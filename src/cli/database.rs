@@ -99,6 +99,10 @@ pub struct DeltaArgs {
     /// (`application.create` in .pum.yaml) after the changelogs.
     #[arg(long = "skip-create-app")]
     pub skip_create_app: bool,
+    /// Module directories: install even though another module's
+    /// pum_migrations is in the database (pum 1.x refuses otherwise).
+    #[arg(long = "allow-multiple-modules")]
+    pub allow_multiple_modules: bool,
 }
 
 #[derive(Debug, Args)]

@@ -84,6 +84,37 @@ struct RawConfig {
     uninstall: Option<Yaml>,
 }
 
+/// pum 1.x refuses a module that asks for a newer pum than itself; this
+/// tool does what pum 1.x 1.9.2 does, so that is the version compared.
+fn check_minimum_version(minimum: Option<&Yaml>, path: &Path) -> Result<()> {
+    let Some(minimum) = minimum else {
+        return Ok(());
+    };
+    let text = match minimum {
+        Yaml::String(s) => s.clone(),
+        Yaml::Number(n) => n.to_string(),
+        other => {
+            return Err(Error::Settings(format!(
+                "{}: pum.minimum_version must be a version, not {other:?}",
+                path.display()
+            )))
+        }
+    };
+    let parse = |t: &str| crate::module::changelog::ModuleVersion::parse(t);
+    let wanted = parse(&text).map_err(|why| {
+        Error::Settings(format!("{}: pum.minimum_version: {why}", path.display()))
+    })?;
+    let ours = parse(crate::module::migrations::PUM1_RELEASE).expect("a valid version");
+    if wanted > ours {
+        return Err(Error::Settings(format!(
+            "{}: pum.minimum_version is {text}, but this tool does what pum {} does; nothing was changed",
+            path.display(),
+            crate::module::migrations::PUM1_RELEASE
+        )));
+    }
+    Ok(())
+}
+
 /// A loaded and checked `.pum.yaml`.
 #[derive(Debug, Clone)]
 pub struct ModuleConfig {
@@ -145,11 +176,7 @@ impl ModuleConfig {
             "uninstall",
             "this tool has no uninstall",
         );
-        note(
-            raw.pum.minimum_version.is_some(),
-            "pum.minimum_version",
-            "it concerns pum 1.x only",
-        );
+        check_minimum_version(raw.pum.minimum_version.as_ref(), path)?;
         let config = ModuleConfig {
             dir: dir.to_path_buf(),
             module: raw.pum.module,

@@ -23,7 +23,7 @@ pub const PUM_VERSION: &str = concat!("1.9.2+pumrs.", env!("CARGO_PKG_VERSION"))
 /// The pum 1.x release whose table this tool creates: the column default
 /// is its version alone, so a table created here is the one pum 1.x
 /// creates, to the letter (the rows still name this tool).
-const PUM1_RELEASE: &str = "1.9.2";
+pub const PUM1_RELEASE: &str = "1.9.2";
 
 /// One row, for display and planning.
 #[derive(Debug, Clone, Serialize)]

@@ -38,6 +38,8 @@ pub struct ModuleRequest {
     pub options: RunOptions,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// Install next to another module's `pum_migrations` (`--allow-multiple-modules`).
+    pub allow_multiple_modules: bool,
     /// Leave out the application's drop hooks (`--skip-drop-app`).
     pub skip_drop_app: bool,
     /// Leave out the application's create hooks (`--skip-create-app`).
@@ -70,6 +72,25 @@ pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Resul
         params,
         table,
     })
+}
+
+/// pum 1.x refuses to install a module into a database that holds another
+/// module's `pum_migrations` unless told that several modules share it.
+pub fn refuse_other_modules(others: &[String], allowed: bool, printer: &Printer) -> Result<()> {
+    if others.is_empty() {
+        return Ok(());
+    }
+    let list = others.join(", ");
+    if !allowed {
+        return Err(Error::State(format!(
+            "a pum_migrations table exists in schema(s) {list}: another module is installed in this database; \
+             pass --allow-multiple-modules if they are meant to share it (nothing was changed)"
+        )));
+    }
+    printer.warn(format!(
+        "pum_migrations tables exist in schema(s) {list} too: another module shares this database"
+    ));
+    Ok(())
 }
 
 pub(crate) fn parse_max(max: Option<&str>) -> Result<Option<ModuleVersion>> {

@@ -148,12 +148,7 @@ pub fn install(
     }
     let schema = &project.loaded.config.migration_table_schema;
     let others = module::migrations::other_schemas(client, schema)?;
-    if !others.is_empty() {
-        printer.warn(format!(
-            "pum_migrations tables exist in schema(s) {} too: another module shares this database",
-            others.join(", ")
-        ));
-    }
+    module::refuse_other_modules(&others, req.allow_multiple_modules, printer)?;
     let options = RunOptions {
         single_transaction: true,
         ..req.options.clone()

@@ -121,3 +121,48 @@ fn a_failed_install_leaves_nothing_and_a_retry_works() {
         ["1.0.0", "1.1.0"]
     );
 }
+
+/// A module directory with one version creating `schema`.
+fn module(root: &std::path::Path, name: &str, extra: &str) -> std::path::PathBuf {
+    let m = root.join(name);
+    let v = m.join("changelogs").join("1.0.0");
+    std::fs::create_dir_all(&v).unwrap();
+    std::fs::write(
+        m.join(".pum.yaml"),
+        format!("pum:\n  module: {name}\n  migration_table_schema: {name}_sys\n{extra}"),
+    )
+    .unwrap();
+    std::fs::write(v.join("01.sql"), format!("CREATE SCHEMA {name};")).unwrap();
+    m
+}
+
+#[test]
+fn a_second_module_needs_allow_multiple_modules_and_minimum_version_is_checked() {
+    let root = tempfile::tempdir().unwrap();
+    let db = TestDb::new();
+    let install = |m: &std::path::Path| db.pum().args(["install", "-p", "test", "-d"]).arg(m);
+    install(&module(root.path(), "first", "")).run().success();
+    let second = module(root.path(), "second", "");
+    install(&second)
+        .run()
+        .code(2)
+        .stderr_has("another module is installed in this database; pass --allow-multiple-modules");
+    assert!(!db.exists_table("second_sys.pum_migrations"));
+    install(&second)
+        .arg("--allow-multiple-modules")
+        .run()
+        .success()
+        .stderr_has("another module shares this database");
+
+    let newer = module(root.path(), "third", "  minimum_version: 9.0.0\n");
+    install(&newer)
+        .arg("--allow-multiple-modules")
+        .run()
+        .code(2)
+        .stderr_has("pum.minimum_version is 9.0.0, but this tool does what pum 1.9.2 does");
+    let older = module(root.path(), "fourth", "  minimum_version: 1.0.0\n");
+    install(&older)
+        .arg("--allow-multiple-modules")
+        .run()
+        .success();
+}
