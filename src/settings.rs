@@ -137,6 +137,8 @@ impl Settings {
             options: self.run_options(flags)?,
             grant: flags.grant,
             allow_multiple_modules: flags.allow_multiple_modules,
+            beta_testing: flags.beta_testing,
+            force: flags.force,
             skip_drop_app: flags.skip_drop_app,
             skip_create_app: flags.skip_create_app,
         })
@@ -150,7 +152,7 @@ impl Settings {
             || flags.skip_create_app
         {
             return Err(Error::Usage(
-                "--parameter, --grant, --skip-drop-app, --skip-create-app and --allow-multiple-modules apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing and --force apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

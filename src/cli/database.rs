@@ -103,6 +103,13 @@ pub struct DeltaArgs {
     /// pum_migrations is in the database (pum 1.x refuses otherwise).
     #[arg(long = "allow-multiple-modules")]
     pub allow_multiple_modules: bool,
+    /// Module directories: record the versions as beta testing (pum 1.x);
+    /// a database installed so is not upgraded again without --force.
+    #[arg(long = "beta-testing")]
+    pub beta_testing: bool,
+    /// Module directories: upgrade a database installed for beta testing.
+    #[arg(long = "force")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -47,6 +47,8 @@ pub struct NewRow<'a> {
     pub version: &'a str,
     pub changelog_files: &'a [String],
     pub parameters: &'a serde_json::Value,
+    /// Installed or upgraded with `--beta-testing` (or on top of such a row).
+    pub beta_testing: bool,
 }
 
 pub fn exists(client: &mut impl GenericClient, table: &QualifiedName) -> Result<bool> {
@@ -199,7 +201,7 @@ pub fn record(
         .execute(
             &format!(
                 "INSERT INTO {} (module, version, beta_testing, migration_table_version, changelog_files, parameters, pum_version) \
-                 VALUES ($1, $2, false, $3, $4, $5::text::jsonb, $6)",
+                 VALUES ($1, $2, $7, $3, $4, $5::text::jsonb, $6)",
                 table.quoted()
             ),
             &[
@@ -209,6 +211,7 @@ pub fn record(
                 &files,
                 &params,
                 &PUM_VERSION,
+                &row.beta_testing,
             ],
         )
         .map_err(|e| Error::sql(format!("recording version {} in {table}", row.version), e))?;

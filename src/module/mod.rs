@@ -38,6 +38,10 @@ pub struct ModuleRequest {
     pub options: RunOptions,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// Record the versions as beta testing (`--beta-testing`).
+    pub beta_testing: bool,
+    /// Upgrade a database installed for beta testing anyway (`--force`).
+    pub force: bool,
     /// Install next to another module's `pum_migrations` (`--allow-multiple-modules`).
     pub allow_multiple_modules: bool,
     /// Leave out the application's drop hooks (`--skip-drop-app`).
@@ -280,6 +284,7 @@ pub fn baseline(
             version: &version.to_string(),
             changelog_files: &[],
             parameters: &serde_json::json!({}),
+            beta_testing: false,
         },
     )?;
     tx.commit()

@@ -98,12 +98,6 @@ pub fn check_before_upgrade(
             latest.module
         ));
     }
-    if latest.beta_testing {
-        return Err(format!(
-            "version {} was installed in beta testing mode, which receives no upgrades",
-            latest.version
-        ));
-    }
     if let Some(recorded) = latest.parameters.as_object() {
         for (name, value) in params {
             if app_only.contains(&name.as_str()) {
@@ -182,7 +176,7 @@ mod tests {
     }
 
     #[test]
-    fn checks_module_beta_and_parameters() {
+    fn checks_module_and_parameters() {
         let rows = vec![row("1.0.0", json!({"SRID": 2056, "lang": "fr"}))];
         let mut p = Resolved::new();
         p.insert("SRID".into(), json!(2056.0));
@@ -195,11 +189,10 @@ mod tests {
         assert!(check_before_upgrade(&rows, "m", &p, &["lang"]).is_ok());
         let err = check_before_upgrade(&rows, "other", &p, &["lang"]).unwrap_err();
         assert!(err.contains("holds module \"m\""), "{err}");
+        // A beta testing install is refused by the project (it honours --force).
         let mut beta = rows.clone();
         beta[0].beta_testing = true;
-        assert!(check_before_upgrade(&beta, "m", &p, &["lang"])
-            .unwrap_err()
-            .contains("beta testing"));
+        assert!(check_before_upgrade(&beta, "m", &p, &["lang"]).is_ok());
         assert!(check_before_upgrade(&[], "m", &p, &[]).is_ok());
     }
 }

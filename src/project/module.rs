@@ -37,6 +37,8 @@ pub struct ModuleProject {
     pub installing: bool,
     pub skip_drop_app: bool,
     pub skip_create_app: bool,
+    pub beta_testing: bool,
+    pub force: bool,
 }
 
 impl ModuleProject {
@@ -49,6 +51,8 @@ impl ModuleProject {
             installing: false,
             skip_drop_app: req.skip_drop_app,
             skip_create_app: req.skip_create_app,
+            beta_testing: req.beta_testing,
+            force: req.force,
         })
     }
 
@@ -61,6 +65,22 @@ impl ModuleProject {
             single_transaction: options.single_transaction || self.runs_app_hooks(),
             ..options.clone()
         }
+    }
+
+    /// Whether the rows of this run are beta testing: asked for, or the
+    /// database was installed so — which, as in pum 1.x, stops an upgrade
+    /// unless forced.
+    fn beta_testing(&self, client: &mut Client) -> Result<bool> {
+        let rows = module::migrations::read(client, &self.loaded.table)?;
+        let latest = module::plan::latest_row(&rows).filter(|r| r.beta_testing);
+        if let Some(row) = latest.filter(|_| !self.force && !self.installing) {
+            return Err(Error::State(format!(
+                "{} is installed for beta testing (version {}): upgrades are disabled; pass --force to upgrade anyway (nothing was applied)",
+                self.loaded.table, row.version
+            )));
+        }
+        let installed = latest.is_some();
+        Ok(self.beta_testing || installed)
     }
 
     /// Whether a run drops or creates the application.
@@ -159,6 +179,8 @@ pub fn install(
 /// The pending versions of one run.
 pub struct ModulePlan<'a> {
     project: &'a ModuleProject,
+    /// What the rows this run writes record as `beta_testing`.
+    beta_testing: bool,
     drop_hooks: Vec<PreparedHook>,
     create_hooks: Vec<PreparedHook>,
     before: Option<String>,
@@ -197,6 +219,7 @@ impl Layout for ModuleProject {
 
     fn plan<'a>(&'a self, client: &mut Client, run: &RunContext<'_>) -> Result<ModulePlan<'a>> {
         module::migrations::update_layout(client, &self.loaded.table)?;
+        let beta_testing = self.beta_testing(client)?;
         let (current, units) = module::pending(
             client,
             &self.loaded,
@@ -207,6 +230,7 @@ impl Layout for ModuleProject {
         let current = current.map(|v| v.to_string());
         Ok(ModulePlan {
             project: self,
+            beta_testing,
             drop_hooks: self.app_hooks("drop")?,
             create_hooks: self.app_hooks("create")?,
             before: current.clone(),
@@ -269,6 +293,7 @@ impl Plan for ModulePlan<'_> {
             &self.project.loaded,
             p,
             &self.recorded_params,
+            self.beta_testing,
             run.options,
             run.reset,
         )?;
@@ -341,6 +366,7 @@ fn apply_version(
     loaded: &Loaded,
     p: &Prepared<'_>,
     recorded_params: &serde_json::Value,
+    beta_testing: bool,
     options: &RunOptions,
     reset: &SessionReset,
 ) -> Result<()> {
@@ -356,6 +382,7 @@ fn apply_version(
                 version: &p.changelog.version.to_string(),
                 changelog_files: &p.changelog.recorded_files(),
                 parameters: recorded_params,
+                beta_testing,
             },
         )
     });

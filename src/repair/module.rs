@@ -46,6 +46,7 @@ pub(super) fn repair(
                     version: &changelog.version.to_string(),
                     changelog_files: &files,
                     parameters: &parameters,
+                    beta_testing: false,
                 },
             )?;
         }

@@ -166,3 +166,32 @@ fn a_second_module_needs_allow_multiple_modules_and_minimum_version_is_checked()
         .run()
         .success();
 }
+
+#[test]
+fn a_beta_testing_install_is_upgraded_only_with_force() {
+    let root = tempfile::tempdir().unwrap();
+    let m = module(root.path(), "beta", "");
+    let db = TestDb::new();
+    db.pum()
+        .args(["install", "-p", "test", "-d"])
+        .arg(&m)
+        .arg("--beta-testing")
+        .run()
+        .success();
+    let v = m.join("changelogs").join("1.1.0");
+    std::fs::create_dir_all(&v).unwrap();
+    std::fs::write(v.join("01.sql"), "CREATE TABLE beta.t (id int);").unwrap();
+    let upgrade = || db.pum().args(["upgrade", "-p", "test", "-d"]).arg(&m);
+    upgrade()
+        .run()
+        .code(2)
+        .stderr_has("upgrades are disabled; pass --force");
+    assert!(!db.exists_table("beta.t"));
+    upgrade().arg("--force").run().success();
+    assert_eq!(
+        db.query_strings(
+            "SELECT version || ' ' || beta_testing FROM beta_sys.pum_migrations ORDER BY version"
+        ),
+        ["1.0.0 true", "1.1.0 true"]
+    );
+}
