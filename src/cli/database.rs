@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{DirArgs, ServiceArg, TableArg};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct BaselineArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -24,7 +24,7 @@ pub struct BaselineArgs {
     pub dirs: Vec<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct InfoArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -42,7 +42,7 @@ pub struct InfoArgs {
 }
 
 /// Flags shared by `upgrade` and `test-and-upgrade`: what to apply and how.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct DeltaArgs {
     #[command(flatten)]
     pub dirs: DirArgs,
@@ -88,7 +88,7 @@ pub struct DeltaArgs {
     pub grant: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct UpgradeArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -134,7 +134,7 @@ pub struct RepairArgs {
 }
 
 /// `pum install`: a module on a database that does not have it yet.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct InstallArgs {
     #[command(flatten)]
     pub service: ServiceArg,

@@ -1,6 +1,8 @@
 //! Command-line definitions. pum 0.x spellings keep working: its multi-letter
 //! short flags (`-p1`, `-pp`, ...) are rewritten to long flags before clap
 //! sees them, and its underscore long flags are kept beside kebab-case ones.
+//! pum 1.x's shape (`pum -p CONNECTION -d DIR COMMAND ...`) is told apart
+//! and translated into these definitions by [`pum1`].
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -10,6 +12,7 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 mod database;
 mod dumps;
 mod fleet;
+pub mod pum1;
 mod rehearsal;
 
 pub use crate::output::Format;
@@ -131,7 +134,7 @@ pub struct ManArgs {}
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI
 /// or a key=value conninfo string.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct ServiceArg {
     /// Service name (pg_service.conf), postgresql:// URI or conninfo string
     /// [default: PGSERVICE, then the PG* environment variables].
@@ -145,7 +148,7 @@ pub struct ServiceArg {
 }
 
 /// The upgrades table.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct TableArg {
     /// Upgrades table, schema-qualified (e.g. public.pum_upgrades)
     /// [default: upgrades_table in pum.yaml].
@@ -154,7 +157,7 @@ pub struct TableArg {
 }
 
 /// The delta directories.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct DirArgs {
     /// Delta directory; repeat for several, applied in the order given
     /// [default: delta_dirs / delta_dir in pum.yaml].

@@ -1,0 +1,310 @@
+//! A parsed pum 1.x command line turned into our own [`Cli`]: each pum 1.x
+//! command becomes the command of ours that does the same work, each flag
+//! the flag of ours that means the same; a flag whose effect this tool
+//! cannot give is refused by name, never dropped. Pure: no file and no
+//! database is looked at here ([`prepare`] checks the module directory).
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    Pum1Baseline, Pum1Check, Pum1Cli, Pum1Command, Pum1Db, Pum1DumpFormat, Pum1Install, Pum1Role,
+    Pum1RoleAction, Pum1Upgrade,
+};
+use crate::cli::{
+    BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DeltaArgs, DirArgs, DumpArgs,
+    GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs, ServiceArg,
+    UpgradeArgs,
+};
+use crate::dump::DumpFormat;
+use crate::error::{Error, Result};
+
+/// Our command line, and what [`prepare`] still has to check on disk.
+#[derive(Debug)]
+pub struct Translated {
+    pub cli: Cli,
+    /// The module directory the command works on, when it needs one.
+    pub module_dir: Option<PathBuf>,
+    /// `-c FILE` as given: it must be the module directory's .pum.yaml.
+    pub config_file: Option<PathBuf>,
+}
+
+/// The refusal of a pum 1.x command or flag this tool does not run yet.
+fn unsupported(what: &str, hint: &str) -> Error {
+    let hint = if hint.is_empty() {
+        String::new()
+    } else {
+        format!("; {hint}")
+    };
+    Error::Usage(format!(
+        "pum 1.x `{what}` is not supported yet by this pum, nothing was done{hint}"
+    ))
+}
+
+/// Refuses the first flag of `flags` that was given.
+fn refuse_given(command: &str, flags: &[(&str, bool)]) -> Result<()> {
+    match flags.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => Err(unsupported(&format!("{command} {flag}"), "")),
+        None => Ok(()),
+    }
+}
+
+pub fn translate(line: Pum1Cli) -> Result<Translated> {
+    let dir = module_dir(line.config.as_deref(), line.dir.as_deref())?;
+    let service = ServiceArg {
+        pg_service: line.pg_connection.clone(),
+    };
+    let dirs = DirArgs {
+        dirs: vec![dir.clone()],
+    };
+    let (command, needs_module) = match line.command {
+        Pum1Command::Info => (
+            Command::Info(InfoArgs {
+                service,
+                dirs,
+                ..Default::default()
+            }),
+            true,
+        ),
+        Pum1Command::Install(args) => (install(service, dirs, args)?, true),
+        Pum1Command::Upgrade(args) => (upgrade(service, dirs, args)?, true),
+        Pum1Command::Baseline(args) => (baseline(service, dir.clone(), args), true),
+        Pum1Command::Role(args) => (role(service, dir.clone(), args)?, true),
+        Pum1Command::Check(args) => (check(line.pg_connection.as_deref(), args)?, false),
+        Pum1Command::Dump(args) => (
+            Command::Dump(DumpArgs {
+                service,
+                file: Some(args.file),
+                dump_format: match args.format {
+                    Pum1DumpFormat::Custom => DumpFormat::Custom,
+                    Pum1DumpFormat::Plain => DumpFormat::Plain,
+                },
+                exclude_schemas: args.exclude_schema,
+                ..Default::default()
+            }),
+            false,
+        ),
+        Pum1Command::Restore(args) => (
+            Command::Restore(RestoreArgs {
+                service,
+                file: Some(args.file),
+                ignore_errors: args.ignore_errors,
+                exclude_schemas: args.exclude_schema,
+                ..Default::default()
+            }),
+            false,
+        ),
+        Pum1Command::Db(args) => return Err(db(&args)),
+        Pum1Command::Uninstall(_) => return Err(unsupported("uninstall", "")),
+        Pum1Command::Cache(_) => {
+            return Err(unsupported(
+                "cache",
+                "this pum does not fetch module dependencies, so it keeps no cache",
+            ))
+        }
+        Pum1Command::App(_) => {
+            return Err(unsupported(
+                "app",
+                "this pum does not run application handlers",
+            ))
+        }
+    };
+    Ok(Translated {
+        cli: Cli {
+            version: None,
+            global: GlobalArgs {
+                config: None,
+                format: line.format,
+                no_color: line.no_color,
+                quiet: line.quiet,
+            },
+            command,
+        },
+        module_dir: needs_module.then_some(dir),
+        config_file: line.config,
+    })
+}
+
+/// `-d DIR`, else the directory of `-c FILE`, else the current directory.
+/// pum 1.x also takes a URL there; this tool reads modules from disk only.
+fn module_dir(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf> {
+    if let Some(d) = dir {
+        if d.to_string_lossy().contains("://") {
+            return Err(unsupported(
+                &format!("-d {}", d.display()),
+                "a module is read from a directory on disk; download it first",
+            ));
+        }
+        return Ok(d.to_path_buf());
+    }
+    match config.map(Path::parent) {
+        Some(Some(parent)) if !parent.as_os_str().is_empty() => Ok(parent.to_path_buf()),
+        _ => Ok(PathBuf::from(".")),
+    }
+}
+
+fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Result<Command> {
+    if args.demo_data.is_some() {
+        return Err(unsupported("install --demo-data", ""));
+    }
+    refuse_given("install", &[("--beta-testing", args.beta_testing)])?;
+    // Our --grant creates the missing roles and grants in one step: the
+    // two skips can only go together.
+    if args.skip_roles != args.skip_grant {
+        let flag = if args.skip_roles {
+            "--skip-roles"
+        } else {
+            "--skip-grant"
+        };
+        return Err(unsupported(
+            &format!("install {flag}"),
+            "this pum creates the roles and grants their permissions together: \
+             pass both --skip-roles and --skip-grant, or neither",
+        ));
+    }
+    Ok(Command::Install(InstallArgs {
+        service,
+        deltas: DeltaArgs {
+            dirs,
+            max_version: args.max_version,
+            parameters: args.parameters.parameters,
+            grant: !args.skip_grant,
+            ..Default::default()
+        },
+    }))
+}
+
+fn upgrade(service: ServiceArg, dirs: DirArgs, args: Pum1Upgrade) -> Result<Command> {
+    refuse_given(
+        "upgrade",
+        &[
+            ("--beta-testing", args.beta_testing),
+            ("--force", args.force),
+        ],
+    )?;
+    Ok(Command::Upgrade(UpgradeArgs {
+        service,
+        deltas: DeltaArgs {
+            dirs,
+            max_version: args.max_version,
+            parameters: args.parameters.parameters,
+            grant: !args.skip_grant,
+            ..Default::default()
+        },
+        ..Default::default()
+    }))
+}
+
+fn baseline(service: ServiceArg, dir: PathBuf, args: Pum1Baseline) -> Command {
+    Command::Baseline(BaselineArgs {
+        service,
+        baseline: args.baseline,
+        dirs: vec![dir],
+        ..Default::default()
+    })
+}
+
+fn role(service: ServiceArg, dir: PathBuf, args: Pum1Role) -> Result<Command> {
+    let action = match args.action {
+        Pum1RoleAction::Create => RolesAction::Create,
+        Pum1RoleAction::Grant => RolesAction::Grant,
+        other => {
+            let name = match other {
+                Pum1RoleAction::CreateLogin => "create-login",
+                Pum1RoleAction::Drop => "drop",
+                Pum1RoleAction::DropLogin => "drop-login",
+                Pum1RoleAction::Revoke => "revoke",
+                Pum1RoleAction::List => "list",
+                Pum1RoleAction::LoginRoles => "login-roles",
+                _ => "members",
+            };
+            return Err(unsupported(
+                &format!("role {name}"),
+                "only `role create` and `role grant` run here",
+            ));
+        }
+    };
+    refuse_given(
+        "role",
+        &[
+            ("--suffix", args.suffix.is_some()),
+            ("--roles", !args.roles.is_empty()),
+            ("--to", args.to.is_some()),
+            ("--from", args.from.is_some()),
+            ("--name", args.name.is_some()),
+            ("--force", args.force),
+            ("--include-superusers", args.include_superusers),
+        ],
+    )?;
+    Ok(Command::Roles(RolesArgs {
+        action,
+        service,
+        dir,
+    }))
+}
+
+fn check(connection: Option<&str>, args: Pum1Check) -> Result<Command> {
+    let Some(first) = connection else {
+        return Err(Error::Usage(
+            "check: give the first database as -p PG_CONNECTION before the command \
+             (pum -p A check B)"
+                .into(),
+        ));
+    };
+    Ok(Command::Check(CheckArgs {
+        pg_service1: first.to_string(),
+        pg_service2: args.compared,
+        filters: CheckFilterArgs {
+            ignore: args.ignore,
+            exclude_schema: args.exclude_schema,
+            exclude_field_pattern: args.exclude_field_pattern,
+            ..Default::default()
+        },
+        output: args.output,
+        output_format: args.format,
+        ..Default::default()
+    }))
+}
+
+fn db(args: &Pum1Db) -> Error {
+    let action = match args.action {
+        super::Pum1DbAction::Create => "create",
+        super::Pum1DbAction::Drop => "drop",
+        super::Pum1DbAction::Access => "access",
+    };
+    unsupported(
+        &format!("db {action}"),
+        "create or drop the database with createdb/dropdb, or restore with `pum restore --create`",
+    )
+}
+
+/// Checks on disk what the translation could not: that the module
+/// directory holds a .pum.yaml, and that `-c` names that very file (this
+/// tool reads a module's configuration from its directory only).
+pub fn prepare(translated: Translated) -> Result<Cli> {
+    if let Some(dir) = &translated.module_dir {
+        let own = dir.join(crate::module::config::FILE_NAME);
+        if !own.is_file() {
+            return Err(Error::Usage(format!(
+                "{}: not found; a pum 1.x command line (-p before the command) works on a \
+                 module directory holding .pum.yaml (-d DIR, default the current directory)",
+                own.display()
+            )));
+        }
+        if let Some(config) = &translated.config_file {
+            let same = match (config.canonicalize(), own.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if !same {
+                return Err(unsupported(
+                    &format!("-c {}", config.display()),
+                    &format!(
+                        "a module's configuration is read from its directory's .pum.yaml ({})",
+                        own.display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(translated.cli)
+}
