@@ -42,7 +42,7 @@ pub fn run(ctx: &Settings, args: &BaselineArgs) -> Result<Outcome> {
 }
 
 fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Outcome> {
-    reject_table_flag(args.table.table.as_deref())?;
+    crate::settings::check_module_table(dir, args.table.table.as_deref())?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
     let report = module::baseline(&mut client, dir, &args.baseline, &ctx.printer)?;
@@ -65,15 +65,4 @@ fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Ou
         ));
     }
     Ok(Outcome::Success)
-}
-
-/// The migrations table of a module is fixed by its .pum.yaml.
-fn reject_table_flag(table: Option<&str>) -> Result<()> {
-    match table {
-        Some(t) => Err(Error::Usage(format!(
-            "-t {t}: a module directory keeps its history in SCHEMA.pum_migrations \
-             (pum.migration_table_schema in .pum.yaml); leave out -t"
-        ))),
-        None => Ok(()),
-    }
 }

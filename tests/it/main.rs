@@ -14,6 +14,7 @@ mod interrupt;
 mod measure;
 mod module;
 mod nothing_lost;
+mod pum1_cli;
 mod python_hooks;
 mod rehearsal;
 mod rehearsal_role;

@@ -344,3 +344,48 @@ pub struct Pum1Unsupported {
     #[arg(num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true, hide = true)]
     pub rest: Vec<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(args: &[&str]) -> bool {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        is_pum1_shape(&args)
+    }
+
+    #[test]
+    fn tells_the_two_shapes_apart_by_where_p_stands() {
+        assert!(shape(&["pum", "-p", "svc", "info"]));
+        assert!(shape(&["pum", "-psvc", "info"]));
+        assert!(shape(&["pum", "--pg-connection=svc", "upgrade"]));
+        assert!(shape(&[
+            "pum",
+            "-v",
+            "-c",
+            "x/.pum.yaml",
+            "-d",
+            "x",
+            "-p",
+            "s",
+            "info"
+        ]));
+        assert!(shape(&["pum", "-vv", "-q", "--dir", "m", "info"]));
+        assert!(!shape(&[
+            "pum", "upgrade", "-p", "svc", "-t", "t", "-d", "deltas"
+        ]));
+        assert!(!shape(&["pum", "-c", "pum.yaml", "upgrade", "-p", "svc"]));
+        // A config file named like a flag is a value, not the flag.
+        assert!(!shape(&["pum", "-c", "-p", "info", "-p", "svc"]));
+        assert!(!shape(&["pum", "--format", "json", "info", "-p", "svc"]));
+        assert!(!shape(&["pum", "-v"]));
+        assert!(!shape(&["pum"]));
+        assert!(!shape(&["pum", "--", "-p"]));
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        use clap::CommandFactory;
+        Pum1Cli::command().debug_assert();
+    }
+}

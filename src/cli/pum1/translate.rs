@@ -308,3 +308,234 @@ pub fn prepare(translated: Translated) -> Result<Cli> {
     }
     Ok(translated.cli)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Translated> {
+        let line = Pum1Cli::try_parse_from(args).expect("parses");
+        translate(line)
+    }
+
+    fn refusal(args: &[&str]) -> String {
+        match run(args) {
+            Err(Error::Usage(why)) => why,
+            other => panic!("{args:?}: expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn upgrade_takes_parameters_and_grants_by_default() {
+        let t = run(&[
+            "pum",
+            "-p",
+            "prod",
+            "-d",
+            "mod",
+            "upgrade",
+            "-p",
+            "SRID",
+            "2056",
+            "--parameter",
+            "lang",
+            "-1",
+            "-u",
+            "1.2.0",
+        ])
+        .unwrap();
+        assert_eq!(t.module_dir, Some(PathBuf::from("mod")));
+        let Command::Upgrade(u) = t.cli.command else {
+            panic!("{:?}", t.cli.command)
+        };
+        assert_eq!(u.service.pg_service.as_deref(), Some("prod"));
+        assert_eq!(u.deltas.dirs.dirs, [PathBuf::from("mod")]);
+        assert_eq!(u.deltas.parameters, ["SRID", "2056", "lang", "-1"]);
+        assert_eq!(u.deltas.max_version.as_deref(), Some("1.2.0"));
+        assert!(u.deltas.grant);
+        assert!(!u.dry_run && u.table.table.is_none());
+
+        let t = run(&["pum", "-p", "prod", "upgrade", "--skip-grant"]).unwrap();
+        let Command::Upgrade(u) = t.cli.command else {
+            panic!()
+        };
+        assert!(!u.deltas.grant);
+        assert_eq!(u.deltas.dirs.dirs, [PathBuf::from(".")]);
+    }
+
+    #[test]
+    fn install_maps_max_version_and_the_role_skips() {
+        let t = run(&[
+            "pum",
+            "-p",
+            "db",
+            "install",
+            "--max-version",
+            "1.9.0",
+            "-p",
+            "A",
+            "b",
+        ])
+        .unwrap();
+        let Command::Install(i) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(i.deltas.max_version.as_deref(), Some("1.9.0"));
+        assert_eq!(i.deltas.parameters, ["A", "b"]);
+        assert!(i.deltas.grant);
+        let t = run(&["pum", "-p", "db", "install", "--skip-roles", "--skip-grant"]).unwrap();
+        let Command::Install(i) = t.cli.command else {
+            panic!()
+        };
+        assert!(!i.deltas.grant);
+        assert!(refusal(&["pum", "-p", "db", "install", "--skip-grant"]).contains("--skip-grant"));
+        assert!(refusal(&["pum", "-p", "db", "install", "--skip-roles"]).contains("--skip-roles"));
+        assert!(refusal(&["pum", "-p", "db", "install", "-d", "demo"]).contains("--demo-data"));
+        assert!(refusal(&["pum", "-p", "db", "install", "--beta-testing"])
+            .contains("install --beta-testing"));
+        // No application handlers run here: skipping them changes nothing.
+        run(&[
+            "pum",
+            "-p",
+            "db",
+            "install",
+            "--skip-drop-app",
+            "--skip-create-app",
+        ])
+        .unwrap();
+    }
+
+    #[test]
+    fn info_baseline_and_roles() {
+        let t = run(&["pum", "-q", "-p", "db", "-d", "m", "info"]).unwrap();
+        assert!(t.cli.global.quiet);
+        assert!(matches!(&t.cli.command, Command::Info(i) if i.dirs.dirs == [PathBuf::from("m")]));
+        let t = run(&[
+            "pum",
+            "-p",
+            "db",
+            "baseline",
+            "-b",
+            "1.0.0",
+            "--create-table",
+        ])
+        .unwrap();
+        let Command::Baseline(b) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (b.baseline.as_str(), b.dirs.as_slice()),
+            ("1.0.0", &[PathBuf::from(".")][..])
+        );
+        let t = run(&["pum", "-p", "db", "-d", "m", "role", "grant"]).unwrap();
+        assert!(matches!(t.cli.command, Command::Roles(r) if r.action == RolesAction::Grant));
+        for action in [
+            "list",
+            "drop",
+            "revoke",
+            "create-login",
+            "members",
+            "login-roles",
+        ] {
+            let why = refusal(&["pum", "-p", "db", "role", action]);
+            assert!(why.contains(&format!("`role {action}`")), "{why}");
+        }
+        assert!(refusal(&["pum", "-p", "db", "role", "grant", "--to", "u"]).contains("role --to"));
+        assert!(
+            refusal(&["pum", "-p", "db", "role", "create", "--suffix", "x"])
+                .contains("role --suffix")
+        );
+    }
+
+    #[test]
+    fn check_dump_and_restore() {
+        let t = run(&[
+            "pum", "-p", "a", "check", "b", "-i", "views", "triggers", "-N", "s1", "-N", "s2",
+            "-P", "x%", "-o", "out.json", "-f", "json",
+        ])
+        .unwrap();
+        assert_eq!(t.module_dir, None);
+        let Command::Check(c) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!((c.pg_service1.as_str(), c.pg_service2.as_str()), ("a", "b"));
+        assert_eq!(c.filters.ignore, ["views", "triggers"]);
+        assert_eq!(c.filters.exclude_schema, ["s1", "s2"]);
+        assert_eq!(c.filters.exclude_field_pattern, ["x%"]);
+        assert_eq!(c.output, Some(PathBuf::from("out.json")));
+        assert_eq!(c.output_format, Some(crate::cli::CheckFormat::Json));
+        assert!(c.silent.is_none() && c.verbose_level.is_none());
+
+        let t = run(&["pum", "-p", "a", "dump", "f.sql"]).unwrap();
+        let Command::Dump(d) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            d.dump_format,
+            DumpFormat::Plain,
+            "pum 1.x dumps plain by default"
+        );
+        assert_eq!(d.file, Some(PathBuf::from("f.sql")));
+        let t = run(&[
+            "pum", "-p", "a", "dump", "-f", "CUSTOM", "-N", "x", "f.backup",
+        ])
+        .unwrap();
+        let Command::Dump(d) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (d.dump_format, d.exclude_schemas),
+            (DumpFormat::Custom, vec!["x".into()])
+        );
+        assert!(!d.overwrite);
+
+        let t = run(&["pum", "-p", "a", "restore", "-x", "-N", "s", "f.backup"]).unwrap();
+        let Command::Restore(r) = t.cli.command else {
+            panic!()
+        };
+        assert!(r.ignore_errors && !r.clean && !r.swap && !r.create);
+        assert_eq!(r.exclude_schemas, ["s"]);
+    }
+
+    #[test]
+    fn config_file_gives_the_directory_and_urls_are_refused() {
+        let t = run(&["pum", "-c", "m/.pum.yaml", "-p", "a", "info"]).unwrap();
+        assert_eq!(t.module_dir, Some(PathBuf::from("m")));
+        assert_eq!(t.config_file, Some(PathBuf::from("m/.pum.yaml")));
+        let t = run(&["pum", "-c", ".pum.yaml", "-p", "a", "info"]).unwrap();
+        assert_eq!(t.module_dir, Some(PathBuf::from(".")));
+        assert!(
+            refusal(&["pum", "-p", "a", "-d", "https://x/m.zip", "info"]).contains("-d https://")
+        );
+    }
+
+    #[test]
+    fn unsupported_commands_are_refused_by_name() {
+        for (args, named) in [
+            (
+                &["pum", "-p", "a", "uninstall", "--force"][..],
+                "`uninstall`",
+            ),
+            (&["pum", "-p", "a", "app", "create"][..], "`app`"),
+            (&["pum", "-p", "a", "cache", "clear"][..], "`cache`"),
+            (&["pum", "-p", "a", "db", "access", "x"][..], "`db access`"),
+            (
+                &["pum", "-p", "a", "upgrade", "--beta-testing"][..],
+                "`upgrade --beta-testing`",
+            ),
+            (
+                &["pum", "-p", "a", "upgrade", "--force"][..],
+                "`upgrade --force`",
+            ),
+        ] {
+            let why = refusal(args);
+            assert!(
+                why.contains(named) && why.contains("not supported yet"),
+                "{why}"
+            );
+        }
+        assert!(refusal(&["pum", "check", "b"]).contains("-p PG_CONNECTION"));
+    }
+}
