@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 mod database;
+mod db;
 mod dumps;
 mod fleet;
 pub mod pum1;
@@ -20,6 +21,7 @@ pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RolesAction, RolesArgs,
     UpgradeArgs,
 };
+pub use db::{DbAction, DbArgs};
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
 pub use fleet::{
     FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
@@ -104,6 +106,9 @@ pub enum Command {
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),
+    /// Create or drop a whole database on the service's server (pum 1.x's
+    /// `db create|drop`); a drop is confirmed and guarded.
+    Db(DbArgs),
     /// Run upgrade or info on many databases: the services matching a
     /// pattern, a fleet file, or every matching database of one server.
     Fleet(FleetArgs),

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod check;
 pub mod completions;
+pub mod db;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
@@ -39,6 +40,7 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
         Command::Repair(args) => repair::run(ctx, &args),
+        Command::Db(args) => db::run(ctx, &args),
         Command::Fleet(args) => fleet::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
@@ -63,6 +65,7 @@ fn name(command: &Command) -> &'static str {
         Command::Roles(_) => "roles",
         Command::Install(_) => "install",
         Command::Repair(_) => "repair",
+        Command::Db(_) => "db",
         Command::Fleet(_) => "fleet",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",

@@ -95,6 +95,18 @@ pub fn create(admin: &mut Client, name: &str, like: Option<&str>) -> Result<()> 
         .map_err(|e| Error::sql(format!("creating database {name}"), e))
 }
 
+/// `CREATE DATABASE`, as a user types it: from `template1`, or from
+/// `template` (a copy of that database).
+pub fn create_from(admin: &mut Client, name: &str, template: Option<&str>) -> Result<()> {
+    let mut sql = format!("CREATE DATABASE {}", quote_ident(name));
+    if let Some(template) = template {
+        sql.push_str(&format!(" TEMPLATE {}", quote_ident(template)));
+    }
+    admin
+        .batch_execute(&sql)
+        .map_err(|e| Error::sql(format!("creating database {name}"), e))
+}
+
 /// Drops a database if it exists; fails while sessions are connected to it.
 pub fn drop(admin: &mut Client, name: &str) -> Result<()> {
     admin

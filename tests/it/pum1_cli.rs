@@ -329,3 +329,118 @@ fn table_flag_names_the_modules_own_table() {
         .success();
     assert_eq!(rows(&fresh), ["1.0.0 0"]);
 }
+
+/// Drops the named database at the end of a test, however it ends.
+struct DropAtEnd(String);
+
+impl Drop for DropAtEnd {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = pum::db::connect(&cluster().params("postgres")) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                pum::db::quote_ident(&self.0)
+            ));
+        }
+    }
+}
+
+fn database_exists(db: &TestDb, name: &str) -> bool {
+    db.query_one(&format!(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')::text"
+    ))
+    .unwrap()
+        == "true"
+}
+
+#[test]
+fn db_create_and_drop_guarded() {
+    let db = installed_by_pum1();
+    let name = format!("{}_made", db.name);
+    let _cleanup = DropAtEnd(name.clone());
+    db.pum()
+        .args(["-p", "test", "db", "create", &name])
+        .run()
+        .success()
+        .stdout_has(&format!("created database {name}"));
+    assert!(database_exists(&db, &name));
+    db.pum()
+        .args(["-p", "test", "db", "create", &name])
+        .run()
+        .code(2)
+        .stderr_has("already exists");
+    // A copy of a template, in our own shape.
+    let copy = format!("{}_copy", db.name);
+    let _cleanup_copy = DropAtEnd(copy.clone());
+    let held = db.client();
+    db.pum()
+        .args(["db", "create", &copy, "-p", "test", "--template", &db.name])
+        .run()
+        .code(2)
+        .stderr_has("other session");
+    drop(held);
+    db.pum()
+        .args(["db", "create", &copy, "-p", "test", "--template", &db.name])
+        .run()
+        .success();
+    let mut copied = pum::db::connect(&cluster().params(&copy)).unwrap();
+    let row = copied
+        .query_one(
+            "SELECT to_regclass('pipes_sys.pum_migrations') IS NOT NULL",
+            &[],
+        )
+        .unwrap();
+    assert!(
+        row.get::<_, bool>(0),
+        "the copy holds the template's tables"
+    );
+    drop(copied);
+    // A declined confirmation drops nothing.
+    db.pum()
+        .args(["-p", "test", "db", "drop", &name])
+        .stdin("no\n")
+        .run()
+        .success()
+        .stdout_has("not dropped");
+    assert!(database_exists(&db, &name));
+    // Someone connected: refused, nothing cut off.
+    let mut session = pum::db::connect(&cluster().params(&name)).unwrap();
+    db.pum()
+        .args(["-p", "test", "db", "drop", &name, "--force"])
+        .run()
+        .code(2)
+        .stderr_has("other session");
+    session.batch_execute("SELECT 1").unwrap();
+    drop(session);
+    // pum.yaml protects it under another service name.
+    let c = cluster();
+    db.write_service_file(&format!(
+        "[keep]\nhost={}\nport={}\ndbname={name}\nuser=postgres\n",
+        c.socket_dir().display(),
+        c.port(),
+    ));
+    let here = tempfile::tempdir().unwrap();
+    std::fs::write(
+        here.path().join("pum.yaml"),
+        "services:\n  keep:\n    allow_restore: false\n",
+    )
+    .unwrap();
+    db.pum()
+        .args(["-p", "test", "db", "drop", &name, "--force"])
+        .current_dir(here.path())
+        .run()
+        .code(2)
+        .stderr_has("allow_restore: false");
+    assert!(database_exists(&db, &name));
+    db.pum()
+        .args(["-p", "test", "db", "drop", &name])
+        .stdin("yes\n")
+        .run()
+        .success()
+        .stdout_has(&format!("dropped database {name}"));
+    assert!(!database_exists(&db, &name));
+    db.pum()
+        .args(["-p", "test", "db", "drop", &name, "--force"])
+        .run()
+        .code(2)
+        .stderr_has(&format!("no database {name}"));
+}

@@ -320,7 +320,7 @@ pub struct Pum1Db {
     /// The database to create or drop.
     #[arg(value_name = "DBNAME")]
     pub dbname: String,
-    /// Not supported yet.
+    /// create: copy this database instead of template1.
     #[arg(long = "template", value_name = "TEMPLATE")]
     pub template: Option<String>,
     /// Drop without asking.

@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    Pum1Baseline, Pum1Check, Pum1Cli, Pum1Command, Pum1Db, Pum1DumpFormat, Pum1Install, Pum1Role,
-    Pum1RoleAction, Pum1Upgrade,
+    Pum1Baseline, Pum1Check, Pum1Cli, Pum1Command, Pum1Db, Pum1DbAction, Pum1DumpFormat,
+    Pum1Install, Pum1Role, Pum1RoleAction, Pum1Upgrade,
 };
 use crate::cli::{
-    BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DeltaArgs, DirArgs, DumpArgs,
-    GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs, ServiceArg,
+    BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DbAction, DbArgs, DeltaArgs, DirArgs,
+    DumpArgs, GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs, ServiceArg,
     UpgradeArgs,
 };
 use crate::dump::DumpFormat;
@@ -93,7 +93,7 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
             }),
             false,
         ),
-        Pum1Command::Db(args) => return Err(db(&args)),
+        Pum1Command::Db(args) => (db(service, args)?, false),
         Pum1Command::Uninstall(_) => return Err(unsupported("uninstall", "")),
         Pum1Command::Cache(_) => {
             return Err(unsupported(
@@ -265,16 +265,32 @@ fn check(connection: Option<&str>, args: Pum1Check) -> Result<Command> {
     }))
 }
 
-fn db(args: &Pum1Db) -> Error {
+fn db(service: ServiceArg, args: Pum1Db) -> Result<Command> {
     let action = match args.action {
-        super::Pum1DbAction::Create => "create",
-        super::Pum1DbAction::Drop => "drop",
-        super::Pum1DbAction::Access => "access",
+        Pum1DbAction::Create => DbAction::Create,
+        Pum1DbAction::Drop => DbAction::Drop,
+        Pum1DbAction::Access => {
+            return Err(unsupported(
+                "db access",
+                "grant or revoke CONNECT on the database with GRANT/REVOKE",
+            ))
+        }
     };
-    unsupported(
-        &format!("db {action}"),
-        "create or drop the database with createdb/dropdb, or restore with `pum restore --create`",
-    )
+    refuse_given(
+        "db",
+        &[
+            ("--grant-connect", !args.grant_connect.is_empty()),
+            ("--revoke-connect", !args.revoke_connect.is_empty()),
+            ("--keep-public", args.keep_public),
+        ],
+    )?;
+    Ok(Command::Db(DbArgs {
+        action,
+        name: args.dbname,
+        service,
+        template: args.template,
+        yes: args.force,
+    }))
 }
 
 /// Checks on disk what the translation could not: that the module
@@ -521,6 +537,10 @@ mod tests {
             (&["pum", "-p", "a", "app", "create"][..], "`app`"),
             (&["pum", "-p", "a", "cache", "clear"][..], "`cache`"),
             (&["pum", "-p", "a", "db", "access", "x"][..], "`db access`"),
+            (
+                &["pum", "-p", "a", "db", "create", "x", "--keep-public"][..],
+                "`db --keep-public`",
+            ),
             (
                 &["pum", "-p", "a", "upgrade", "--beta-testing"][..],
                 "`upgrade --beta-testing`",
