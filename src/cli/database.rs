@@ -22,6 +22,10 @@ pub struct BaselineArgs {
     /// pum_migrations table. Otherwise accepted for pum 0.x compatibility.
     #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
     pub dirs: Vec<PathBuf>,
+    /// A module's pum_migrations must exist already: pum 1.x's command line
+    /// without --create-table (never set from our own flags).
+    #[arg(skip)]
+    pub require_table: bool,
 }
 
 #[derive(Debug, Args, Default)]

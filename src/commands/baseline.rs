@@ -45,6 +45,15 @@ fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Ou
     crate::settings::check_module_table(dir, args.table.table.as_deref())?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
+    if args.require_table {
+        let table = module::config::ModuleConfig::load(dir)?.migrations_table();
+        if !module::migrations::exists(&mut client, &table)? {
+            return Err(Error::State(format!(
+                "{table} does not exist in {}; nothing was done (pass --create-table to create it)",
+                params.dbname()
+            )));
+        }
+    }
     let report = module::baseline(&mut client, dir, &args.baseline, &ctx.printer)?;
     if ctx.printer.is_json() {
         let mut value = serde_json::to_value(&report).expect("report serialises");

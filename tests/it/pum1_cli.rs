@@ -101,6 +101,15 @@ fn install_upgrade_and_info_written_for_pum_1x() {
 #[test]
 fn baseline_and_upgrade_from_the_module_directory() {
     let db = TestDb::new();
+    // Without --create-table a missing pum_migrations is an error, as in pum 1.x.
+    db.pum()
+        .args(["-p", "test", "baseline", "-b", "1.0.0"])
+        .current_dir(fixture())
+        .run()
+        .code(2)
+        .stderr_has("pipes_sys.pum_migrations does not exist")
+        .stderr_has("--create-table");
+    assert!(!db.exists_table("pipes_sys.pum_migrations"));
     // -d defaults to the current directory, as in pum 1.x.
     db.pum()
         .args(["-p", "test", "baseline", "-b", "1.0.0", "--create-table"])

@@ -298,7 +298,8 @@ pub struct Pum1Baseline {
     /// The version the database is at now.
     #[arg(short = 'b', long = "baseline", value_name = "BASELINE")]
     pub baseline: String,
-    /// Accepted: baseline creates pum_migrations when it is missing.
+    /// Create pum_migrations when it is missing (without it, a missing
+    /// table is an error).
     #[arg(long = "create-table")]
     pub create_table: bool,
     /// Accepted: another module's pum_migrations is only warned about.

@@ -199,6 +199,7 @@ fn baseline(service: ServiceArg, dir: PathBuf, args: Pum1Baseline) -> Command {
         service,
         baseline: args.baseline,
         dirs: vec![dir],
+        require_table: !args.create_table,
         ..Default::default()
     })
 }
