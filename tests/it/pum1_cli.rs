@@ -362,7 +362,7 @@ fn database_exists(db: &TestDb, name: &str) -> bool {
 }
 
 #[test]
-fn db_create_and_drop_guarded() {
+fn db_create_refuses_an_existing_name_and_copies_a_template() {
     let db = installed_by_pum1();
     let name = format!("{}_made", db.name);
     let _cleanup = DropAtEnd(name.clone());
@@ -403,6 +403,17 @@ fn db_create_and_drop_guarded() {
         "the copy holds the template's tables"
     );
     drop(copied);
+}
+
+#[test]
+fn db_drop_asks_and_is_guarded() {
+    let db = TestDb::new();
+    let name = format!("{}_doomed", db.name);
+    let _cleanup = DropAtEnd(name.clone());
+    db.pum()
+        .args(["-p", "test", "db", "create", &name])
+        .run()
+        .success();
     // A declined confirmation drops nothing.
     db.pum()
         .args(["-p", "test", "db", "drop", &name])
