@@ -145,7 +145,7 @@ fn baseline_and_upgrade_from_the_module_directory() {
     db.pum()
         .args(["-p", "test", "-d"])
         .arg(fixture())
-        .arg("-c")
+        .arg("--config_file")
         .arg(&elsewhere)
         .arg("info")
         .run()

