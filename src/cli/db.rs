@@ -1,4 +1,5 @@
-//! Arguments of `db`: a whole database created or dropped on the server.
+//! Arguments of `db`: a whole database created or dropped on the server,
+//! or who may connect to it.
 
 use clap::{Args, ValueEnum};
 
@@ -12,6 +13,10 @@ pub enum DbAction {
     /// DROP DATABASE NAME, after a confirmation (or --yes); refused while
     /// others are connected to it or when pum.yaml protects it.
     Drop,
+    /// Set who may connect: CONNECT revoked from PUBLIC (unless
+    /// --keep-public), then from --revoke-connect roles, then granted to
+    /// --grant-connect roles, in one transaction.
+    Access,
 }
 
 #[derive(Debug, Args)]
@@ -30,4 +35,13 @@ pub struct DbArgs {
     /// drop: do not ask for confirmation (pum 1.x: --force).
     #[arg(short = 'y', long = "yes", visible_alias = "force")]
     pub yes: bool,
+    /// access: grant CONNECT on the database to these roles.
+    #[arg(long = "grant-connect", value_name = "ROLE", num_args = 1..)]
+    pub grant_connect: Vec<String>,
+    /// access: revoke CONNECT on the database from these roles.
+    #[arg(long = "revoke-connect", value_name = "ROLE", num_args = 1..)]
+    pub revoke_connect: Vec<String>,
+    /// access: leave PUBLIC's CONNECT as it is.
+    #[arg(long = "keep-public")]
+    pub keep_public: bool,
 }

@@ -272,10 +272,7 @@ fn refused_commands_and_flags_name_themselves_and_change_nothing() {
         (&["upgrade", "--force"][..], "`upgrade --force`"),
         (&["uninstall", "--force"][..], "`uninstall`"),
         (&["app", "create"][..], "`app`"),
-        (
-            &["db", "access", "x", "--grant-connect", "r"][..],
-            "`db access`",
-        ),
+        (&["role", "members", "--roles", "r"][..], "`role members`"),
     ] {
         pum1(&db, &fixture(), args)
             .code(2)
@@ -463,4 +460,63 @@ fn db_drop_asks_and_is_guarded() {
         .run()
         .code(2)
         .stderr_has(&format!("no database {name}"));
+}
+
+#[test]
+fn db_access_sets_who_may_connect_in_one_transaction() {
+    let db = TestDb::new();
+    let reader = format!("{}_reader", db.name);
+    let other = format!("{}_other", db.name);
+    db.execute(&format!(
+        "CREATE ROLE {reader} LOGIN; CREATE ROLE {other} LOGIN"
+    ));
+    let may_connect = |role: &str| {
+        db.query_one(&format!(
+            "SELECT has_database_privilege('{role}', '{}', 'CONNECT')::text",
+            db.name
+        ))
+        .unwrap()
+    };
+    assert_eq!(
+        (may_connect(&reader), may_connect(&other)),
+        ("true".into(), "true".into())
+    );
+    db.pum()
+        .args([
+            "-p",
+            "test",
+            "db",
+            "access",
+            &db.name,
+            "--grant-connect",
+            &reader,
+        ])
+        .run()
+        .success()
+        .stdout_has("revoked from PUBLIC");
+    assert_eq!(
+        (may_connect(&reader), may_connect(&other)),
+        ("true".into(), "false".into())
+    );
+    // An unknown role: the revoke before it is rolled back with it.
+    db.pum()
+        .args(["db", "access", &db.name, "-p", "test", "--keep-public"])
+        .args([
+            "--revoke-connect",
+            &reader,
+            "--grant-connect",
+            "no_such_role_here",
+        ])
+        .run()
+        .code(2)
+        .stderr_has("no_such_role_here");
+    assert_eq!(may_connect(&reader), "true");
+    db.pum()
+        .args(["-p", "test", "db", "access", &db.name, "--keep-public"])
+        .run()
+        .code(2)
+        .stderr_has("changes nothing");
+    db.execute(&format!(
+        "DROP OWNED BY {reader}, {other}; DROP ROLE {reader}; DROP ROLE {other}"
+    ));
 }

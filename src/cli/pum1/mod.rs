@@ -116,7 +116,8 @@ pub enum Pum1Command {
     Baseline(Pum1Baseline),
     /// Not supported yet.
     Uninstall(Pum1Unsupported),
-    /// Create or drop a database through the server's maintenance database.
+    /// Create, drop or set CONNECT on a database, through the server's
+    /// maintenance database.
     Db(Pum1Db),
     /// Not supported yet.
     Cache(Pum1Unsupported),
@@ -327,13 +328,13 @@ pub struct Pum1Db {
     /// Drop without asking.
     #[arg(long = "force")]
     pub force: bool,
-    /// Not supported yet.
+    /// access: grant CONNECT to these roles.
     #[arg(long = "grant-connect", value_name = "ROLE", num_args = 1..)]
     pub grant_connect: Vec<String>,
-    /// Not supported yet.
+    /// access: revoke CONNECT from these roles.
     #[arg(long = "revoke-connect", value_name = "ROLE", num_args = 1..)]
     pub revoke_connect: Vec<String>,
-    /// Not supported yet.
+    /// access: leave PUBLIC's CONNECT as it is.
     #[arg(long = "keep-public")]
     pub keep_public: bool,
 }

@@ -267,30 +267,19 @@ fn check(connection: Option<&str>, args: Pum1Check) -> Result<Command> {
 }
 
 fn db(service: ServiceArg, args: Pum1Db) -> Result<Command> {
-    let action = match args.action {
-        Pum1DbAction::Create => DbAction::Create,
-        Pum1DbAction::Drop => DbAction::Drop,
-        Pum1DbAction::Access => {
-            return Err(unsupported(
-                "db access",
-                "grant or revoke CONNECT on the database with GRANT/REVOKE",
-            ))
-        }
-    };
-    refuse_given(
-        "db",
-        &[
-            ("--grant-connect", !args.grant_connect.is_empty()),
-            ("--revoke-connect", !args.revoke_connect.is_empty()),
-            ("--keep-public", args.keep_public),
-        ],
-    )?;
     Ok(Command::Db(DbArgs {
-        action,
+        action: match args.action {
+            Pum1DbAction::Create => DbAction::Create,
+            Pum1DbAction::Drop => DbAction::Drop,
+            Pum1DbAction::Access => DbAction::Access,
+        },
         name: args.dbname,
         service,
         template: args.template,
         yes: args.force,
+        grant_connect: args.grant_connect,
+        revoke_connect: args.revoke_connect,
+        keep_public: args.keep_public,
     }))
 }
 
@@ -537,11 +526,6 @@ mod tests {
             ),
             (&["pum", "-p", "a", "app", "create"][..], "`app`"),
             (&["pum", "-p", "a", "cache", "clear"][..], "`cache`"),
-            (&["pum", "-p", "a", "db", "access", "x"][..], "`db access`"),
-            (
-                &["pum", "-p", "a", "db", "create", "x", "--keep-public"][..],
-                "`db --keep-public`",
-            ),
             (
                 &["pum", "-p", "a", "upgrade", "--beta-testing"][..],
                 "`upgrade --beta-testing`",
@@ -558,5 +542,26 @@ mod tests {
             );
         }
         assert!(refusal(&["pum", "check", "b"]).contains("-p PG_CONNECTION"));
+        let t = run(&[
+            "pum",
+            "-p",
+            "a",
+            "db",
+            "access",
+            "d",
+            "--grant-connect",
+            "r1",
+            "r2",
+            "--keep-public",
+        ])
+        .unwrap();
+        let Command::Db(d) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!((d.action, d.name.as_str()), (DbAction::Access, "d"));
+        assert_eq!(d.grant_connect, ["r1", "r2"]);
+        assert!(d.keep_public && d.revoke_connect.is_empty());
+        let t = run(&["pum", "-p", "a", "db", "drop", "d", "--force"]).unwrap();
+        assert!(matches!(t.cli.command, Command::Db(d) if d.yes && d.action == DbAction::Drop));
     }
 }
