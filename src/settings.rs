@@ -214,12 +214,7 @@ impl Settings {
     pub fn project(&self, table_flag: Option<&str>, flags: &DeltaArgs) -> Result<Project> {
         let dirs = self.delta_dirs(&flags.dirs.dirs);
         if let Some(dir) = Project::module_dir(&dirs) {
-            if let Some(t) = table_flag {
-                return Err(Error::Usage(format!(
-                    "-t {t}: a module directory keeps its history in SCHEMA.pum_migrations \
-                     (pum.migration_table_schema in .pum.yaml); leave out -t"
-                )));
-            }
+            check_module_table(&dir, table_flag)?;
             if !flags.vars.is_empty() {
                 return Err(Error::Usage(
                     "-v/--var: a module directory takes its parameters as --parameter NAME VALUE"
@@ -246,6 +241,25 @@ impl Settings {
             options: self.run_options(flags)?,
         })
     }
+}
+
+/// `-t` given with a module directory: accepted when it names the module's
+/// own history table (`SCHEMA.pum_migrations`, the schema from
+/// `pum.migration_table_schema`), so that scripts passing it keep working;
+/// any other table is refused, as a module keeps its history nowhere else.
+pub fn check_module_table(dir: &std::path::Path, table_flag: Option<&str>) -> Result<()> {
+    let Some(t) = table_flag else {
+        return Ok(());
+    };
+    let own = crate::module::config::ModuleConfig::load(dir)?.migrations_table();
+    if QualifiedName::parse(t)? == own {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "-t {t}: the module in {} keeps its history in {own} \
+         (pum.migration_table_schema in .pum.yaml); name that table or leave out -t",
+        dir.display()
+    )))
 }
 
 /// `-u/--max-version` of a delta project.

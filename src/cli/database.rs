@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{DirArgs, ServiceArg, TableArg};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct BaselineArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -22,9 +22,13 @@ pub struct BaselineArgs {
     /// pum_migrations table. Otherwise accepted for pum 0.x compatibility.
     #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
     pub dirs: Vec<PathBuf>,
+    /// A module's pum_migrations must exist already: pum 1.x's command line
+    /// without --create-table (never set from our own flags).
+    #[arg(skip)]
+    pub require_table: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct InfoArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -42,7 +46,7 @@ pub struct InfoArgs {
 }
 
 /// Flags shared by `upgrade` and `test-and-upgrade`: what to apply and how.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct DeltaArgs {
     #[command(flatten)]
     pub dirs: DirArgs,
@@ -112,7 +116,7 @@ pub struct DeltaArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct UpgradeArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -158,7 +162,7 @@ pub struct RepairArgs {
 }
 
 /// `pum install`: a module on a database that does not have it yet.
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct InstallArgs {
     #[command(flatten)]
     pub service: ServiceArg,

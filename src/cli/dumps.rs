@@ -7,7 +7,7 @@ use clap::Args;
 use super::ServiceArg;
 use crate::dump::DumpFormat;
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct DumpArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -63,7 +63,7 @@ pub struct DumpsArgs {
     pub no_verify: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct RestoreArgs {
     #[command(flatten)]
     pub service: ServiceArg,

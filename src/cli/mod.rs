@@ -1,6 +1,8 @@
 //! Command-line definitions. pum 0.x spellings keep working: its multi-letter
 //! short flags (`-p1`, `-pp`, ...) are rewritten to long flags before clap
 //! sees them, and its underscore long flags are kept beside kebab-case ones.
+//! pum 1.x's shape (`pum -p CONNECTION -d DIR COMMAND ...`) is told apart
+//! and translated into these definitions by [`pum1`].
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -8,8 +10,10 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 mod database;
+mod db;
 mod dumps;
 mod fleet;
+pub mod pum1;
 mod rehearsal;
 mod transfer;
 
@@ -18,6 +22,7 @@ pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RolesAction, RolesArgs,
     UpgradeArgs,
 };
+pub use db::{DbAction, DbArgs};
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
 pub use fleet::{
     FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
@@ -105,6 +110,9 @@ pub enum Command {
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),
+    /// Create or drop a whole database on the service's server (pum 1.x's
+    /// `db create|drop`); a drop is confirmed and guarded.
+    Db(DbArgs),
     /// Run upgrade or info on many databases: the services matching a
     /// pattern, a fleet file, or every matching database of one server.
     Fleet(FleetArgs),
@@ -142,7 +150,7 @@ pub struct ManArgs {}
 
 /// Where to connect: a service name from pg_service.conf, a postgresql:// URI
 /// or a key=value conninfo string.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct ServiceArg {
     /// Service name (pg_service.conf), postgresql:// URI or conninfo string
     /// [default: PGSERVICE, then the PG* environment variables].
@@ -156,7 +164,7 @@ pub struct ServiceArg {
 }
 
 /// The upgrades table.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct TableArg {
     /// Upgrades table, schema-qualified (e.g. public.pum_upgrades)
     /// [default: upgrades_table in pum.yaml].
@@ -165,7 +173,7 @@ pub struct TableArg {
 }
 
 /// The delta directories.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct DirArgs {
     /// Delta directory; repeat for several, applied in the order given
     /// [default: delta_dirs / delta_dir in pum.yaml].

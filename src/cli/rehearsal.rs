@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{DeltaArgs, TableArg};
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct CheckArgs {
     /// First database: service name, postgresql:// URI or conninfo string (-p1).
     #[arg(

@@ -42,9 +42,18 @@ pub fn run(ctx: &Settings, args: &BaselineArgs) -> Result<Outcome> {
 }
 
 fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Outcome> {
-    reject_table_flag(args.table.table.as_deref())?;
+    crate::settings::check_module_table(dir, args.table.table.as_deref())?;
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
+    if args.require_table {
+        let table = module::config::ModuleConfig::load(dir)?.migrations_table();
+        if !module::migrations::exists(&mut client, &table)? {
+            return Err(Error::State(format!(
+                "{table} does not exist in {}; nothing was done (pass --create-table to create it)",
+                params.dbname()
+            )));
+        }
+    }
     let report = module::baseline(&mut client, dir, &args.baseline, &ctx.printer)?;
     if ctx.printer.is_json() {
         let mut value = serde_json::to_value(&report).expect("report serialises");
@@ -65,15 +74,4 @@ fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Ou
         ));
     }
     Ok(Outcome::Success)
-}
-
-/// The migrations table of a module is fixed by its .pum.yaml.
-fn reject_table_flag(table: Option<&str>) -> Result<()> {
-    match table {
-        Some(t) => Err(Error::Usage(format!(
-            "-t {t}: a module directory keeps its history in SCHEMA.pum_migrations \
-             (pum.migration_table_schema in .pum.yaml); leave out -t"
-        ))),
-        None => Ok(()),
-    }
 }

@@ -10,12 +10,7 @@ use crate::{db, module, Outcome};
 
 pub fn run(ctx: &Settings, args: &InfoArgs) -> Result<Outcome> {
     if let Some(dir) = Project::module_dir(&ctx.delta_dirs(&args.dirs.dirs)) {
-        if let Some(t) = args.table.table.as_deref() {
-            return Err(Error::Usage(format!(
-                "-t {t}: a module directory keeps its history in SCHEMA.pum_migrations \
-                 (pum.migration_table_schema in .pum.yaml); leave out -t"
-            )));
-        }
+        crate::settings::check_module_table(&dir, args.table.table.as_deref())?;
         let params = ctx.service(args.service.pg_service.as_deref())?;
         let mut client = db::connect(&params)?;
         let info = module::info(

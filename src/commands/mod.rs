@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod check;
 pub mod completions;
+pub mod db;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
@@ -42,6 +43,7 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Roles(args) => roles::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
         Command::Repair(args) => repair::run(ctx, &args),
+        Command::Db(args) => db::run(ctx, &args),
         Command::Fleet(args) => fleet::run(ctx, &args),
         Command::Export(args) => export::run(ctx, &args),
         Command::Import(args) => import::run(ctx, &args),
@@ -69,6 +71,7 @@ fn name(command: &Command) -> &'static str {
         Command::Roles(_) => "roles",
         Command::Install(_) => "install",
         Command::Repair(_) => "repair",
+        Command::Db(_) => "db",
         Command::Fleet(_) => "fleet",
         Command::Export(_) => "export",
         Command::Import(_) => "import",

@@ -95,6 +95,53 @@ pub fn create(admin: &mut Client, name: &str, like: Option<&str>) -> Result<()> 
         .map_err(|e| Error::sql(format!("creating database {name}"), e))
 }
 
+/// `CREATE DATABASE`, as a user types it: from `template1`, or from
+/// `template` (a copy of that database).
+pub fn create_from(admin: &mut Client, name: &str, template: Option<&str>) -> Result<()> {
+    let mut sql = format!("CREATE DATABASE {}", quote_ident(name));
+    if let Some(template) = template {
+        sql.push_str(&format!(" TEMPLATE {}", quote_ident(template)));
+    }
+    admin
+        .batch_execute(&sql)
+        .map_err(|e| Error::sql(format!("creating database {name}"), e))
+}
+
+/// Who may connect to database `name`: CONNECT revoked from PUBLIC (when
+/// `revoke_public`), then from `revoke`, then granted to `grant`, all in one
+/// transaction so that an unknown role changes nothing.
+pub fn set_connect(
+    admin: &mut Client,
+    name: &str,
+    revoke_public: bool,
+    revoke: &[String],
+    grant: &[String],
+) -> Result<()> {
+    let target = quote_ident(name);
+    let mut sql = String::new();
+    if revoke_public {
+        sql.push_str(&format!(
+            "REVOKE CONNECT ON DATABASE {target} FROM PUBLIC;\n"
+        ));
+    }
+    for role in revoke {
+        sql.push_str(&format!(
+            "REVOKE CONNECT ON DATABASE {target} FROM {};\n",
+            quote_ident(role)
+        ));
+    }
+    for role in grant {
+        sql.push_str(&format!(
+            "GRANT CONNECT ON DATABASE {target} TO {};\n",
+            quote_ident(role)
+        ));
+    }
+    let what = || format!("setting CONNECT on database {name}");
+    let mut tx = admin.transaction().map_err(|e| Error::sql(what(), e))?;
+    tx.batch_execute(&sql).map_err(|e| Error::sql(what(), e))?;
+    tx.commit().map_err(|e| Error::sql(what(), e))
+}
+
 /// Drops a database if it exists; fails while sessions are connected to it.
 pub fn drop(admin: &mut Client, name: &str) -> Result<()> {
     admin

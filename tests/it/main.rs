@@ -16,6 +16,7 @@ mod interrupt;
 mod measure;
 mod module;
 mod nothing_lost;
+mod pum1_cli;
 mod pum1_turns;
 mod python_hooks;
 mod rehearsal;
