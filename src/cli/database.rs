@@ -26,6 +26,10 @@ pub struct BaselineArgs {
     /// without --create-table (never set from our own flags).
     #[arg(skip)]
     pub require_table: bool,
+    /// A module directory: create pum_migrations even though another
+    /// module's is in the database (pum 1.x refuses otherwise).
+    #[arg(long = "allow-multiple-modules")]
+    pub allow_multiple_modules: bool,
 }
 
 #[derive(Debug, Args, Default)]

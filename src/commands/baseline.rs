@@ -54,7 +54,13 @@ fn baseline_module(ctx: &Settings, args: &BaselineArgs, dir: &Path) -> Result<Ou
             )));
         }
     }
-    let report = module::baseline(&mut client, dir, &args.baseline, &ctx.printer)?;
+    let report = module::baseline(
+        &mut client,
+        dir,
+        &args.baseline,
+        args.allow_multiple_modules,
+        &ctx.printer,
+    )?;
     if ctx.printer.is_json() {
         let mut value = serde_json::to_value(&report).expect("report serialises");
         value["database"] = params.dbname().into();

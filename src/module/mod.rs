@@ -246,6 +246,7 @@ pub fn baseline(
     client: &mut Client,
     module_dir: &Path,
     version: &str,
+    allow_multiple_modules: bool,
     printer: &Printer,
 ) -> Result<BaselineReport> {
     let config = ModuleConfig::load(module_dir)?;
@@ -258,12 +259,7 @@ pub fn baseline(
     let created = !migrations::exists(&mut tx, &table)?;
     if created {
         let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
-        if !others.is_empty() {
-            printer.warn(format!(
-                "pum_migrations tables exist in schema(s) {} too: another module shares this database",
-                others.join(", ")
-            ));
-        }
+        refuse_other_modules(&others, allow_multiple_modules, printer)?;
         migrations::create(&mut tx, &table)?;
     } else {
         migrations::update_layout(&mut tx, &table)?;

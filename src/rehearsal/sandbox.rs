@@ -94,7 +94,7 @@ pub fn build_reference(
                 ..printer.clone()
             };
             let newest = module::newest_version(dir, request, &quiet)?.ok_or_else(no_version)?;
-            module::baseline(&mut client, dir, &newest, &quiet)?;
+            module::baseline(&mut client, dir, &newest, true, &quiet)?;
         }
     }
     Ok(params)

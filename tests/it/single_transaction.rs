@@ -195,3 +195,25 @@ fn a_beta_testing_install_is_upgraded_only_with_force() {
         ["1.0.0 true", "1.1.0 true"]
     );
 }
+
+#[test]
+fn a_second_module_baseline_needs_allow_multiple_modules() {
+    let root = tempfile::tempdir().unwrap();
+    let db = TestDb::new();
+    let baseline = |m: &std::path::Path| {
+        db.pum()
+            .args(["baseline", "-p", "test", "-b", "1.0.0", "-d"])
+            .arg(m)
+    };
+    baseline(&module(root.path(), "one", "")).run().success();
+    let two = module(root.path(), "two", "");
+    baseline(&two)
+        .run()
+        .code(2)
+        .stderr_has("pass --allow-multiple-modules");
+    assert!(!db.exists_table("two_sys.pum_migrations"));
+    baseline(&two)
+        .arg("--allow-multiple-modules")
+        .run()
+        .success();
+}

@@ -303,7 +303,7 @@ pub struct Pum1Baseline {
     /// table is an error).
     #[arg(long = "create-table")]
     pub create_table: bool,
-    /// Accepted: another module's pum_migrations is only warned about.
+    /// Create pum_migrations next to another module's.
     #[arg(long = "allow-multiple-modules")]
     pub allow_multiple_modules: bool,
 }

@@ -200,6 +200,7 @@ fn baseline(service: ServiceArg, dir: PathBuf, args: Pum1Baseline) -> Command {
         baseline: args.baseline,
         dirs: vec![dir],
         require_table: !args.create_table,
+        allow_multiple_modules: args.allow_multiple_modules,
         ..Default::default()
     })
 }
