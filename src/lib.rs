@@ -27,6 +27,7 @@ pub mod sandbox;
 pub mod service;
 pub mod settings;
 pub mod signal;
+pub mod store;
 
 use crate::cli::Cli;
 use crate::config::Config;

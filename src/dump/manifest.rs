@@ -100,13 +100,16 @@ impl Manifest {
     /// Reads and checks a manifest file.
     pub fn read(path: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::State(format!("{}: not a pum dump manifest: {e}", path.display()))
-        })?;
+        Manifest::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a manifest's text; `label` names where it came from.
+    pub fn parse(text: &str, label: &str) -> Result<Manifest> {
+        let manifest: Manifest = serde_json::from_str(text)
+            .map_err(|e| Error::State(format!("{label}: not a pum dump manifest: {e}")))?;
         if manifest.pum_manifest > MANIFEST_VERSION {
             return Err(Error::State(format!(
-                "{}: manifest format {} is newer than this pum understands ({MANIFEST_VERSION}); upgrade pum",
-                path.display(),
+                "{label}: manifest format {} is newer than this pum understands ({MANIFEST_VERSION}); upgrade pum",
                 manifest.pum_manifest
             )));
         }
