@@ -52,7 +52,7 @@ pub fn run(ctx: &Settings, args: &DumpsArgs) -> Result<Outcome> {
         "Name",
         "Size",
         "Version",
-        "Manifest ok",
+        "Verified",
         "Path",
     ]);
     for d in &found {

@@ -31,7 +31,9 @@ pub struct Stored {
     pub size: u64,
     /// The database's version the manifest records (`-t`).
     pub version: Option<String>,
-    /// The manifest was found and (unless `--no-verify`) every byte matches it.
+    /// The manifest was found and (unless `--no-verify`) every byte
+    /// matches it; `verified` in JSON, as for a directory of dumps.
+    #[serde(rename = "verified")]
     pub manifest_ok: Option<bool>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,

@@ -21,5 +21,6 @@ mod safety;
 mod security;
 mod service;
 mod session_state;
+mod store;
 mod tls;
 mod upgrade_loop;

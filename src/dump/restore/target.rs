@@ -124,7 +124,12 @@ fn swapped_in(params: &ConnParams, job: &RestoreJob<'_>) -> Result<Placed> {
     let restored = params.with_dbname(&temp);
     let outcome = job.run(&restored, dbname).and_then(|errors| {
         if let Some(hook) = &job.opts.before_swap {
-            (hook.0)(&restored)?;
+            (hook.0)(&restored).map_err(|e| match e {
+                e @ Error::Interrupted { .. } => e,
+                e => Error::State(format!(
+                    "{e}\nthe restored copy was not swapped in: database {dbname} unchanged"
+                )),
+            })?;
         }
         let kept = swap(&mut admin, dbname, &temp, &prev, job.opts.reversible)?;
         Ok((errors, kept))
