@@ -434,6 +434,48 @@ fn the_restored_copy_is_upgraded_before_the_swap_and_a_failure_changes_nothing()
         .is_some_and(|n| n == "1"));
 }
 
+#[test]
+fn a_protected_service_is_refused_for_store_restores_and_moves_under_any_spelling() {
+    let server = s3::server();
+    let bucket = server.bucket();
+    let store = format!("s3://{bucket}");
+    let db = TestDb::new();
+    db.execute(MODEL);
+    server
+        .pum(db.pum())
+        .args(["dump", "-p", "test", "--store", &store])
+        .run()
+        .success();
+    std::fs::write(
+        db.home.path().join("pum.yaml"),
+        "services:\n  test:\n    allow_restore: false\n",
+    )
+    .unwrap();
+    let other_spelling = conninfo(&db);
+    for service in ["test", other_spelling.as_str()] {
+        for args in [
+            &[
+                "--latest",
+                store.as_str(),
+                "--from-db",
+                db.name.as_str(),
+                "--swap",
+            ][..],
+            &[":previous"],
+            &[":current"],
+        ] {
+            server
+                .pum(db.pum())
+                .args(["restore", "-p", service])
+                .args(args)
+                .run()
+                .code(2)
+                .stderr_has("allow_restore: false");
+        }
+    }
+    assert_eq!(rows(&db), "500");
+}
+
 /// Drops databases a swap left, at the end of a test.
 struct DropDbs(Vec<String>);
 

@@ -57,6 +57,14 @@ pub fn move_to(
         Position::Current => (&cur, &prev),
     };
     let mut admin = db::connect(&db::maintenance(params))?;
+    // The guard first: a protected database is refused whatever its copies.
+    target::require_replaceable(
+        &mut admin,
+        &dbname,
+        protected,
+        "the database to swap",
+        "there is no live database to move aside",
+    )?;
     let (has_from, has_aside) = (
         database::exists(&mut admin, from)?,
         database::exists(&mut admin, aside)?,
@@ -82,14 +90,14 @@ pub fn move_to(
         }
         (true, false) => {}
     }
+    target::require_replaceable(
+        &mut admin,
+        from,
+        protected,
+        "the database to swap in",
+        "it disappeared meanwhile",
+    )?;
     for name in [&dbname, from] {
-        target::require_replaceable(
-            &mut admin,
-            name,
-            protected,
-            "the database to swap",
-            "there is no live database to move aside",
-        )?;
         database::require_no_sessions(&mut admin, name)?;
     }
     database::rename_all(
