@@ -4,7 +4,9 @@
 //! named, nothing half-written left; the secret key never printed.
 
 use crate::support::s3::{self, SECRET};
-use crate::support::{conninfo, delta_dir, Run, TestDb, UPGRADES_TABLE};
+use crate::support::{
+    conninfo, delta_dir, finish, send_signal, wait_up_to, Run, TestDb, UPGRADES_TABLE,
+};
 
 const MODEL: &str = "CREATE TABLE pipe (id int PRIMARY KEY, note text);
     INSERT INTO pipe SELECT g, 'pipe ' || g FROM generate_series(1, 500) g;";
@@ -198,6 +200,45 @@ fn unreachable_endpoints_and_missing_buckets_are_named_and_leave_nothing() {
         "an upload was left open"
     );
     no_secret(&[&unreachable, &missing, &listing, &plain, &failed]);
+}
+
+#[test]
+fn sigterm_while_dumping_to_s3_stops_pg_dump_and_aborts_the_upload() {
+    let server = s3::server();
+    let bucket = server.bucket();
+    let db = TestDb::new();
+    db.execute(MODEL);
+    // pg_dump waits for this lock, with the upload already begun.
+    let mut locker = db.client();
+    locker
+        .batch_execute("BEGIN; LOCK TABLE pipe IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let child = server
+        .pum(db.pum())
+        .args(["dump", "-p", "test", "--store", &format!("s3://{bucket}")])
+        .spawn();
+    wait_up_to(
+        std::time::Duration::from_secs(30),
+        "pg_dump waiting for the lock",
+        || {
+            db.query_one(
+                "SELECT count(*)::text FROM pg_stat_activity \
+                 WHERE datname = current_database() AND application_name = 'pg_dump' \
+                 AND wait_event_type = 'Lock'",
+            )
+            .as_deref()
+                == Some("1")
+        },
+    );
+    assert_eq!(server.open_uploads(&bucket).len(), 1, "the upload had begun");
+    send_signal(&child, libc::SIGTERM);
+    let run = finish(child);
+    locker.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(run.code, 143, "{}", run.stderr);
+    assert!(run.stderr.contains("the upload was aborted"), "{}", run.stderr);
+    assert!(server.keys(&bucket).is_empty(), "{:?}", server.keys(&bucket));
+    assert!(server.open_uploads(&bucket).is_empty());
+    no_secret(&[&run]);
 }
 
 #[test]
