@@ -52,6 +52,7 @@ pub fn run(ctx: &Settings, args: &DumpsArgs) -> Result<Outcome> {
         "Name",
         "Size",
         "Version",
+        "pum",
         "Verified",
         "Path",
     ]);
@@ -67,6 +68,7 @@ pub fn run(ctx: &Settings, args: &DumpsArgs) -> Result<Outcome> {
             d.name.clone().unwrap_or_else(|| "-".into()),
             HumanBytes(d.size).to_string(),
             d.version.clone().unwrap_or_else(|| "-".into()),
+            d.pum_version.clone().unwrap_or_else(|| "-".into()),
             ok,
             d.path.clone(),
         ]);

@@ -55,7 +55,7 @@ impl Tools {
     /// `pg_restore --list ARCHIVE`: the archive's table of contents, one
     /// entry a line. Reading it proves the archive complete and readable.
     pub fn pg_restore_list(&self, archive: &Path) -> Result<String> {
-        let out = Command::new(&self.pg_restore)
+        let out = without_s3_keys(&mut Command::new(&self.pg_restore))
             .arg("--list")
             .arg(archive)
             .stdin(Stdio::null())
@@ -76,7 +76,7 @@ impl Tools {
 /// Runs `exe --version` and takes the first word that looks like a version
 /// (`pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → `15.18`).
 fn program_version(exe: &Path, key: &str) -> Result<String> {
-    let out = Command::new(exe)
+    let out = without_s3_keys(&mut Command::new(exe))
         .arg("--version")
         .stdin(Stdio::null())
         .output()
@@ -92,6 +92,18 @@ fn program_version(exe: &Path, key: &str) -> Result<String> {
                 text.trim()
             ))
         })
+}
+
+/// The S3 keys are pum's business only: no child inherits them.
+pub fn without_s3_keys(cmd: &mut Command) -> &mut Command {
+    for key in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
+        cmd.env_remove(key);
+    }
+    cmd
 }
 
 /// The error for a program that could not be started, with the pum.yaml key that names it.
@@ -235,6 +247,14 @@ impl ChildRun<'_> {
             .stdout(stdout)
             .stderr(Stdio::piped());
         self.params.export_to(&mut cmd, None);
+        // The S3 keys are pum's business only.
+        for key in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            cmd.env_remove(key);
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| spawn_error(self.exe, self.config_key, e))?;

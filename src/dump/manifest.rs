@@ -17,6 +17,9 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// The file name of the manifest inside a directory dump.
 pub const DIR_MANIFEST: &str = "manifest.json";
 
+/// The version of pum recorded in the manifests it writes.
+pub const PUM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The suffix of the manifest beside a single-file dump.
 pub const FILE_MANIFEST_SUFFIX: &str = ".manifest.json";
 
@@ -84,6 +87,9 @@ pub struct Manifest {
     /// The database's version from the upgrades table, when one was named.
     pub version: Option<String>,
     pub upgrades_table: Option<String>,
+    /// The pum that wrote the dump (absent from manifests of older pums).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pum_version: Option<String>,
     pub schemas: SchemaSelection,
     pub schema_only: bool,
     #[serde(default)]
@@ -295,6 +301,7 @@ mod tests {
             pg_dump_version: "15.1".into(),
             version: None,
             upgrades_table: None,
+            pum_version: None,
             schemas: SchemaSelection::default(),
             schema_only: false,
             exclude_table_data: vec![],

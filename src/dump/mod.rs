@@ -235,6 +235,7 @@ pub fn dump(
         pg_dump_version: pg_dump_version.clone(),
         version: source.version.clone(),
         upgrades_table: opts.upgrades_table.as_ref().map(ToString::to_string),
+        pum_version: Some(manifest::PUM_VERSION.to_string()),
         schemas: written.schemas.clone(),
         schema_only: opts.schema_only,
         exclude_table_data: opts.exclude_table_data.clone(),

@@ -83,6 +83,7 @@ pub fn dump_to(
         pg_dump_version,
         version: source.version,
         upgrades_table: opts.upgrades_table.as_ref().map(ToString::to_string),
+        pum_version: Some(manifest::PUM_VERSION.to_string()),
         schemas: SchemaSelection {
             included: opts.schemas.clone(),
             excluded: opts.exclude_schemas.clone(),

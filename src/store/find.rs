@@ -31,6 +31,8 @@ pub struct Stored {
     pub size: u64,
     /// The database's version the manifest records (`-t`).
     pub version: Option<String>,
+    /// The pum that wrote the dump.
+    pub pum_version: Option<String>,
     /// The manifest was found and (unless `--no-verify`) every byte
     /// matches it; `verified` in JSON, as for a directory of dumps.
     #[serde(rename = "verified")]
@@ -86,6 +88,7 @@ fn list_local(dir: &Path, verify: bool) -> Result<Vec<Stored>> {
                 kind: Some(d.kind),
                 size: d.size,
                 version: d.version,
+                pum_version: d.pum_version,
                 manifest_ok: d.verified,
                 problems: d.problems,
             }
@@ -138,6 +141,7 @@ fn list_s3(bucket: &Bucket, prefix: &str, verify: bool) -> Result<Vec<Stored>> {
             kind: manifest.as_ref().map(|m| m.kind),
             size: object.size,
             version: manifest.as_ref().and_then(|m| m.version.clone()),
+            pum_version: manifest.as_ref().and_then(|m| m.pum_version.clone()),
             manifest_ok: (verify || manifest.is_none()).then_some(problems.is_empty()),
             problems,
         });

@@ -32,6 +32,11 @@ impl Put<'_> {
         name: Option<&str>,
         params: &ConnParams,
     ) -> Result<DumpInfo> {
+        if self.opts.format != crate::dump::DumpFormat::Custom || self.opts.jobs.is_some() {
+            return Err(Error::Usage(
+                "a store holds custom archives: -F directory|plain and -j need a FILE".into(),
+            ));
+        }
         let key = DumpKey::now(params.dbname(), name)?;
         match location {
             Location::Local(dir) => {

@@ -230,15 +230,87 @@ fn sigterm_while_dumping_to_s3_stops_pg_dump_and_aborts_the_upload() {
                 == Some("1")
         },
     );
-    assert_eq!(server.open_uploads(&bucket).len(), 1, "the upload had begun");
+    assert_eq!(
+        server.open_uploads(&bucket).len(),
+        1,
+        "the upload had begun"
+    );
     send_signal(&child, libc::SIGTERM);
     let run = finish(child);
     locker.batch_execute("ROLLBACK").unwrap();
     assert_eq!(run.code, 143, "{}", run.stderr);
-    assert!(run.stderr.contains("the upload was aborted"), "{}", run.stderr);
-    assert!(server.keys(&bucket).is_empty(), "{:?}", server.keys(&bucket));
+    assert!(
+        run.stderr.contains("the upload was aborted"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server.keys(&bucket).is_empty(),
+        "{:?}",
+        server.keys(&bucket)
+    );
     assert!(server.open_uploads(&bucket).is_empty());
     no_secret(&[&run]);
+}
+
+#[test]
+fn children_never_get_the_s3_keys() {
+    let server = s3::server();
+    let bucket = server.bucket();
+    let store = format!("s3://{bucket}");
+    let db = TestDb::new();
+    db.execute(MODEL);
+    let recorder = crate::support::fixtures().join("dump/record_argv");
+    std::fs::write(
+        db.home.path().join("pum.yaml"),
+        format!(
+            "pg_dump_exe: {0}\npg_restore_exe: {0}\n",
+            recorder.display()
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let record = out.path().join("record");
+    let dumped = server
+        .pum(db.pum())
+        .env("PUM_TEST_RECORD", &record)
+        .env("PUM_TEST_REAL", "pg_dump")
+        .args(["dump", "-p", "test", "--store", &store])
+        .run()
+        .success();
+    let target = db.sibling();
+    let restored = server
+        .pum(target.pum())
+        .current_dir(db.home.path())
+        .env("PUM_TEST_RECORD", &record)
+        .env("PUM_TEST_REAL", "pg_restore")
+        .args([
+            "restore",
+            "-p",
+            "test",
+            "--latest",
+            &store,
+            "--from-db",
+            &db.name,
+        ])
+        .run()
+        .success();
+    assert_eq!(rows(&target), "500");
+    let argv = std::fs::read_to_string(out.path().join("record.argv")).unwrap();
+    let env = std::fs::read_to_string(out.path().join("record.env")).unwrap();
+    assert!(argv.contains("--format=custom"), "{argv}");
+    assert!(
+        !argv.contains(SECRET) && !argv.contains(s3::KEY_ID),
+        "{argv}"
+    );
+    for key in [
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SESSION_TOKEN",
+    ] {
+        assert!(!env.lines().any(|l| l == key), "{key} reached a child");
+    }
+    no_secret(&[&dumped, &restored]);
 }
 
 #[test]

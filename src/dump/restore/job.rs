@@ -193,6 +193,13 @@ impl RestoreJob<'_> {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         from.export_to(&mut dump, None);
+        for key in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            dump.env_remove(key);
+        }
         let mut child = dump
             .spawn()
             .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
