@@ -42,7 +42,7 @@ export PGSERVICEFILE=$work/pg_service.conf
 psql=("$bindir/psql" -X -q -v ON_ERROR_STOP=1)
 
 echo "generating about ${BENCH_MB} MB of data ..."
-rows=$((BENCH_MB * 2000))
+rows=$((BENCH_MB * 2600))
 "${psql[@]}" -d postgres -c "CREATE DATABASE bench"
 "${psql[@]}" -d bench <<SQL
 CREATE SCHEMA app;
