@@ -427,11 +427,14 @@ fn a_reversible_swap_moves_between_previous_and_current() {
     let store = dir.path().to_str().unwrap().to_string();
     let db = TestDb::new();
     db.execute(MODEL);
+    let prep = delta_dir(&[("prepare.sql", "CREATE TABLE prepared_for_the_dump (x int);")]);
     db.pum()
-        .args(["dump", "-p", "test", "--store", &store])
+        .args(["dump", "-p", "test", "--store", &store, "--pre-dump"])
+        .arg(prep.path().join("prepare.sql"))
         .run()
-        .success();
-    db.execute("DELETE FROM pipe WHERE id > 10");
+        .success()
+        .stderr_has("pre-dump: ran");
+    db.execute("DELETE FROM pipe WHERE id > 10; DROP TABLE prepared_for_the_dump");
     let _cleanup = DropDbs(vec![
         format!("{}_previous", db.name),
         format!("{}_current", db.name),
@@ -449,6 +452,10 @@ fn a_reversible_swap_moves_between_previous_and_current() {
         .run()
         .success();
     assert_eq!(rows(&db), "500");
+    assert!(
+        db.exists_table("public.prepared_for_the_dump"),
+        "--pre-dump ran before the dump"
+    );
     db.pum()
         .args(["restore", "-p", "test", ":previous"])
         .run()
