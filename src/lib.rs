@@ -31,6 +31,7 @@ pub mod settings;
 pub mod signal;
 pub mod transfer;
 pub mod verify;
+pub mod store;
 
 use crate::cli::Cli;
 use crate::config::Config;

@@ -4,19 +4,46 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::ServiceArg;
+use super::{DeltaArgs, ServiceArg};
 use crate::dump::DumpFormat;
 
 #[derive(Debug, Args, Default)]
 pub struct DumpArgs {
-    #[command(flatten)]
-    pub service: ServiceArg,
+    /// Service name (pg_service.conf), postgresql:// URI or conninfo string
+    /// [default: PGSERVICE, then the PG* environment variables]; repeat with
+    /// --store to dump several databases.
+    #[arg(
+        short = 'p',
+        long = "pg_service",
+        visible_alias = "pg-service",
+        value_name = "SERVICE"
+    )]
+    pub services: Vec<String>,
     /// Upgrades table: record the database's version in the manifest.
     #[arg(short = 't', long = "table", value_name = "TABLE")]
     pub table: Option<String>,
-    /// The dump file (a directory for -F directory).
-    #[arg(value_name = "FILE", required_unless_present = "schema_wise")]
-    pub file: Option<PathBuf>,
+    /// The dump file (a directory for -F directory), or s3://BUCKET/KEY.dump.
+    #[arg(value_name = "FILE", required_unless_present_any = ["schema_wise", "store"])]
+    pub file: Option<String>,
+    /// Write into a store instead: a local directory or s3://BUCKET[/PREFIX],
+    /// under DATABASE/<UTC time>[.NAME].dump.
+    #[arg(long = "store", value_name = "LOCATION", conflicts_with_all = ["file", "schema_wise"])]
+    pub store: Option<String>,
+    /// A name added to the store key (letters, digits, '_', '-').
+    #[arg(long = "name", value_name = "NAME", requires = "store")]
+    pub name: Option<String>,
+    /// With --store: every connectable non-template database of the server.
+    #[arg(long = "all", requires = "store")]
+    pub all: bool,
+    /// With several databases: stop at the first that fails.
+    #[arg(long = "strict", requires = "store")]
+    pub strict: bool,
+    /// SQL run on the source before dumping; repeatable, run in order.
+    #[arg(long = "pre-dump", value_name = "FILE.sql")]
+    pub pre_dump: Vec<PathBuf>,
+    /// Leave out tables matching this pattern (pg_dump pattern); repeatable.
+    #[arg(long = "exclude-table", value_name = "PATTERN")]
+    pub exclude_tables: Vec<String>,
     /// Archive format written by pg_dump.
     #[arg(short = 'F', long = "dump-format", value_enum, default_value_t = DumpFormat::Custom)]
     pub dump_format: DumpFormat,
@@ -55,9 +82,21 @@ pub struct DumpArgs {
 
 #[derive(Debug, Args)]
 pub struct DumpsArgs {
-    /// The directory holding the dumps.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The store: a directory or s3://BUCKET[/PREFIX].
+    #[arg(value_name = "LOCATION", required_unless_present = "local")]
+    pub location: Option<String>,
+    /// Only the dumps of this database.
+    #[arg(value_name = "DATABASE")]
+    pub database: Option<String>,
+    /// Print only the names of the databases that have dumps.
+    #[arg(long = "only-db-names")]
+    pub only_db_names: bool,
+    /// List the database of -p and the copies swaps left beside it
+    /// (NAME_previous, NAME_current) instead of a store.
+    #[arg(long = "local", conflicts_with_all = ["location", "only_db_names"])]
+    pub local: bool,
+    #[command(flatten)]
+    pub service: ServiceArg,
     /// Do not hash the files (faster; the Verified column shows "-").
     #[arg(long = "no-verify")]
     pub no_verify: bool,
@@ -67,12 +106,40 @@ pub struct DumpsArgs {
 pub struct RestoreArgs {
     #[command(flatten)]
     pub service: ServiceArg,
-    /// The dump: a custom archive, a directory dump or a schema-wise directory.
+    /// The dump: a custom archive, a directory dump, a schema-wise
+    /// directory, s3://BUCKET/KEY.dump; or :previous / :current (after a
+    /// --reversible swap).
     #[arg(value_name = "FILE", required_unless_present_any = ["latest", "previous"])]
-    pub file: Option<PathBuf>,
-    /// Restore the newest dump of the service's database found in DIR.
-    #[arg(long = "latest", value_name = "DIR", conflicts_with = "file")]
-    pub latest: Option<PathBuf>,
+    pub file: Option<String>,
+    /// Restore the newest dump of the database in LOCATION (a directory or
+    /// s3://BUCKET[/PREFIX]).
+    #[arg(long = "latest", value_name = "LOCATION", conflicts_with = "file")]
+    pub latest: Option<String>,
+    /// With --latest: whose dumps [default: the target's database name].
+    #[arg(long = "from-db", value_name = "DATABASE", requires = "latest")]
+    pub from_db: Option<String>,
+    /// With --swap: keep NAME_previous so that `:previous` and `:current`
+    /// move between the two.
+    #[arg(long = "reversible", requires = "swap")]
+    pub reversible: bool,
+    /// With --swap: SQL run on the restored database before it is swapped
+    /// in; repeatable. A failure leaves the live database untouched.
+    #[arg(long = "pre-swap", value_name = "FILE.sql", requires = "swap")]
+    pub pre_swap: Vec<PathBuf>,
+    /// With --swap: upgrade the restored database to the current version
+    /// (-t TABLE -d DIR, or a module directory) before it is swapped in.
+    #[arg(long = "pre-swap-upgrade", requires = "swap")]
+    pub pre_swap_upgrade: bool,
+    /// Upgrades table for --pre-swap-upgrade.
+    #[arg(
+        short = 't',
+        long = "table",
+        value_name = "TABLE",
+        requires = "pre_swap_upgrade"
+    )]
+    pub table: Option<String>,
+    #[command(flatten)]
+    pub deltas: DeltaArgs,
     /// Swap back the database a previous `restore --swap` replaced.
     #[arg(long = "previous", conflicts_with_all = ["file", "latest", "clean", "create", "swap", "into"])]
     pub previous: bool,

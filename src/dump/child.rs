@@ -3,9 +3,9 @@
 //! on failure an [`Error::Child`] that keeps the child's stderr and argv.
 
 use std::ffi::{OsStr, OsString};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -55,7 +55,7 @@ impl Tools {
     /// `pg_restore --list ARCHIVE`: the archive's table of contents, one
     /// entry a line. Reading it proves the archive complete and readable.
     pub fn pg_restore_list(&self, archive: &Path) -> Result<String> {
-        let out = Command::new(&self.pg_restore)
+        let out = without_s3_keys(&mut Command::new(&self.pg_restore))
             .arg("--list")
             .arg(archive)
             .stdin(Stdio::null())
@@ -76,7 +76,7 @@ impl Tools {
 /// Runs `exe --version` and takes the first word that looks like a version
 /// (`pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)` → `15.18`).
 fn program_version(exe: &Path, key: &str) -> Result<String> {
-    let out = Command::new(exe)
+    let out = without_s3_keys(&mut Command::new(exe))
         .arg("--version")
         .stdin(Stdio::null())
         .output()
@@ -92,6 +92,18 @@ fn program_version(exe: &Path, key: &str) -> Result<String> {
                 text.trim()
             ))
         })
+}
+
+/// The S3 keys are pum's business only: no child inherits them.
+pub fn without_s3_keys(cmd: &mut Command) -> &mut Command {
+    for key in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
+        cmd.env_remove(key);
+    }
+    cmd
 }
 
 /// The error for a program that could not be started, with the pum.yaml key that names it.
@@ -161,18 +173,91 @@ impl ChildRun<'_> {
     /// As [`ChildRun::run`], reading standard input from `stdin` (the other
     /// end of a pipe from `pg_dump` when a copy streams).
     pub fn run_with_stdin(&self, progress: &Progress, stdin: Stdio) -> Result<ChildOutput> {
+        let mut running = self.start(progress, stdin, Stdio::null())?;
+        let _watch = crate::interrupt::watch_child(&running.child);
+        let status = self.wait(&mut running, progress)?;
+        self.conclude(running, status)
+    }
+
+    /// Runs the child with its standard output handed to `drain` (pg_dump
+    /// streaming into a store). When `drain` fails the child is stopped and
+    /// that failure is the one reported.
+    pub fn run_draining(
+        &self,
+        progress: &Progress,
+        drain: &mut dyn FnMut(&mut dyn Read) -> Result<()>,
+    ) -> Result<ChildOutput> {
+        let mut running = self.start(progress, Stdio::null(), Stdio::piped())?;
+        let _watch = crate::interrupt::watch_child(&running.child);
+        let mut stdout = running.child.stdout.take().expect("stdout was piped");
+        let drained = drain(&mut stdout);
+        drop(stdout);
+        if drained.is_err() {
+            let _ = running.child.kill();
+        }
+        let status = self.wait(&mut running, progress)?;
+        let finished = self.conclude(running, status);
+        match drained {
+            Err(e) if finished.is_ok() || crate::interrupt::received().is_none() => Err(e),
+            _ => finished,
+        }
+    }
+
+    /// Runs the child with `feed` writing its standard input from another
+    /// thread (a store's object streaming into pg_restore). A failed feed is
+    /// the cause of whatever the child then says about its cut-off input.
+    pub fn run_feeding(
+        &self,
+        progress: &Progress,
+        feed: &mut (dyn FnMut(&mut dyn Write) -> Result<()> + Send),
+    ) -> Result<ChildOutput> {
+        let mut running = self.start(progress, Stdio::piped(), Stdio::null())?;
+        let _watch = crate::interrupt::watch_child(&running.child);
+        let mut stdin = running.child.stdin.take().expect("stdin was piped");
+        std::thread::scope(|scope| {
+            let feeder = scope.spawn(move || {
+                let fed = feed(&mut stdin);
+                drop(stdin);
+                fed
+            });
+            let status = self.wait(&mut running, progress);
+            let fed = feeder.join().unwrap_or_else(|_| {
+                Err(Error::State("the thread feeding the child panicked".into()))
+            });
+            let finished = self.conclude(running, status?);
+            match fed {
+                // The child may stop reading early once it has what it
+                // needs, or because it failed: a broken pipe is not news.
+                Err(Error::Io { ref source, .. })
+                    if source.kind() == std::io::ErrorKind::BrokenPipe =>
+                {
+                    finished
+                }
+                Err(e) if crate::interrupt::received().is_none() => Err(e),
+                _ => finished,
+            }
+        })
+    }
+
+    /// Spawns the child with its stderr collected (and fed to `progress`).
+    fn start(&self, progress: &Progress, stdin: Stdio, stdout: Stdio) -> Result<Running> {
         let mut cmd = Command::new(self.exe);
         cmd.args(&self.args)
             .stdin(stdin)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::piped());
         self.params.export_to(&mut cmd, None);
+        // The S3 keys are pum's business only.
+        for key in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            cmd.env_remove(key);
+        }
         let mut child = cmd
             .spawn()
             .map_err(|e| spawn_error(self.exe, self.config_key, e))?;
-        // On SIGINT/SIGTERM/SIGHUP the child is stopped and its failure
-        // below reported as the interruption.
-        let _watch = crate::interrupt::watch_child(&child);
         let stderr = child.stderr.take().expect("stderr was piped");
         let collected = Arc::new(Mutex::new(String::new()));
         let reader = {
@@ -188,15 +273,23 @@ impl ChildRun<'_> {
                 }
             })
         };
-        // Poll only to feed a visible progress bar; otherwise a blocking
-        // wait returns the moment the child exits.
+        Ok(Running {
+            child,
+            reader,
+            collected,
+        })
+    }
+
+    /// Waits for the child to exit. Polls only to feed a visible progress
+    /// bar; otherwise a blocking wait returns the moment the child exits.
+    fn wait(&self, running: &mut Running, progress: &Progress) -> Result<ExitStatus> {
         let poll = self.watch.filter(|_| progress.visible());
-        let status = loop {
+        loop {
             if poll.is_none() {
-                break child.wait().map_err(|e| Error::io(self.exe, e))?;
+                return running.child.wait().map_err(|e| Error::io(self.exe, e));
             }
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
+            match running.child.try_wait() {
+                Ok(Some(status)) => return Ok(status),
                 Ok(None) => {
                     if let Some(path) = poll {
                         progress.bytes(disk_size(path));
@@ -205,9 +298,15 @@ impl ChildRun<'_> {
                 }
                 Err(e) => return Err(Error::io(self.exe, e)),
             }
-        };
-        let _ = reader.join();
-        let stderr = std::mem::take(&mut *collected.lock().expect("stderr buffer"));
+        }
+    }
+
+    /// The child's outcome once it exited: its stderr, or the error that
+    /// carries it. On SIGINT/SIGTERM/SIGHUP the child was stopped and its
+    /// failure is reported as the interruption.
+    fn conclude(&self, running: Running, status: ExitStatus) -> Result<ChildOutput> {
+        let _ = running.reader.join();
+        let stderr = std::mem::take(&mut *running.collected.lock().expect("stderr buffer"));
         if status.success() {
             return Ok(ChildOutput {
                 stderr,
@@ -228,6 +327,13 @@ impl ChildRun<'_> {
         };
         Err(crate::interrupt::mark(err, self.program))
     }
+}
+
+/// A child that was started: the process and the thread collecting its stderr.
+struct Running {
+    child: std::process::Child,
+    reader: std::thread::JoinHandle<()>,
+    collected: Arc<Mutex<String>>,
 }
 
 /// The exit status, with what a signal usually means for a dump.

@@ -19,6 +19,8 @@ pub struct Listed {
     pub kind: DumpKind,
     pub size: u64,
     pub version: Option<String>,
+    /// The pum that wrote the dump, when its manifest says.
+    pub pum_version: Option<String>,
     /// `true`/`false` after checking the hashes, `null` when not checked.
     pub verified: Option<bool>,
     /// What did not match, when `verified` is false.
@@ -67,6 +69,7 @@ pub fn list(dir: &Path, verify: bool) -> Result<Vec<Listed>> {
             kind: m.kind,
             size: m.total_size(),
             version: m.version.clone(),
+            pum_version: m.pum_version.clone(),
             verified: verify.then_some(problems.is_empty()),
             problems,
         });
@@ -112,6 +115,7 @@ mod tests {
             pg_dump_version: "15.1".into(),
             version: Some("1.0.0".into()),
             upgrades_table: None,
+            pum_version: None,
             schemas: SchemaSelection::default(),
             schema_only: false,
             exclude_table_data: vec![],

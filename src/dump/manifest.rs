@@ -17,6 +17,9 @@ pub const MANIFEST_VERSION: u32 = 1;
 /// The file name of the manifest inside a directory dump.
 pub const DIR_MANIFEST: &str = "manifest.json";
 
+/// The version of pum recorded in the manifests it writes.
+pub const PUM_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The suffix of the manifest beside a single-file dump.
 pub const FILE_MANIFEST_SUFFIX: &str = ".manifest.json";
 
@@ -84,6 +87,9 @@ pub struct Manifest {
     /// The database's version from the upgrades table, when one was named.
     pub version: Option<String>,
     pub upgrades_table: Option<String>,
+    /// The pum that wrote the dump (absent from manifests of older pums).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pum_version: Option<String>,
     pub schemas: SchemaSelection,
     pub schema_only: bool,
     #[serde(default)]
@@ -100,13 +106,16 @@ impl Manifest {
     /// Reads and checks a manifest file.
     pub fn read(path: &Path) -> Result<Manifest> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
-            Error::State(format!("{}: not a pum dump manifest: {e}", path.display()))
-        })?;
+        Manifest::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and checks a manifest's text; `label` names where it came from.
+    pub fn parse(text: &str, label: &str) -> Result<Manifest> {
+        let manifest: Manifest = serde_json::from_str(text)
+            .map_err(|e| Error::State(format!("{label}: not a pum dump manifest: {e}")))?;
         if manifest.pum_manifest > MANIFEST_VERSION {
             return Err(Error::State(format!(
-                "{}: manifest format {} is newer than this pum understands ({MANIFEST_VERSION}); upgrade pum",
-                path.display(),
+                "{label}: manifest format {} is newer than this pum understands ({MANIFEST_VERSION}); upgrade pum",
                 manifest.pum_manifest
             )));
         }
@@ -292,6 +301,7 @@ mod tests {
             pg_dump_version: "15.1".into(),
             version: None,
             upgrades_table: None,
+            pum_version: None,
             schemas: SchemaSelection::default(),
             schema_only: false,
             exclude_table_data: vec![],

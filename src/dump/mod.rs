@@ -18,6 +18,7 @@ mod placement;
 pub mod progress;
 mod restore;
 mod schemas;
+mod stream;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -33,7 +34,11 @@ use crate::{deltas, history};
 
 pub use child::Tools;
 pub use manifest::{DumpKind, FileEntry, Manifest, SchemaSelection};
-pub use restore::{copy, restore, swap_back, RestoreMode, RestoreOptions, RestoreReport, SwapBack};
+pub use restore::{
+    copy, local_copies, move_to, restore, restore_stream, swap_back, BeforeSwap, LocalCopy, Moved,
+    OpenStream, Position, RestoreMode, RestoreOptions, RestoreReport, SwapBack,
+};
+pub use stream::dump_to;
 
 use pg_dump::PgDump;
 use placement::TempPath;
@@ -92,6 +97,10 @@ pub struct DumpOptions {
     pub upgrades_table: Option<QualifiedName>,
     /// Replace an existing dump at the target (a file, or a dump directory).
     pub overwrite: bool,
+    /// Tables left out altogether (`pg_dump --exclude-table` patterns).
+    pub exclude_tables: Vec<String>,
+    /// SQL files run on the source, in order, before it is dumped.
+    pub pre_dump: Vec<PathBuf>,
 }
 
 impl Default for DumpOptions {
@@ -107,6 +116,8 @@ impl Default for DumpOptions {
             verify: true,
             upgrades_table: None,
             overwrite: false,
+            exclude_tables: Vec::new(),
+            pre_dump: Vec::new(),
         }
     }
 }
@@ -192,6 +203,7 @@ pub fn dump(
     let started = Instant::now();
     let kind = check_options(target, opts)?;
     let mut client = db::connect(params)?;
+    run_pre_dump(&mut client, &opts.pre_dump, printer)?;
     let source = read_source(&mut client, opts.upgrades_table.as_ref(), &params.target())?;
     let pg_dump_version = tools.pg_dump_version()?;
     check_pg_dump_version(&pg_dump_version, &source.server_version, tools)?;
@@ -223,6 +235,7 @@ pub fn dump(
         pg_dump_version: pg_dump_version.clone(),
         version: source.version.clone(),
         upgrades_table: opts.upgrades_table.as_ref().map(ToString::to_string),
+        pum_version: Some(manifest::PUM_VERSION.to_string()),
         schemas: written.schemas.clone(),
         schema_only: opts.schema_only,
         exclude_table_data: opts.exclude_table_data.clone(),
@@ -243,6 +256,46 @@ pub fn dump(
         files: written.files,
         duration_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+/// Runs the `--pre-dump` files on the source, each in one round trip,
+/// saying so: what the dump holds then depends on them.
+fn run_pre_dump(client: &mut Client, files: &[PathBuf], printer: &Printer) -> Result<()> {
+    for file in files {
+        let sql = std::fs::read_to_string(file).map_err(|e| Error::io(file, e))?;
+        client.batch_execute(&sql).map_err(|e| {
+            let e = Error::sql(format!("running --pre-dump {}", file.display()), e);
+            Error::State(format!("{e}; nothing was dumped"))
+        })?;
+        printer.step(format!("pre-dump: ran {} on the source", file.display()));
+    }
+    Ok(())
+}
+
+impl DumpInfo {
+    /// What a dump written elsewhere than a local path is (a store's
+    /// object), from its manifest.
+    pub fn from_manifest(
+        path: PathBuf,
+        manifest_path: PathBuf,
+        manifest: &Manifest,
+        duration_ms: u64,
+    ) -> DumpInfo {
+        DumpInfo {
+            path,
+            manifest: manifest_path,
+            kind: manifest.kind,
+            database: manifest.database.clone(),
+            created_at: manifest.created_at.clone(),
+            server_version: manifest.server_version.clone(),
+            pg_dump_version: manifest.pg_dump_version.clone(),
+            version: manifest.version.clone(),
+            schemas: manifest.schemas.clone(),
+            files: manifest.files.clone(),
+            size: manifest.total_size(),
+            duration_ms,
+        }
+    }
 }
 
 /// Refuses options that do not go together and a target that cannot take

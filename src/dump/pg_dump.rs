@@ -72,17 +72,7 @@ impl PgDump<'_> {
     pub fn whole(&self, tmp: &Path, target: &Path) -> Result<Written> {
         let opts = self.opts;
         let kind = opts.format.kind();
-        let mut args = self.common_args();
-        args.push(opts.format.pg_dump_arg().into());
-        if let Some(j) = opts.jobs {
-            args.push(format!("--jobs={j}").into());
-        }
-        for s in &opts.schemas {
-            args.push(format!("--schema={s}").into());
-        }
-        for s in &opts.exclude_schemas {
-            args.push(format!("--exclude-schema={s}").into());
-        }
+        let mut args = self.whole_args();
         if opts.format != DumpFormat::Directory {
             // Created up front so the file is private from its first byte;
             // pg_dump truncates it and keeps the mode.
@@ -117,6 +107,24 @@ impl PgDump<'_> {
         })
     }
 
+    /// The arguments of a dump of the whole database (or of the schemas
+    /// `-n`/`-N` select), without the output: `--file` or standard output.
+    pub fn whole_args(&self) -> Vec<OsString> {
+        let opts = self.opts;
+        let mut args = self.common_args();
+        args.push(opts.format.pg_dump_arg().into());
+        if let Some(j) = opts.jobs {
+            args.push(format!("--jobs={j}").into());
+        }
+        for s in &opts.schemas {
+            args.push(format!("--schema={s}").into());
+        }
+        for s in &opts.exclude_schemas {
+            args.push(format!("--exclude-schema={s}").into());
+        }
+        args
+    }
+
     /// Arguments every pg_dump run gets, whatever the format.
     fn common_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = Vec::new();
@@ -129,9 +137,25 @@ impl PgDump<'_> {
         for t in &self.opts.exclude_table_data {
             args.push(format!("--exclude-table-data={t}").into());
         }
+        for t in &self.opts.exclude_tables {
+            args.push(format!("--exclude-table={t}").into());
+        }
         // The database comes from PGDATABASE in the child's environment: no
         // connection detail ever appears on the command line.
         args
+    }
+
+    /// The child for `args`, for runs that stream.
+    pub fn child(&self, args: Vec<OsString>) -> ChildRun<'_> {
+        ChildRun {
+            program: "pg_dump",
+            exe: &self.tools.pg_dump,
+            config_key: "pg_dump_exe",
+            args,
+            params: self.params,
+            watch: None,
+            tolerate_failure: false,
+        }
     }
 
     /// One `pg_dump` run; `watch` grows while it runs (the progress bar's bytes).

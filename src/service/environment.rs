@@ -26,7 +26,8 @@ impl Environment {
     /// The environment of this process.
     pub fn from_process() -> Self {
         let vars = std::env::vars()
-            .filter(|(k, _)| k.starts_with("PG"))
+            // AWS_* for S3 dump stores; nothing else is read.
+            .filter(|(k, _)| k.starts_with("PG") || k.starts_with("AWS_"))
             .collect();
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())
@@ -110,7 +111,12 @@ impl Environment {
 
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let vars = super::hide_secrets(&self.vars, |k| k == "PGPASSWORD");
+        let vars = super::hide_secrets(&self.vars, |k| {
+            matches!(
+                k,
+                "PGPASSWORD" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN"
+            )
+        });
         f.debug_struct("Environment")
             .field("vars", &vars)
             .field("home", &self.home)

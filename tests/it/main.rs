@@ -27,6 +27,7 @@ mod security;
 mod service;
 mod session_state;
 mod single_transaction;
+mod store;
 mod tls;
 mod upgrade_loop;
 mod verify;

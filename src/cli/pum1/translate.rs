@@ -72,8 +72,8 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
         Pum1Command::Check(args) => (check(line.pg_connection.as_deref(), args)?, false),
         Pum1Command::Dump(args) => (
             Command::Dump(DumpArgs {
-                service,
-                file: Some(args.file),
+                services: service.pg_service.into_iter().collect(),
+                file: Some(args.file.display().to_string()),
                 dump_format: match args.format {
                     Pum1DumpFormat::Custom => DumpFormat::Custom,
                     Pum1DumpFormat::Plain => DumpFormat::Plain,
@@ -86,7 +86,7 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
         Pum1Command::Restore(args) => (
             Command::Restore(RestoreArgs {
                 service,
-                file: Some(args.file),
+                file: Some(args.file.display().to_string()),
                 ignore_errors: args.ignore_errors,
                 exclude_schemas: args.exclude_schema,
                 ..Default::default()
@@ -488,7 +488,7 @@ mod tests {
             DumpFormat::Plain,
             "pum 1.x dumps plain by default"
         );
-        assert_eq!(d.file, Some(PathBuf::from("f.sql")));
+        assert_eq!(d.file, Some("f.sql".to_string()));
         let t = run(&[
             "pum", "-p", "a", "dump", "-f", "CUSTOM", "-N", "x", "f.backup",
         ])

@@ -4,7 +4,10 @@
 //! failures told apart from the `pg_restore` failures they cause.
 
 use std::ffi::OsString;
+use std::io::Read;
 use std::path::Path;
+
+use sha2::Digest;
 use std::time::Instant;
 
 use crate::error::{Error, Result};
@@ -12,9 +15,9 @@ use crate::output::Printer;
 use crate::service::ConnParams;
 
 use super::super::child::{ChildRun, Tools};
-use super::super::manifest::{DumpKind, Manifest};
+use super::super::manifest::{DumpKind, FileEntry, Manifest};
 use super::super::progress::Progress;
-use super::RestoreOptions;
+use super::{OpenStream, RestoreOptions};
 
 /// What a restore reads.
 #[derive(Clone, Copy)]
@@ -23,6 +26,12 @@ pub(super) enum Source<'a> {
     Archive(&'a Path),
     /// A live database, streamed through `pg_dump -Fc | pg_restore`.
     Live(&'a ConnParams),
+    /// A custom archive read from a stream (a store's object); with
+    /// `expected`, what it must hash to.
+    Stream {
+        open: &'a OpenStream<'a>,
+        expected: Option<&'a FileEntry>,
+    },
 }
 
 /// One restore to run, independent of where it goes: what to read, how,
@@ -58,6 +67,9 @@ impl RestoreJob<'_> {
                     self.pg_restore(params, args, &progress)
                 }
                 Source::Live(from) => self.pg_restore_streamed(from, params, args, &progress),
+                Source::Stream { open, expected } => {
+                    self.pg_restore_fed(params, args, &progress, open, expected)
+                }
             }
         };
         progress.finish();
@@ -181,6 +193,13 @@ impl RestoreJob<'_> {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         from.export_to(&mut dump, None);
+        for key in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            dump.env_remove(key);
+        }
         let mut child = dump
             .spawn()
             .map_err(|e| Error::io(&self.tools.pg_dump, e))?;
@@ -232,6 +251,57 @@ impl RestoreJob<'_> {
         Err(crate::interrupt::mark(err, "pg_dump"))
     }
 
+    /// pg_restore reading its standard input from `open`'s stream, hashed
+    /// on the way: a stream that does not hash as `expected` fails the run
+    /// even when pg_restore did not notice.
+    fn pg_restore_fed(
+        &self,
+        params: &ConnParams,
+        args: Vec<OsString>,
+        progress: &Progress,
+        open: &OpenStream<'_>,
+        expected: Option<&FileEntry>,
+    ) -> Result<u64> {
+        let label = expected.map(|e| e.path.clone()).unwrap_or_default();
+        let mut feed = |stdin: &mut dyn std::io::Write| -> Result<()> {
+            let mut reader = open()?;
+            let mut hasher = sha2::Sha256::new();
+            let mut size = 0u64;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = reader
+                    .read(&mut buf)
+                    .map_err(|e| Error::State(format!("reading the dump: {e}")))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                size += n as u64;
+                stdin
+                    .write_all(&buf[..n])
+                    .map_err(|e| Error::io("pg_restore's standard input", e))?;
+            }
+            let sha = super::super::stream::hex(&hasher.finalize());
+            match expected.and_then(|e| mismatch(e, size, &sha)) {
+                Some(problem) => Err(Error::Refused(format!(
+                    "dump {label} changed while it was being restored: {problem}"
+                ))),
+                None => Ok(()),
+            }
+        };
+        let child = ChildRun {
+            program: "pg_restore",
+            exe: &self.tools.pg_restore,
+            config_key: "pg_restore_exe",
+            args,
+            params,
+            watch: None,
+            tolerate_failure: !self.opts.exit_on_error,
+        };
+        let out = child.run_feeding(progress, &mut feed)?;
+        Ok(ignored_errors(&out.stderr))
+    }
+
     fn pg_restore(
         &self,
         params: &ConnParams,
@@ -270,6 +340,41 @@ impl RestoreJob<'_> {
             });
         }
         Ok(errors)
+    }
+}
+
+/// Size and sha256 of everything `reader` yields.
+pub(super) fn hash_stream(reader: &mut dyn Read, label: &str) -> Result<(u64, String)> {
+    let mut hasher = sha2::Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = reader
+            .read(&mut buf)
+            .map_err(|e| Error::State(format!("reading {label}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, super::super::stream::hex(&hasher.finalize())))
+}
+
+/// What differs between a manifest's entry and what was read, if anything.
+pub(super) fn mismatch(entry: &FileEntry, size: u64, sha: &str) -> Option<String> {
+    if size != entry.size {
+        Some(format!(
+            "{}: size {size} bytes, the manifest says {}",
+            entry.path, entry.size
+        ))
+    } else if sha != entry.sha256 {
+        Some(format!(
+            "{}: sha256 {sha}, the manifest says {}",
+            entry.path, entry.sha256
+        ))
+    } else {
+        None
     }
 }
 

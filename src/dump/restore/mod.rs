@@ -8,9 +8,12 @@
 //! where the restore goes, `job` runs `pg_restore`.
 
 mod job;
+mod reversible;
 mod target;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -25,7 +28,27 @@ use super::guard;
 use super::manifest::{self, DumpKind, Manifest};
 
 use job::{RestoreJob, Source};
+pub use reversible::{local_copies, move_to, LocalCopy, Moved, Position};
 pub use target::{swap_back, SwapBack};
+
+/// Opens a dump that streams (a store's object) afresh at each call: once
+/// to check it against its manifest, once more to restore it.
+pub type OpenStream<'a> = dyn Fn() -> Result<Box<dyn Read + Send>> + Sync + 'a;
+
+/// What runs on the restored temporary database of a swap before it is
+/// swapped in (`--pre-swap` files, `--pre-swap-upgrade`); a failure leaves
+/// the live database untouched and the temporary one removed.
+#[derive(Clone)]
+pub struct BeforeSwap(pub Arc<SwapHook>);
+
+/// The function a [`BeforeSwap`] holds: given the restored database.
+pub type SwapHook = dyn Fn(&ConnParams) -> Result<()> + Send + Sync;
+
+impl std::fmt::Debug for BeforeSwap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BeforeSwap(..)")
+    }
+}
 
 /// Where the restore goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -63,6 +86,12 @@ pub struct RestoreOptions {
     /// Databases this restore must never write into, recognised by the
     /// server on the very connection that would write.
     pub protected: Vec<guard::Protected>,
+    /// With a swap: run on the restored database before it goes live.
+    pub before_swap: Option<BeforeSwap>,
+    /// With a swap: leave `<name>_previous` so that `:previous` and
+    /// `:current` can move between the two (an older `<name>_current` is kept
+    /// under a name of its own).
+    pub reversible: bool,
 }
 
 impl Default for RestoreOptions {
@@ -76,6 +105,8 @@ impl Default for RestoreOptions {
             schemas: Vec::new(),
             exclude_schemas: Vec::new(),
             protected: Vec::new(),
+            before_swap: None,
+            reversible: false,
         }
     }
 }
@@ -94,6 +125,9 @@ pub struct RestoreReport {
     /// With a swap over an older `<name>_previous`: the name that older
     /// database is kept under (`<name>_previous_<UTC time>`); never dropped.
     pub previous_kept: Option<String>,
+    /// With `--reversible` over an older `<name>_current`: where it is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_kept: Option<String>,
     /// Errors pg_restore reported and went past (only without exit-on-error).
     pub errors_ignored: u64,
     /// The database's version recorded in the manifest.
@@ -187,6 +221,72 @@ pub fn copy(
     place_and_report(params, &job, report)
 }
 
+/// Restores the custom archive `open` streams into the database of
+/// `params`, without a local copy: with a manifest (and `opts.verify`) the
+/// stream is read through once and hashed before anything is touched, then
+/// read again into pg_restore — and hashed again, so an object replaced
+/// between the two reads fails the restore (a swap then changes nothing).
+pub fn restore_stream(
+    params: &ConnParams,
+    label: &str,
+    manifest: Option<&Manifest>,
+    open: &OpenStream<'_>,
+    opts: &RestoreOptions,
+    tools: &Tools,
+    printer: &Printer,
+) -> Result<RestoreReport> {
+    let started = Instant::now();
+    if opts.jobs.is_some() {
+        return Err(Error::Usage(format!(
+            "-j/--jobs needs a local dump: pg_restore reads {label} from a stream, with one process"
+        )));
+    }
+    if let Some(m) = manifest {
+        if m.kind != DumpKind::Custom || m.files.len() != 1 {
+            return Err(Error::State(format!(
+                "{label}: the manifest describes a {} dump; only one custom archive streams",
+                m.kind.label()
+            )));
+        }
+    }
+    let expected = manifest.filter(|_| opts.verify).map(|m| &m.files[0]);
+    let verification = match (manifest, opts.verify) {
+        (_, false) => "skipped",
+        (None, true) => {
+            printer.warn(format!("{label} has no manifest; restoring it unverified"));
+            "no-manifest"
+        }
+        (Some(_), true) => {
+            printer.step(format!("verifying {label} against its manifest"));
+            let entry = expected.expect("verify with a manifest");
+            let mut reader = open()?;
+            let (size, sha) = job::hash_stream(&mut *reader, label)?;
+            if let Some(problem) = job::mismatch(entry, size, &sha) {
+                return Err(Error::Refused(format!(
+                    "dump {label} does not match its manifest, it changed or is incomplete:\n  {problem}\n\
+                     nothing was restored; pass --no-verify to restore it anyway"
+                )));
+            }
+            "verified"
+        }
+    };
+    let job = RestoreJob {
+        source: Source::Stream { open, expected },
+        kind: DumpKind::Custom,
+        manifest,
+        opts,
+        tools,
+        printer,
+    };
+    let report = Reported {
+        source: PathBuf::from(label),
+        verification,
+        version: manifest.and_then(|m| m.version.clone()),
+        started,
+    };
+    place_and_report(params, &job, report)
+}
+
 /// What a report says beyond what the job and its placing tell.
 struct Reported {
     source: PathBuf,
@@ -211,6 +311,7 @@ fn place_and_report(
         mode: job.opts.mode,
         previous: placed.previous,
         previous_kept: placed.previous_kept,
+        current_kept: placed.current_kept,
         errors_ignored: placed.errors,
         version: report.version,
         duration_ms: report.started.elapsed().as_millis() as u64,

@@ -23,6 +23,9 @@ const MAX_IDENT_BYTES: usize = 63;
 /// Suffix of the database a swap keeps the replaced one under.
 pub const PREVIOUS_SUFFIX: &str = "_previous";
 
+/// Suffix of the restored database a reversible swap moved back from.
+pub const CURRENT_SUFFIX: &str = "_current";
+
 /// What placing a restore did: the errors pg_restore went past and, for a
 /// swap, the name the replaced database now has and the name an older
 /// `<name>_previous` was kept under.
@@ -30,6 +33,7 @@ pub(super) struct Placed {
     pub errors: u64,
     pub previous: Option<String>,
     pub previous_kept: Option<String>,
+    pub current_kept: Option<String>,
 }
 
 /// Runs `job` into the target the options name (in place, cleaned, a new
@@ -39,6 +43,7 @@ pub(super) fn place(params: &ConnParams, job: &RestoreJob<'_>) -> Result<Placed>
         errors,
         previous: None,
         previous_kept: None,
+        current_kept: None,
     };
     match job.opts.mode {
         RestoreMode::InPlace | RestoreMode::Clean => in_place(params, job).map(placed),
@@ -116,14 +121,25 @@ fn swapped_in(params: &ConnParams, job: &RestoreJob<'_>) -> Result<Placed> {
     database::require_no_sessions(&mut admin, dbname)?;
     let temp = temp_name();
     database::create(&mut admin, &temp, Some(dbname))?;
-    let outcome = job
-        .run(&params.with_dbname(&temp), dbname)
-        .and_then(|errors| Ok((errors, swap(&mut admin, dbname, &temp, &prev)?)));
+    let restored = params.with_dbname(&temp);
+    let outcome = job.run(&restored, dbname).and_then(|errors| {
+        if let Some(hook) = &job.opts.before_swap {
+            (hook.0)(&restored).map_err(|e| match e {
+                e @ Error::Interrupted { .. } => e,
+                e => Error::State(format!(
+                    "{e}\nthe restored copy was not swapped in: database {dbname} unchanged"
+                )),
+            })?;
+        }
+        let kept = swap(&mut admin, dbname, &temp, &prev, job.opts.reversible)?;
+        Ok((errors, kept))
+    });
     match outcome {
-        Ok((errors, older)) => Ok(Placed {
+        Ok((errors, (older, current))) => Ok(Placed {
             errors,
             previous: Some(prev),
             previous_kept: older,
+            current_kept: current,
         }),
         Err(e) => {
             let left = match database::drop_own(&mut admin, &temp) {
@@ -138,12 +154,21 @@ fn swapped_in(params: &ConnParams, job: &RestoreJob<'_>) -> Result<Placed> {
 
 /// Puts the restored `temp` in place of `dbname`, which becomes `prev`.
 /// An older swap's database is never dropped: it is kept under a name of
-/// its own, returned to be said in the output.
-fn swap(admin: &mut Client, dbname: &str, temp: &str, prev: &str) -> Result<Option<String>> {
+/// its own, returned to be said in the output; so is, with `reversible`, an
+/// older `<name>_current`, which would otherwise stand where `:previous`
+/// puts the restored one.
+fn swap(
+    admin: &mut Client,
+    dbname: &str,
+    temp: &str,
+    prev: &str,
+    reversible: bool,
+) -> Result<(Option<String>, Option<String>)> {
     database::require_no_sessions(admin, dbname)?;
-    let older = if database::exists(admin, prev)? {
-        database::require_no_sessions(admin, prev)?;
-        Some(kept_name(admin, dbname)?)
+    let older = keep_aside(admin, dbname, prev, PREVIOUS_SUFFIX)?;
+    let cur = format!("{dbname}{CURRENT_SUFFIX}");
+    let current = if reversible {
+        keep_aside(admin, dbname, &cur, CURRENT_SUFFIX)?
     } else {
         None
     };
@@ -151,15 +176,33 @@ fn swap(admin: &mut Client, dbname: &str, temp: &str, prev: &str) -> Result<Opti
     if let Some(name) = &older {
         renames.push((prev, name.as_str()));
     }
+    if let Some(name) = &current {
+        renames.push((cur.as_str(), name.as_str()));
+    }
     renames.push((dbname, prev));
     renames.push((temp, dbname));
     database::rename_all(admin, &renames)?;
-    Ok(older)
+    Ok((older, current))
+}
+
+/// The name `existing` (when it exists) is to be kept under:
+/// `<dbname><suffix>_<UTC time>`.
+fn keep_aside(
+    admin: &mut Client,
+    dbname: &str,
+    existing: &str,
+    suffix: &str,
+) -> Result<Option<String>> {
+    if !database::exists(admin, existing)? {
+        return Ok(None);
+    }
+    database::require_no_sessions(admin, existing)?;
+    kept_name(admin, dbname, suffix).map(Some)
 }
 
 /// Refuses to rename `dbname` away when it is protected (`role` says what
 /// it was to be) or does not exist (`hint` says what the flag is for).
-fn require_replaceable(
+pub(super) fn require_replaceable(
     admin: &mut Client,
     dbname: &str,
     protected: &[guard::Protected],
@@ -212,8 +255,13 @@ pub fn swap_back(params: &ConnParams, protected: &[guard::Protected]) -> Result<
     })
 }
 
-fn previous_name(dbname: &str) -> Result<String> {
-    let prev = format!("{dbname}{PREVIOUS_SUFFIX}");
+pub(super) fn previous_name(dbname: &str) -> Result<String> {
+    suffixed(dbname, PREVIOUS_SUFFIX)
+}
+
+/// `<dbname><suffix>`, refused when longer than PostgreSQL allows.
+pub(super) fn suffixed(dbname: &str, suffix: &str) -> Result<String> {
+    let prev = format!("{dbname}{suffix}");
     if prev.len() > MAX_IDENT_BYTES {
         return Err(Error::Usage(format!(
             "database name {dbname} is too long to keep the replaced database as {prev} \
@@ -226,7 +274,7 @@ fn previous_name(dbname: &str) -> Result<String> {
 /// A name for an older `<dbname>_previous` that a new swap keeps:
 /// `<dbname>_previous_<UTC time>` (the database name shortened to fit
 /// PostgreSQL's 63 bytes), with a counter if that exists too.
-fn kept_name(admin: &mut Client, dbname: &str) -> Result<String> {
+fn kept_name(admin: &mut Client, dbname: &str, kind: &str) -> Result<String> {
     let stamp: String = admin
         .query_one(
             "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
@@ -236,8 +284,8 @@ fn kept_name(admin: &mut Client, dbname: &str) -> Result<String> {
         .get(0);
     for n in 1.. {
         let suffix = match n {
-            1 => format!("{PREVIOUS_SUFFIX}_{stamp}"),
-            n => format!("{PREVIOUS_SUFFIX}_{stamp}_{n}"),
+            1 => format!("{kind}_{stamp}"),
+            n => format!("{kind}_{stamp}_{n}"),
         };
         let name = format!(
             "{}{suffix}",
@@ -259,7 +307,7 @@ fn truncate_bytes(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-fn temp_name() -> String {
+pub(super) fn temp_name() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())

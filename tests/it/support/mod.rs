@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod pum1;
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -310,7 +311,11 @@ impl Pum {
     pub fn new(home: &Path) -> Pum {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pum"));
         for (k, _) in std::env::vars() {
-            if k.starts_with("PG") || k == "NO_COLOR" || k == "PUM_PG_BINDIR" {
+            if k.starts_with("PG")
+                || k.starts_with("AWS_")
+                || k == "NO_COLOR"
+                || k == "PUM_PG_BINDIR"
+            {
                 cmd.env_remove(k);
             }
         }
@@ -334,6 +339,11 @@ impl Pum {
 
     pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Pum {
         self.cmd.env(k, v);
+        self
+    }
+
+    pub fn env_remove(mut self, k: &str) -> Pum {
+        self.cmd.env_remove(k);
         self
     }
 
