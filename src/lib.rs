@@ -29,9 +29,9 @@ pub mod sandbox;
 pub mod service;
 pub mod settings;
 pub mod signal;
+pub mod store;
 pub mod transfer;
 pub mod verify;
-pub mod store;
 
 use crate::cli::Cli;
 use crate::config::Config;
