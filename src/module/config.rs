@@ -305,20 +305,13 @@ mod tests {
     #[test]
     fn keys_of_unimplemented_features_are_ignored_with_a_note() {
         let c = parse(
-            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - file: app/create.sql\ndemo_data:\n  - name: d\n    file: d.sql\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
+            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - code: CREATE VIEW v AS SELECT 1\ndemo_data:\n  - name: d\n    file: d.sql\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
         )
         .unwrap();
         let keys: Vec<&str> = c.ignored.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(
-            keys,
-            [
-                "application",
-                "demo_data",
-                "dependencies",
-                "uninstall",
-                "pum.minimum_version"
-            ]
-        );
+        assert_eq!(keys, ["demo_data", "dependencies", "uninstall"]);
+        // Application hooks and minimum_version are read, not ignored.
+        assert_eq!(c.app_hooks.create.len(), 1);
     }
 
     #[test]
