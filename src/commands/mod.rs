@@ -8,9 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod dump;
 pub mod dumps;
-pub mod export;
 pub mod fleet;
-pub mod import;
 pub mod info;
 pub mod install;
 pub mod new;
@@ -18,6 +16,7 @@ pub mod repair;
 pub mod restore;
 pub mod roles;
 pub mod test_and_upgrade;
+pub mod transfer;
 pub mod upgrade;
 pub mod verify_backups;
 
@@ -45,8 +44,8 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Repair(args) => repair::run(ctx, &args),
         Command::Db(args) => db::run(ctx, &args),
         Command::Fleet(args) => fleet::run(ctx, &args),
-        Command::Export(args) => export::run(ctx, &args),
-        Command::Import(args) => import::run(ctx, &args),
+        Command::Export(args) => transfer::export(ctx, &args),
+        Command::Import(args) => transfer::import(ctx, &args),
         Command::VerifyBackups(args) => verify_backups::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),

@@ -14,7 +14,7 @@ use crate::service::ConnParams;
 
 use super::csv::RecordCounter;
 use super::location::Store;
-use super::manifest::{self, Manifest};
+use super::manifest::Manifest;
 use super::tables::{self, Job};
 use super::{work, Moved, RunOptions, RunReport, Setup};
 
@@ -27,11 +27,7 @@ pub fn export(
 ) -> Result<RunReport> {
     let mut client = db::connect(params)?;
     let _cancel = crate::interrupt::watch_queries(&client, params);
-    manifest::ensure(&mut client, &setup.manifest)?;
-    let run = match &opts.resume {
-        Some(id) => Manifest::resume(&mut client, setup.manifest.clone(), id)?,
-        None => Manifest::start_run(&mut client, setup.manifest.clone())?,
-    };
+    let run = Manifest::open(&mut client, &setup.manifest, opts.resume.as_deref())?;
     printer.step(format!(
         "export run {} (manifest {}) to {}",
         run.run_id, run.table, setup.location

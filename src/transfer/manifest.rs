@@ -37,6 +37,20 @@ pub fn ensure(client: &mut impl GenericClient, table: &QualifiedName) -> Result<
 }
 
 impl Manifest {
+    /// The manifest table made sure of, then the run: run `resume` again,
+    /// or a new one.
+    pub fn open(
+        client: &mut impl GenericClient,
+        table: &QualifiedName,
+        resume: Option<&str>,
+    ) -> Result<Manifest> {
+        ensure(client, table)?;
+        match resume {
+            Some(id) => Manifest::resume(client, table.clone(), id),
+            None => Manifest::start_run(client, table.clone()),
+        }
+    }
+
     /// A new run with an id made by the server: its UTC time and a random tail.
     pub fn start_run(client: &mut impl GenericClient, table: QualifiedName) -> Result<Manifest> {
         let row = client
