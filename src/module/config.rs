@@ -100,9 +100,13 @@ fn check_minimum_version(minimum: Option<&Yaml>, path: &Path) -> Result<()> {
             )))
         }
     };
-    let parse = |t: &str| crate::module::changelog::ModuleVersion::parse(t);
-    let wanted = parse(&text).map_err(|why| {
-        Error::Settings(format!("{}: pum.minimum_version: {why}", path.display()))
+    // Compared as numbers (1.10 after 1.9), as pum 1.x compares versions.
+    let parse = |t: &str| crate::deltas::Version::parse_recorded(t);
+    let wanted = parse(&text).ok_or_else(|| {
+        Error::Settings(format!(
+            "{}: pum.minimum_version: {text:?} is not a version",
+            path.display()
+        ))
     })?;
     let ours = parse(crate::module::migrations::PUM1_RELEASE).expect("a valid version");
     if wanted > ours {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::db::{quote_ident, quote_literal, QualifiedName};
 use crate::error::{Error, Result};
+use crate::output::Printer;
 
 /// The table name is fixed by pum 1.x; only its schema is configurable.
 pub const TABLE_NAME: &str = "pum_migrations";
@@ -215,5 +216,23 @@ pub fn record(
             ],
         )
         .map_err(|e| Error::sql(format!("recording version {} in {table}", row.version), e))?;
+    Ok(())
+}
+/// pum 1.x refuses to install a module into a database that holds another
+/// module's `pum_migrations` unless told that several modules share it.
+pub fn refuse_other_modules(others: &[String], allowed: bool, printer: &Printer) -> Result<()> {
+    if others.is_empty() {
+        return Ok(());
+    }
+    let list = others.join(", ");
+    if !allowed {
+        return Err(Error::State(format!(
+            "a pum_migrations table exists in schema(s) {list}: another module is installed in this database; \
+             pass --allow-multiple-modules if they are meant to share it (nothing was changed)"
+        )));
+    }
+    printer.warn(format!(
+        "pum_migrations tables exist in schema(s) {list} too: another module shares this database"
+    ));
     Ok(())
 }

@@ -78,25 +78,6 @@ pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Resul
     })
 }
 
-/// pum 1.x refuses to install a module into a database that holds another
-/// module's `pum_migrations` unless told that several modules share it.
-pub fn refuse_other_modules(others: &[String], allowed: bool, printer: &Printer) -> Result<()> {
-    if others.is_empty() {
-        return Ok(());
-    }
-    let list = others.join(", ");
-    if !allowed {
-        return Err(Error::State(format!(
-            "a pum_migrations table exists in schema(s) {list}: another module is installed in this database; \
-             pass --allow-multiple-modules if they are meant to share it (nothing was changed)"
-        )));
-    }
-    printer.warn(format!(
-        "pum_migrations tables exist in schema(s) {list} too: another module shares this database"
-    ));
-    Ok(())
-}
-
 pub(crate) fn parse_max(max: Option<&str>) -> Result<Option<ModuleVersion>> {
     max.map(|m| {
         ModuleVersion::parse(m).map_err(|why| Error::Usage(format!("-u/--max-version: {why}")))
@@ -259,7 +240,7 @@ pub fn baseline(
     let created = !migrations::exists(&mut tx, &table)?;
     if created {
         let others = migrations::other_schemas(&mut tx, &config.migration_table_schema)?;
-        refuse_other_modules(&others, allow_multiple_modules, printer)?;
+        migrations::refuse_other_modules(&others, allow_multiple_modules, printer)?;
         migrations::create(&mut tx, &table)?;
     } else {
         migrations::update_layout(&mut tx, &table)?;

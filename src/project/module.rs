@@ -168,7 +168,7 @@ pub fn install(
     }
     let schema = &project.loaded.config.migration_table_schema;
     let others = module::migrations::other_schemas(client, schema)?;
-    module::refuse_other_modules(&others, req.allow_multiple_modules, printer)?;
+    module::migrations::refuse_other_modules(&others, req.allow_multiple_modules, printer)?;
     let options = RunOptions {
         single_transaction: true,
         ..req.options.clone()

@@ -77,29 +77,7 @@ fn plan(rows: &[HistoryRow], found: &[Delta], req: &RepairRequest) -> Result<Pla
             ));
         }
     }
-    for given in &req.mark_applied {
-        let (d, status) = found
-            .iter()
-            .zip(&statuses)
-            .find(|(d, _)| same_file(given, &d.path) || given.as_os_str() == d.file_name.as_str())
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--mark-applied {}: not a delta file of the delta directories; nothing was changed",
-                    shown(given)
-                ))
-            })?;
-        if *status != Status::Pending {
-            return Err(Error::Usage(format!(
-                "--mark-applied {}: the delta is {}, not pending; nothing was changed",
-                shown(given),
-                status.label()
-            )));
-        }
-        let change = Change::MarkApplied {
-            file: d.path.display().to_string(),
-            version: d.version.to_string(),
-            checksum: Some(d.checksum.clone()),
-        };
+    for change in marked(found, &statuses, req)? {
         if !changes.contains(&change) {
             changes.push(change);
         }
@@ -119,6 +97,37 @@ fn plan(rows: &[HistoryRow], found: &[Delta], req: &RepairRequest) -> Result<Pla
         version_before: current.map(|v| v.to_string()),
         version_after: version_after.map(|v| v.to_string()),
     })
+}
+
+/// The `--mark-applied` files as changes; each must be a pending delta.
+fn marked(found: &[Delta], statuses: &[Status], req: &RepairRequest) -> Result<Vec<Change>> {
+    req.mark_applied
+        .iter()
+        .map(|given| {
+            let (d, status) = found
+                .iter()
+                .zip(statuses)
+                .find(|(d, _)| same_file(given, &d.path) || given.as_os_str() == d.file_name.as_str())
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--mark-applied {}: not a delta file of the delta directories; nothing was changed",
+                        shown(given)
+                    ))
+                })?;
+            if *status != Status::Pending {
+                return Err(Error::Usage(format!(
+                    "--mark-applied {}: the delta is {}, not pending; nothing was changed",
+                    shown(given),
+                    status.label()
+                )));
+            }
+            Ok(Change::MarkApplied {
+                file: d.path.display().to_string(),
+                version: d.version.to_string(),
+                checksum: Some(d.checksum.clone()),
+            })
+        })
+        .collect()
 }
 
 fn display(version: Option<&crate::deltas::Version>) -> String {

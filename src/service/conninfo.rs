@@ -345,6 +345,7 @@ mod tests {
     }
 
     #[test]
+    // Over 80 lines: one table of libpq's URI cases, a case per line, read best whole.
     fn uris_parse_like_libpq() {
         let cases: &[(&str, &[(&str, &str)])] = &[
             ("postgresql://", &[]),
