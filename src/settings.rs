@@ -139,6 +139,7 @@ impl Settings {
             allow_multiple_modules: flags.allow_multiple_modules,
             beta_testing: flags.beta_testing,
             force: flags.force,
+            demo_data: flags.demo_data.clone(),
             skip_drop_app: flags.skip_drop_app,
             skip_create_app: flags.skip_create_app,
         })
@@ -152,7 +153,7 @@ impl Settings {
             || flags.skip_create_app
         {
             return Err(Error::Usage(
-                "--parameter, --grant, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing and --force apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing, --force and --demo-data apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

@@ -118,6 +118,10 @@ pub struct DeltaArgs {
     /// Module directories: upgrade a database installed for beta testing.
     #[arg(long = "force")]
     pub force: bool,
+    /// `install` of a module: load this set of `demo_data` in .pum.yaml
+    /// after the versions, in the same transaction.
+    #[arg(long = "demo-data", value_name = "NAME")]
+    pub demo_data: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]

@@ -84,6 +84,52 @@ struct RawConfig {
     uninstall: Option<Yaml>,
 }
 
+/// One entry of `demo_data:` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoDataDef {
+    name: String,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    files: Option<Vec<String>>,
+}
+
+/// The demo data sets, each with its files (relative to the module
+/// directory), checked as pum 1.x checks them: exactly one of `file` and
+/// `files`, and every file there.
+fn demo_sets(
+    section: Option<&Yaml>,
+    path: &Path,
+    dir: &Path,
+) -> Result<Vec<(String, Vec<PathBuf>)>> {
+    let Some(section) = section else {
+        return Ok(Vec::new());
+    };
+    let bad = |what: String| Error::Settings(format!("{}: demo_data: {what}", path.display()));
+    let defs: Vec<DemoDataDef> =
+        serde_yaml::from_value(section.clone()).map_err(|e| bad(e.to_string()))?;
+    defs.into_iter()
+        .map(|d| {
+            let files = match (d.file, d.files) {
+                (Some(f), None) => vec![f],
+                (None, Some(fs)) if !fs.is_empty() => fs,
+                _ => {
+                    return Err(bad(format!(
+                        "{}: give exactly one of `file` and `files`",
+                        d.name
+                    )))
+                }
+            };
+            let files: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+            if let Some(missing) = files.iter().find(|f| !f.is_file()) {
+                return Err(bad(format!("{}: {} not found", d.name, missing.display())));
+            }
+            Ok((d.name, files))
+        })
+        .collect()
+}
+
 /// pum 1.x refuses a module that asks for a newer pum than itself; this
 /// tool does what pum 1.x 1.9.2 does, so that is the version compared.
 fn check_minimum_version(minimum: Option<&Yaml>, path: &Path) -> Result<()> {
@@ -132,6 +178,8 @@ pub struct ModuleConfig {
     pub roles: Vec<RoleDef>,
     /// `application:` (or `migration_hooks:`): drop and create hooks.
     pub app_hooks: crate::module::app_hooks::AppHooks,
+    /// `demo_data:`: named sets of SQL files, loaded by `install --demo-data NAME`.
+    pub demo_data: Vec<(String, Vec<PathBuf>)>,
     /// Keys that were accepted but have no effect here, with the reason.
     pub ignored: Vec<(String, String)>,
 }
@@ -165,11 +213,7 @@ impl ModuleConfig {
             path,
             dir,
         )?;
-        note(
-            raw.demo_data.is_some(),
-            "demo_data",
-            "this tool does not load demo data",
-        );
+        let demo_data = demo_sets(raw.demo_data.as_ref(), path, dir)?;
         note(
             raw.dependencies.is_some(),
             "dependencies",
@@ -194,6 +238,7 @@ impl ModuleConfig {
             parameters: raw.parameters.unwrap_or_default(),
             roles: raw.roles.unwrap_or_default(),
             app_hooks,
+            demo_data,
             ignored,
         };
         config.check(path)?;
@@ -309,11 +354,11 @@ mod tests {
     #[test]
     fn keys_of_unimplemented_features_are_ignored_with_a_note() {
         let c = parse(
-            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - code: CREATE VIEW v AS SELECT 1\ndemo_data:\n  - name: d\n    file: d.sql\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
+            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - code: CREATE VIEW v AS SELECT 1\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
         )
         .unwrap();
         let keys: Vec<&str> = c.ignored.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["demo_data", "dependencies", "uninstall"]);
+        assert_eq!(keys, ["dependencies", "uninstall"]);
         // Application hooks and minimum_version are read, not ignored.
         assert_eq!(c.app_hooks.create.len(), 1);
     }

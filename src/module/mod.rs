@@ -38,6 +38,8 @@ pub struct ModuleRequest {
     pub options: RunOptions,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// `install --demo-data NAME`: load that demo data set after the versions.
+    pub demo_data: Option<String>,
     /// Record the versions as beta testing (`--beta-testing`).
     pub beta_testing: bool,
     /// Upgrade a database installed for beta testing anyway (`--force`).

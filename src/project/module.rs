@@ -39,6 +39,8 @@ pub struct ModuleProject {
     pub skip_create_app: bool,
     pub beta_testing: bool,
     pub force: bool,
+    /// `install --demo-data NAME`.
+    pub demo_data: Option<String>,
 }
 
 impl ModuleProject {
@@ -53,6 +55,7 @@ impl ModuleProject {
             skip_create_app: req.skip_create_app,
             beta_testing: req.beta_testing,
             force: req.force,
+            demo_data: req.demo_data.clone(),
         })
     }
 
@@ -81,6 +84,39 @@ impl ModuleProject {
         }
         let installed = latest.is_some();
         Ok(self.beta_testing || installed)
+    }
+
+    /// The demo data set asked for, ready to run as the application's hooks
+    /// are (comments removed, parameters substituted).
+    fn demo_files(&self) -> Result<Vec<PreparedHook>> {
+        let Some(name) = &self.demo_data else {
+            return Ok(Vec::new());
+        };
+        let sets = &self.loaded.config.demo_data;
+        let Some((_, files)) = sets.iter().find(|(n, _)| n == name) else {
+            let known: Vec<&str> = sets.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "--demo-data {name}: no such set in .pum.yaml (demo_data: {}); nothing was applied",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        };
+        let hooks: Vec<module::app_hooks::AppHook> = files
+            .iter()
+            .cloned()
+            .map(module::app_hooks::AppHook::Sql)
+            .collect();
+        let config = self.loaded.config.dir.join(module::config::FILE_NAME);
+        module::app_hooks::prepare(
+            &hooks,
+            &self.loaded.params,
+            &config,
+            "demo data",
+            "--demo-data",
+        )
     }
 
     /// Whether a run drops or creates the application.
@@ -141,6 +177,11 @@ pub fn upgrade(
     printer: &Printer,
 ) -> Result<UpgradeReport> {
     let project = ModuleProject::load(module_dir, req, printer)?;
+    if req.demo_data.is_some() {
+        return Err(Error::Usage(
+            "--demo-data: demo data is loaded by `install` (pum 1.x loads it only there)".into(),
+        ));
+    }
     let options = project.run_options(&req.options);
     runner::run(client, &project, params, None, &options, printer)
 }
@@ -179,6 +220,8 @@ pub fn install(
 /// The pending versions of one run.
 pub struct ModulePlan<'a> {
     project: &'a ModuleProject,
+    /// `install --demo-data`: loaded after the versions, before the create hooks.
+    demo: Vec<PreparedHook>,
     /// What the rows this run writes record as `beta_testing`.
     beta_testing: bool,
     drop_hooks: Vec<PreparedHook>,
@@ -231,6 +274,7 @@ impl Layout for ModuleProject {
         Ok(ModulePlan {
             project: self,
             beta_testing,
+            demo: self.demo_files()?,
             drop_hooks: self.app_hooks("drop")?,
             create_hooks: self.app_hooks("create")?,
             before: current.clone(),
@@ -335,7 +379,8 @@ impl Plan for ModulePlan<'_> {
     }
 
     fn after_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
-        let mut ran = run_app_hooks(client, &self.create_hooks, "create", run)?;
+        let mut ran = run_app_hooks(client, &self.demo, "demo data", run)?;
+        ran.extend(run_app_hooks(client, &self.create_hooks, "create", run)?);
         if !self.project.grant {
             return Ok(ran);
         }

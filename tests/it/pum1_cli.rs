@@ -260,10 +260,6 @@ fn role_create_and_grant() {
 fn refused_commands_and_flags_name_themselves_and_change_nothing() {
     let db = TestDb::new();
     for (args, named) in [
-        (
-            &["install", "--demo-data", "some"][..],
-            "`install --demo-data`",
-        ),
         (&["install", "--skip-grant"][..], "`install --skip-grant`"),
         (&["uninstall", "--force"][..], "`uninstall`"),
         (&["app", "create"][..], "`app`"),

@@ -217,3 +217,48 @@ fn a_second_module_baseline_needs_allow_multiple_modules() {
         .run()
         .success();
 }
+
+#[test]
+fn install_loads_a_demo_data_set_in_its_transaction() {
+    let root = tempfile::tempdir().unwrap();
+    let m = module(
+        root.path(),
+        "demo",
+        "application:\n  create:\n    - code: CREATE VIEW demo.counted AS SELECT count(*) AS n FROM demo.item\n\
+         demo_data:\n  - name: small\n    files:\n      - demo/items.sql\n      - demo/more.sql\n",
+    );
+    std::fs::write(
+        m.join("changelogs/1.0.0/01.sql"),
+        "CREATE SCHEMA demo;\nCREATE TABLE demo.item (id int, label text);",
+    )
+    .unwrap();
+    std::fs::create_dir_all(m.join("demo")).unwrap();
+    std::fs::write(
+        m.join("demo/items.sql"),
+        "-- two rows\nINSERT INTO demo.item VALUES (1, 'a'), (2, 'b');",
+    )
+    .unwrap();
+    std::fs::write(
+        m.join("demo/more.sql"),
+        "INSERT INTO demo.item VALUES (3, 'c');",
+    )
+    .unwrap();
+    let db = TestDb::new();
+    let install = |set: &str| {
+        db.pum()
+            .args(["install", "-p", "test", "-d"])
+            .arg(&m)
+            .args(["--demo-data", set])
+            .run()
+    };
+    install("large")
+        .code(2)
+        .stderr_has("--demo-data large: no such set in .pum.yaml (demo_data: small)");
+    assert!(!db.exists_table("demo_sys.pum_migrations"));
+    install("small").success().stderr_has("ran demo data hook");
+    // The create hook ran after the demo data, as pum 1.x runs it.
+    assert_eq!(
+        db.query_one("SELECT n::text FROM demo.counted"),
+        Some("3".into())
+    );
+}

@@ -153,7 +153,7 @@ pub struct Pum1Install {
     /// Grant no permissions (only together with --skip-roles).
     #[arg(long = "skip-grant")]
     pub skip_grant: bool,
-    /// Not supported yet.
+    /// Load this demo data set after the versions.
     #[arg(short = 'd', long = "demo-data", value_name = "DEMO_DATA")]
     pub demo_data: Option<String>,
     /// Record the versions as beta testing.

@@ -143,9 +143,6 @@ fn module_dir(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Result<Command> {
-    if args.demo_data.is_some() {
-        return Err(unsupported("install --demo-data", ""));
-    }
     // Our --grant creates the missing roles and grants in one step: the
     // two skips can only go together.
     if args.skip_roles != args.skip_grant {
@@ -171,6 +168,7 @@ fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Result<Comm
             skip_drop_app: args.skip_drop_app,
             skip_create_app: args.skip_create_app,
             allow_multiple_modules: args.allow_multiple_modules,
+            demo_data: args.demo_data,
             ..Default::default()
         },
     }))
@@ -399,7 +397,11 @@ mod tests {
         assert!(!i.deltas.grant);
         assert!(refusal(&["pum", "-p", "db", "install", "--skip-grant"]).contains("--skip-grant"));
         assert!(refusal(&["pum", "-p", "db", "install", "--skip-roles"]).contains("--skip-roles"));
-        assert!(refusal(&["pum", "-p", "db", "install", "-d", "demo"]).contains("--demo-data"));
+        let t = run(&["pum", "-p", "db", "install", "-d", "demo"]).unwrap();
+        let Command::Install(i) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(i.deltas.demo_data.as_deref(), Some("demo"));
         let t = run(&[
             "pum",
             "-p",
