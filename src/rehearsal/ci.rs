@@ -110,6 +110,13 @@ pub fn markdown(report: &RehearsalReport) -> String {
             );
         }
     }
+    if let Some(ms) = report.recovery_ms {
+        let _ = writeln!(
+            out,
+            "\n> way back: restoring the kept production dump took {} (measured on the test server)",
+            format_ms(ms)
+        );
+    }
     for f in &report.gate_failures {
         let _ = writeln!(out, "\n> gate: {}", one_line(&f.message()));
     }

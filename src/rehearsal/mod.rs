@@ -212,6 +212,8 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
         production_touched: false,
         production_check: None,
         gate_failures: Vec::new(),
+        recovery_ms: None,
+        recovery_dump: None,
         differences_text: None,
     }
 }
@@ -367,12 +369,21 @@ fn rehearse_in(
         ..Default::default()
     };
     match dump_path {
-        Some(path) => phases.run("restore into test database", || {
-            dump::restore(&test, path, &restore_opts, &r.tools, printer)
-        })?,
-        None => phases.run("copy production into test database", || {
-            dump::copy(&r.prod, &test, &restore_opts, &r.tools, printer)
-        })?,
+        Some(path) => {
+            phases.run("restore into test database", || {
+                dump::restore(&test, path, &restore_opts, &r.tools, printer)
+            })?;
+            // A kept dump is production's way back: its restore just measured it.
+            if r.dump_file.is_some() {
+                report.recovery_ms = phases.list.last().map(|p| p.duration_ms);
+                report.recovery_dump = Some(path.display().to_string());
+            }
+        }
+        None => {
+            phases.run("copy production into test database", || {
+                dump::copy(&r.prod, &test, &restore_opts, &r.tools, printer)
+            })?;
+        }
     };
     report.rehearsed_as = Some(rehearse_as.user().to_string());
     let mut test_client = db::connect(&rehearse_as)?;

@@ -115,6 +115,13 @@ pub struct RehearsalReport {
     /// The limits of `--max-lock` / `--max-delta-duration` the test upgrade went past.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gate_failures: Vec<super::gate::GateFailure>,
+    /// The way back, when the production dump was kept (`-f`): how long
+    /// restoring that very dump took, measured in the rehearsal's restore
+    /// step (on the test server, not on production's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_dump: Option<String>,
     #[serde(skip)]
     pub differences_text: Option<String>,
 }
@@ -166,6 +173,12 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
     ));
     if let Some(role) = &report.rehearsed_as {
         out.push_str(&format!("\nrehearsed as role {role} (production's own)"));
+    }
+    if let (Some(ms), Some(dump)) = (report.recovery_ms, &report.recovery_dump) {
+        out.push_str(&format!(
+            "\nway back: restoring the kept dump {dump} took {} (measured on the test server)",
+            format_ms(ms)
+        ));
     }
     let mut t = printer.table(&["Phase", "Result", "Time"]);
     for p in &report.phases {

@@ -181,3 +181,48 @@ fn formats_without_content_are_refused() {
         .code(2)
         .stderr_has("--format markdown: only check and test-and-upgrade write it");
 }
+
+#[test]
+fn a_kept_dump_reports_how_long_its_restore_took() {
+    let prod = production();
+    let reference = reference();
+    let keep = tempfile::tempdir().unwrap();
+    let dump = keep.path().join("prod.dump");
+    let json = tau(&prod, &reference, &example_deltas())
+        .arg("-f")
+        .arg(&dump)
+        .args(["--dry-run", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    assert!(json["recovery_ms"].is_u64(), "{json}");
+    assert!(
+        json["recovery_dump"]
+            .as_str()
+            .unwrap()
+            .ends_with("prod.dump"),
+        "{json}"
+    );
+    let restore = json["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "restore into test database")
+        .expect("the restore step");
+    assert_eq!(restore["duration_ms"], json["recovery_ms"]);
+    // Without -f the copy is streamed: there is no dump to come back with.
+    let streamed = tau(&prod, &reference, &example_deltas())
+        .args(["--dry-run", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    assert!(streamed.get("recovery_ms").is_none(), "{streamed}");
+    let text = tau(&prod, &reference, &example_deltas())
+        .arg("-f")
+        .arg(&dump)
+        .arg("--dry-run")
+        .run()
+        .success()
+        .stdout;
+    assert!(text.contains("way back: restoring the kept dump"), "{text}");
+}
