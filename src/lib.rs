@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod db;

@@ -22,7 +22,7 @@ impl Report {
              <h1>pum check</h1>\n<p class=\"dbs\"><span class=\"left\">first: {first}</span> \
              <span class=\"right\">second: {second}</span> <span class=\"when\">{}</span></p>\n\
              <p class=\"verdict {}\">{verdict}</p>\n",
-            super::clock::timestamp_utc(),
+            crate::clock::Utc::now().iso_seconds(),
             if self.is_empty() { "ok" } else { "bad" },
         );
         if self.same_database {

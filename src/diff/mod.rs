@@ -3,7 +3,6 @@
 //! compares them. Rendering the result (text, JSON) lives in `render`.
 
 mod ci;
-mod clock;
 mod html;
 mod normalize;
 mod pum1;

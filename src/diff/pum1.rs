@@ -88,7 +88,7 @@ impl Report {
         let report = Pum1Report {
             pg_connection1: first,
             pg_connection2: second,
-            timestamp: super::clock::timestamp_utc(),
+            timestamp: crate::clock::Utc::now().iso_seconds(),
             passed: self.is_empty(),
             total_checks: check_results.len(),
             passed_checks,

@@ -2,7 +2,7 @@
 //! time written `YYYYMMDDTHHMMSS.mmmZ` so keys sort by time as text, and
 //! the manifest beside each dump as `<key>.manifest.json`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use crate::dump::manifest::FILE_MANIFEST_SUFFIX;
 use crate::error::{Error, Result};
@@ -130,38 +130,17 @@ fn check_name(name: &str) -> Result<()> {
 
 /// `YYYYMMDDTHHMMSS.mmmZ` in UTC.
 fn stamp(at: SystemTime) -> String {
-    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    let t = secs % 86_400;
+    let t = crate::clock::Utc::at(at);
     format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}.{:03}Z",
-        t / 3600,
-        t / 60 % 60,
-        t % 60,
-        since.subsec_millis()
+        "{:04}{:02}{:02}T{:02}{:02}{:02}.{:03}Z",
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.millis
     )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01
-/// (Howard Hinnant's well-known days-to-civil algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn stamps_are_utc_and_sort_as_text() {

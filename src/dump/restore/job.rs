@@ -4,7 +4,7 @@
 //! failures told apart from the `pg_restore` failures they cause.
 
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use sha2::Digest;
@@ -265,23 +265,12 @@ impl RestoreJob<'_> {
         let label = expected.map(|e| e.path.clone()).unwrap_or_default();
         let mut feed = |stdin: &mut dyn std::io::Write| -> Result<()> {
             let mut reader = open()?;
-            let mut hasher = sha2::Sha256::new();
-            let mut size = 0u64;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = reader
-                    .read(&mut buf)
-                    .map_err(|e| Error::State(format!("reading the dump: {e}")))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                size += n as u64;
-                stdin
-                    .write_all(&buf[..n])
-                    .map_err(|e| Error::io("pg_restore's standard input", e))?;
-            }
-            let sha = super::super::stream::hex(&hasher.finalize());
+            let (size, sha) = copy_hashed(
+                &mut *reader,
+                "the dump",
+                stdin,
+                "pg_restore's standard input",
+            )?;
             match expected.and_then(|e| mismatch(e, size, &sha)) {
                 Some(problem) => Err(Error::Refused(format!(
                     "dump {label} changed while it was being restored: {problem}"
@@ -345,6 +334,17 @@ impl RestoreJob<'_> {
 
 /// Size and sha256 of everything `reader` yields.
 pub(super) fn hash_stream(reader: &mut dyn Read, label: &str) -> Result<(u64, String)> {
+    copy_hashed(reader, label, &mut std::io::sink(), "nowhere")
+}
+
+/// Copies `reader` (named `label` in errors) into `sink` (named
+/// `sink_label`), returning the size and sha256 of what went through.
+fn copy_hashed(
+    reader: &mut dyn Read,
+    label: &str,
+    sink: &mut dyn Write,
+    sink_label: &str,
+) -> Result<(u64, String)> {
     let mut hasher = sha2::Sha256::new();
     let mut size = 0u64;
     let mut buf = vec![0u8; 1 << 20];
@@ -357,6 +357,8 @@ pub(super) fn hash_stream(reader: &mut dyn Read, label: &str) -> Result<(u64, St
         }
         hasher.update(&buf[..n]);
         size += n as u64;
+        sink.write_all(&buf[..n])
+            .map_err(|e| Error::io(sink_label, e))?;
     }
     Ok((size, super::super::stream::hex(&hasher.finalize())))
 }
