@@ -136,6 +136,7 @@ impl Settings {
             max_version: flags.max_version.clone(),
             options: self.run_options(flags)?,
             grant: flags.grant,
+            create_roles: flags.create_roles || flags.grant,
             allow_multiple_modules: flags.allow_multiple_modules,
             beta_testing: flags.beta_testing,
             force: flags.force,
@@ -149,11 +150,12 @@ impl Settings {
     pub fn reject_module_flags(&self, flags: &DeltaArgs) -> Result<()> {
         if !flags.parameters.is_empty()
             || flags.grant
+            || flags.create_roles
             || flags.skip_drop_app
             || flags.skip_create_app
         {
             return Err(Error::Usage(
-                "--parameter, --grant, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing, --force and --demo-data apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --create-roles, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing, --force and --demo-data apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

@@ -99,6 +99,11 @@ pub struct DeltaArgs {
     /// that are missing and grant their permissions.
     #[arg(long = "grant")]
     pub grant: bool,
+    /// Module directories: create the roles of .pum.yaml that are missing
+    /// (before the changelogs of an install, after those of an upgrade)
+    /// and grant nothing. Implied by --grant.
+    #[arg(long = "create-roles")]
+    pub create_roles: bool,
     /// Module directories: do not run the application's drop hooks
     /// (`application.drop` in .pum.yaml) before the changelogs.
     #[arg(long = "skip-drop-app")]
@@ -182,11 +187,28 @@ pub struct InstallArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RolesAction {
     /// Create the missing roles (NOLOGIN; `inherit` as membership) and
-    /// grant every role its permissions.
+    /// grant every role its permissions; with --suffix, database-specific
+    /// roles NAME_SUFFIX carry the permissions.
     Create,
     /// Grant the permissions again (after new schemas or objects), creating
-    /// nothing.
+    /// nothing; with --to USER, make USER a member of the roles instead.
     Grant,
+    /// Revoke the roles' permissions and memberships, keeping the roles;
+    /// with --from USER, end USER's membership of the roles instead.
+    Revoke,
+    /// Revoke, then drop the roles (only the NAME_SUFFIX ones with --suffix).
+    Drop,
+    /// Which roles can read or write the module's schemas, against what
+    /// .pum.yaml expects.
+    List,
+    /// Create a role that can log in (--name), with no password.
+    CreateLogin,
+    /// Drop a login role (--name).
+    DropLogin,
+    /// The login roles that are not superusers.
+    LoginRoles,
+    /// The login roles that are members of one role (--roles ROLE).
+    Members,
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +219,28 @@ pub struct RolesArgs {
     /// The module directory (holding .pum.yaml).
     #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
+    /// Database-specific roles: act on NAME_SUFFIX for each configured NAME.
+    #[arg(long = "suffix", value_name = "SUFFIX")]
+    pub suffix: Option<String>,
+    /// Only these configured roles [default: all of them].
+    #[arg(long = "roles", value_name = "ROLE", num_args = 1..)]
+    pub roles: Vec<String>,
+    /// grant: the user to make a member of the roles.
+    #[arg(long = "to", value_name = "USER")]
+    pub to: Option<String>,
+    /// revoke: the user whose membership of the roles ends.
+    #[arg(long = "from", value_name = "USER")]
+    pub from: Option<String>,
+    /// create-login, drop-login: the login role's name.
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
+    /// drop: hand what the roles own to the current user and drop their
+    /// remaining privileges first (REASSIGN OWNED, DROP OWNED).
+    #[arg(long = "force")]
+    pub force: bool,
+    /// list: show superusers too.
+    #[arg(long = "include-superusers")]
+    pub include_superusers: bool,
 }
 
 #[derive(Debug, Args)]

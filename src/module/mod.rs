@@ -10,6 +10,8 @@ pub mod config;
 pub mod migrations;
 pub mod params;
 pub mod plan;
+pub mod role_admin;
+pub mod role_inventory;
 pub mod roles;
 
 use std::path::Path;
@@ -38,6 +40,9 @@ pub struct ModuleRequest {
     pub options: RunOptions,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// Create the missing roles, granting nothing unless `grant` is set
+    /// (`--create-roles`; pum 1.x's install without `--skip-roles`).
+    pub create_roles: bool,
     /// `install --demo-data NAME`: load that demo data set after the versions.
     pub demo_data: Option<String>,
     /// Record the versions as beta testing (`--beta-testing`).
@@ -345,48 +350,6 @@ pub fn info(
         changelogs,
         history: rows,
     })
-}
-
-/// `pum roles create`: creates the missing roles of the module and grants
-/// their permissions, in one transaction.
-pub fn create_roles(
-    client: &mut Client,
-    module_dir: &Path,
-    grant: bool,
-    printer: &Printer,
-) -> Result<roles::RolesReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    if config.roles.is_empty() {
-        printer.warn(format!(
-            "{} defines no roles",
-            module_dir.join(config::FILE_NAME).display()
-        ));
-    }
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    let report = roles::create(&mut tx, &config.roles, grant, printer)?;
-    tx.commit()
-        .map_err(|e| Error::sql("committing roles and grants", e))?;
-    Ok(report)
-}
-
-/// `pum roles grant`: grants the permissions of the module's roles again,
-/// in one transaction; the roles must exist.
-pub fn grant_roles(
-    client: &mut Client,
-    module_dir: &Path,
-    printer: &Printer,
-) -> Result<roles::RolesReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    let mut report = roles::RolesReport::default();
-    roles::grant_permissions(&mut tx, &config.roles, &mut report, printer)?;
-    tx.commit()
-        .map_err(|e| Error::sql("committing the grants", e))?;
-    Ok(report)
 }
 
 /// One version an upgrade would apply, with its SQL as it would run.

@@ -32,6 +32,8 @@ pub struct ModuleProject {
     pub max: Option<ModuleVersion>,
     /// Create missing roles and grant their permissions after the upgrade.
     pub grant: bool,
+    /// Create missing roles (without granting unless `grant`).
+    pub create_roles: bool,
     /// An install: the history table does not exist yet and is created at
     /// the start of the run's one transaction.
     pub installing: bool,
@@ -50,6 +52,7 @@ impl ModuleProject {
             loaded: module::load(dir, &req.parameters, printer)?,
             max: module::parse_max(req.max_version.as_deref())?,
             grant: req.grant,
+            create_roles: req.create_roles || req.grant,
             installing: false,
             skip_drop_app: req.skip_drop_app,
             skip_create_app: req.skip_create_app,
@@ -253,7 +256,7 @@ impl Layout for ModuleProject {
         let table = &self.loaded.table;
         module::migrations::create(client, table)?;
         // Roles first: changelogs may grant to them or set them as owners.
-        if self.grant {
+        if self.create_roles {
             module::roles::create(client, &self.loaded.config.roles, false, run.printer)?;
         }
         run.printer.step(format!("created {table}"));
@@ -381,14 +384,18 @@ impl Plan for ModulePlan<'_> {
     fn after_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
         let mut ran = run_app_hooks(client, &self.demo, "demo data", run)?;
         ran.extend(run_app_hooks(client, &self.create_hooks, "create", run)?);
-        if !self.project.grant {
+        if !self.project.create_roles {
             return Ok(ran);
         }
         let roles = &self.project.loaded.config.roles;
+        let grant = self.project.grant;
         let t0 = Instant::now();
         let done = scope::unit(client, run.options, |client| {
-            module::roles::create(client, roles, true, run.printer)
+            module::roles::create(client, roles, grant, run.printer)
         })?;
+        if !grant {
+            return Ok(ran);
+        }
         run.printer.step(format!(
             "granted permissions of {} role{} in {}",
             roles.len(),

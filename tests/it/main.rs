@@ -17,6 +17,7 @@ mod measure;
 mod module;
 mod nothing_lost;
 mod pum1_cli;
+mod pum1_roles;
 mod pum1_turns;
 mod python_hooks;
 mod rehearsal;

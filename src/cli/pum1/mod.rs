@@ -213,27 +213,26 @@ pub enum Pum1RoleAction {
 
 #[derive(Debug, Args)]
 pub struct Pum1Role {
-    /// create and grant run; the others are not supported yet.
     pub action: Pum1RoleAction,
-    /// Not supported yet.
+    /// Database-specific roles: NAME_SUFFIX for each configured NAME.
     #[arg(long = "suffix", value_name = "SUFFIX")]
     pub suffix: Option<String>,
-    /// Not supported yet.
+    /// Only these configured roles.
     #[arg(long = "roles", value_name = "ROLES", num_args = 1..)]
     pub roles: Vec<String>,
-    /// Not supported yet.
+    /// grant: the user made a member of the roles.
     #[arg(long = "to", value_name = "TO_ROLE")]
     pub to: Option<String>,
-    /// Not supported yet.
+    /// revoke: the user whose membership ends.
     #[arg(long = "from", value_name = "FROM_ROLE")]
     pub from: Option<String>,
-    /// Not supported yet.
+    /// create-login, drop-login: the login role.
     #[arg(long = "name", value_name = "NAME")]
     pub name: Option<String>,
-    /// Not supported yet.
+    /// drop: REASSIGN OWNED and DROP OWNED first.
     #[arg(long = "force")]
     pub force: bool,
-    /// Not supported yet.
+    /// list: show superusers too.
     #[arg(long = "include-superusers")]
     pub include_superusers: bool,
 }

@@ -40,14 +40,6 @@ fn unsupported(what: &str, hint: &str) -> Error {
     ))
 }
 
-/// Refuses the first flag of `flags` that was given.
-fn refuse_given(command: &str, flags: &[(&str, bool)]) -> Result<()> {
-    match flags.iter().find(|(_, given)| *given) {
-        Some((flag, _)) => Err(unsupported(&format!("{command} {flag}"), "")),
-        None => Ok(()),
-    }
-}
-
 pub fn translate(line: Pum1Cli) -> Result<Translated> {
     let dir = module_dir(line.config.as_deref(), line.dir.as_deref())?;
     let service = ServiceArg {
@@ -68,7 +60,7 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
         Pum1Command::Install(args) => (install(service, dirs, args)?, true),
         Pum1Command::Upgrade(args) => (upgrade(service, dirs, args)?, true),
         Pum1Command::Baseline(args) => (baseline(service, dir.clone(), args), true),
-        Pum1Command::Role(args) => (role(service, dir.clone(), args)?, true),
+        Pum1Command::Role(args) => (role(service, dir.clone(), args), true),
         Pum1Command::Check(args) => (check(line.pg_connection.as_deref(), args)?, false),
         Pum1Command::Dump(args) => (
             Command::Dump(DumpArgs {
@@ -143,27 +135,16 @@ fn module_dir(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf> {
 }
 
 fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Result<Command> {
-    // Our --grant creates the missing roles and grants in one step: the
-    // two skips can only go together.
-    if args.skip_roles != args.skip_grant {
-        let flag = if args.skip_roles {
-            "--skip-roles"
-        } else {
-            "--skip-grant"
-        };
-        return Err(unsupported(
-            &format!("install {flag}"),
-            "this pum creates the roles and grants their permissions together: \
-             pass both --skip-roles and --skip-grant, or neither",
-        ));
-    }
     Ok(Command::Install(InstallArgs {
         service,
         deltas: DeltaArgs {
             dirs,
             max_version: args.max_version,
             parameters: args.parameters.parameters,
+            // As pum 1.x: granting creates the roles it grants to, so
+            // --skip-roles alone still creates them.
             grant: !args.skip_grant,
+            create_roles: !args.skip_roles,
             beta_testing: args.beta_testing,
             skip_drop_app: args.skip_drop_app,
             skip_create_app: args.skip_create_app,
@@ -203,43 +184,29 @@ fn baseline(service: ServiceArg, dir: PathBuf, args: Pum1Baseline) -> Command {
     })
 }
 
-fn role(service: ServiceArg, dir: PathBuf, args: Pum1Role) -> Result<Command> {
-    let action = match args.action {
-        Pum1RoleAction::Create => RolesAction::Create,
-        Pum1RoleAction::Grant => RolesAction::Grant,
-        other => {
-            let name = match other {
-                Pum1RoleAction::CreateLogin => "create-login",
-                Pum1RoleAction::Drop => "drop",
-                Pum1RoleAction::DropLogin => "drop-login",
-                Pum1RoleAction::Revoke => "revoke",
-                Pum1RoleAction::List => "list",
-                Pum1RoleAction::LoginRoles => "login-roles",
-                _ => "members",
-            };
-            return Err(unsupported(
-                &format!("role {name}"),
-                "only `role create` and `role grant` run here",
-            ));
-        }
-    };
-    refuse_given(
-        "role",
-        &[
-            ("--suffix", args.suffix.is_some()),
-            ("--roles", !args.roles.is_empty()),
-            ("--to", args.to.is_some()),
-            ("--from", args.from.is_some()),
-            ("--name", args.name.is_some()),
-            ("--force", args.force),
-            ("--include-superusers", args.include_superusers),
-        ],
-    )?;
-    Ok(Command::Roles(RolesArgs {
-        action,
+fn role(service: ServiceArg, dir: PathBuf, args: Pum1Role) -> Command {
+    Command::Roles(RolesArgs {
+        action: match args.action {
+            Pum1RoleAction::Create => RolesAction::Create,
+            Pum1RoleAction::CreateLogin => RolesAction::CreateLogin,
+            Pum1RoleAction::Drop => RolesAction::Drop,
+            Pum1RoleAction::DropLogin => RolesAction::DropLogin,
+            Pum1RoleAction::Grant => RolesAction::Grant,
+            Pum1RoleAction::Revoke => RolesAction::Revoke,
+            Pum1RoleAction::List => RolesAction::List,
+            Pum1RoleAction::LoginRoles => RolesAction::LoginRoles,
+            Pum1RoleAction::Members => RolesAction::Members,
+        },
         service,
         dir,
-    }))
+        suffix: args.suffix,
+        roles: args.roles,
+        to: args.to,
+        from: args.from,
+        name: args.name,
+        force: args.force,
+        include_superusers: args.include_superusers,
+    })
 }
 
 fn check(connection: Option<&str>, args: Pum1Check) -> Result<Command> {
@@ -394,9 +361,17 @@ mod tests {
         let Command::Install(i) = t.cli.command else {
             panic!()
         };
-        assert!(!i.deltas.grant);
-        assert!(refusal(&["pum", "-p", "db", "install", "--skip-grant"]).contains("--skip-grant"));
-        assert!(refusal(&["pum", "-p", "db", "install", "--skip-roles"]).contains("--skip-roles"));
+        assert!(!i.deltas.grant && !i.deltas.create_roles);
+        let t = run(&["pum", "-p", "db", "install", "--skip-grant"]).unwrap();
+        let Command::Install(i) = t.cli.command else {
+            panic!()
+        };
+        assert!(!i.deltas.grant && i.deltas.create_roles);
+        let t = run(&["pum", "-p", "db", "install", "--skip-roles"]).unwrap();
+        let Command::Install(i) = t.cli.command else {
+            panic!()
+        };
+        assert!(i.deltas.grant && !i.deltas.create_roles);
         let t = run(&["pum", "-p", "db", "install", "-d", "demo"]).unwrap();
         let Command::Install(i) = t.cli.command else {
             panic!()
@@ -444,22 +419,20 @@ mod tests {
         );
         let t = run(&["pum", "-p", "db", "-d", "m", "role", "grant"]).unwrap();
         assert!(matches!(t.cli.command, Command::Roles(r) if r.action == RolesAction::Grant));
-        for action in [
-            "list",
-            "drop",
-            "revoke",
-            "create-login",
-            "members",
-            "login-roles",
-        ] {
-            let why = refusal(&["pum", "-p", "db", "role", action]);
-            assert!(why.contains(&format!("`role {action}`")), "{why}");
-        }
-        assert!(refusal(&["pum", "-p", "db", "role", "grant", "--to", "u"]).contains("role --to"));
-        assert!(
-            refusal(&["pum", "-p", "db", "role", "create", "--suffix", "x"])
-                .contains("role --suffix")
+        let t = run(&[
+            "pum", "-p", "db", "role", "grant", "--to", "u", "--roles", "a", "b", "--suffix", "x",
+        ])
+        .unwrap();
+        let Command::Roles(r) = t.cli.command else {
+            panic!()
+        };
+        assert_eq!(
+            (r.to.as_deref(), r.suffix.as_deref()),
+            (Some("u"), Some("x"))
         );
+        assert_eq!(r.roles, ["a", "b"]);
+        let t = run(&["pum", "-p", "db", "role", "members", "--roles", "v"]).unwrap();
+        assert!(matches!(t.cli.command, Command::Roles(r) if r.action == RolesAction::Members));
     }
 
     #[test]
