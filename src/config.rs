@@ -156,42 +156,36 @@ pub struct VerifyDatabase {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RehearsalConfig {
-    /// Longest a delta may hold ShareRowExclusiveLock or stronger on an
-    /// existing relation.
+    /// Longest a delta may hold `max_lock_from` or stronger on an existing
+    /// relation.
     pub max_lock: Option<DurationValue>,
+    /// The weakest lock mode `max_lock` and the relation rules limit
+    /// (ShareRowExclusiveLock by default).
+    pub max_lock_from: Option<String>,
+    /// Limits for one lock mode each, over `max_lock`.
+    pub max_lock_by_mode: Option<BTreeMap<String, DurationValue>>,
+    /// Limits for relations matching a `schema.table` pattern (`*`, `?`),
+    /// over the mode limits.
+    pub max_lock_by_relation: Option<BTreeMap<String, DurationValue>>,
     /// Longest a delta may run.
     pub max_delta_duration: Option<DurationValue>,
 }
 
 impl RehearsalConfig {
-    /// The gate's limits, `(max_lock, max_delta_duration)`: each flag over
-    /// its key in pum.yaml.
-    pub fn limits(
+    /// `--max-delta-duration` over `rehearsal.max_delta_duration`.
+    pub fn max_delta_duration(
         config: Option<&RehearsalConfig>,
-        max_lock: Option<&str>,
-        max_delta_duration: Option<&str>,
-    ) -> Result<(Option<std::time::Duration>, Option<std::time::Duration>)> {
-        let pick =
-            |flag: Option<&str>, name: &str, key: Option<&DurationValue>, yaml: &str| match flag {
-                Some(text) => parse_duration(text)
-                    .map(Some)
-                    .map_err(|why| Error::Usage(format!("{name}: {why}"))),
-                None => key.map(|v| v.resolve(yaml)).transpose(),
-            };
-        Ok((
-            pick(
-                max_lock,
-                "--max-lock",
-                config.and_then(|c| c.max_lock.as_ref()),
-                "rehearsal.max_lock",
-            )?,
-            pick(
-                max_delta_duration,
-                "--max-delta-duration",
-                config.and_then(|c| c.max_delta_duration.as_ref()),
-                "rehearsal.max_delta_duration",
-            )?,
-        ))
+        flag: Option<&str>,
+    ) -> Result<Option<std::time::Duration>> {
+        match flag {
+            Some(text) => parse_duration(text)
+                .map(Some)
+                .map_err(|why| Error::Usage(format!("--max-delta-duration: {why}"))),
+            None => config
+                .and_then(|c| c.max_delta_duration.as_ref())
+                .map(|v| v.resolve("rehearsal.max_delta_duration"))
+                .transpose(),
+        }
     }
 }
 
@@ -537,11 +531,20 @@ mod tests {
             Path::new("p.yaml"),
         )
         .unwrap();
-        let (max_lock, max_delta) =
-            RehearsalConfig::limits(c.rehearsal.as_ref(), Some("500ms"), None).unwrap();
-        assert_eq!(max_lock, Some(std::time::Duration::from_millis(500)));
+        let max_lock = crate::rehearsal::lock_limits::LockLimits::resolve(
+            c.rehearsal.as_ref(),
+            Some("500ms"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            max_lock.default,
+            Some(std::time::Duration::from_millis(500))
+        );
+        let max_delta = RehearsalConfig::max_delta_duration(c.rehearsal.as_ref(), None).unwrap();
         assert_eq!(max_delta, Some(std::time::Duration::from_secs(90)));
-        let err = RehearsalConfig::limits(None, Some("soon"), None).unwrap_err();
+        let err = crate::rehearsal::lock_limits::LockLimits::resolve(None, Some("soon"), None)
+            .unwrap_err();
         assert!(err.to_string().contains("--max-lock"), "{err}");
         assert!(Config::parse("rehearsal:\n  max_locks: 2s\n", Path::new("p.yaml")).is_err());
     }

@@ -203,6 +203,11 @@ pub struct GateArgs {
     /// [default: rehearsal.max_lock in pum.yaml, else no limit].
     #[arg(long = "max-lock", value_name = "DURATION")]
     pub max_lock: Option<String>,
+    /// The weakest lock mode --max-lock limits (AccessExclusiveLock,
+    /// ExclusiveLock, ShareRowExclusiveLock, ShareLock, …)
+    /// [default: rehearsal.max_lock_from in pum.yaml, else ShareRowExclusiveLock].
+    #[arg(long = "max-lock-from", value_name = "MODE")]
+    pub max_lock_from: Option<String>,
     /// Fail the rehearsal when a delta ran longer than this on the copy
     /// [default: rehearsal.max_delta_duration in pum.yaml, else no limit].
     #[arg(long = "max-delta-duration", value_name = "DURATION")]

@@ -1,14 +1,14 @@
 //! The gate a rehearsal's measurements must pass before production is
-//! touched: no unit may hold a strong lock on a relation that existed
-//! before it for longer than `--max-lock`, nor run longer than
+//! touched: no unit may hold a lock on a relation that existed before it
+//! for longer than its limit (see [`LockLimits`]), nor run longer than
 //! `--max-delta-duration`.
 
 use std::time::Duration;
 
 use serde::Serialize;
 
+use super::lock_limits::LockLimits;
 use crate::output::format_ms;
-use crate::runner::measure::{strength, GATED_FROM};
 use crate::runner::UpgradeReport;
 
 impl Gate {
@@ -17,14 +17,17 @@ impl Gate {
         ctx: &crate::settings::Settings,
         args: &crate::cli::GateArgs,
     ) -> crate::error::Result<Gate> {
-        let (max_lock, max_delta_duration) = crate::config::RehearsalConfig::limits(
-            ctx.config.rehearsal.as_ref(),
-            args.max_lock.as_deref(),
-            args.max_delta_duration.as_deref(),
-        )?;
+        let config = ctx.config.rehearsal.as_ref();
         Ok(Gate {
-            max_lock,
-            max_delta_duration,
+            max_lock: LockLimits::resolve(
+                config,
+                args.max_lock.as_deref(),
+                args.max_lock_from.as_deref(),
+            )?,
+            max_delta_duration: crate::config::RehearsalConfig::max_delta_duration(
+                config,
+                args.max_delta_duration.as_deref(),
+            )?,
         })
     }
 }
@@ -32,7 +35,7 @@ impl Gate {
 /// Limits on what one unit may do; `None` means no limit.
 #[derive(Debug, Clone, Default)]
 pub struct Gate {
-    pub max_lock: Option<Duration>,
+    pub max_lock: LockLimits,
     pub max_delta_duration: Option<Duration>,
 }
 
@@ -49,6 +52,9 @@ pub struct GateFailure {
     /// The measured time: the lock held, or the unit's duration.
     pub measured_ms: u64,
     pub limit_ms: u64,
+    /// The setting the limit comes from (`--max-lock`,
+    /// `rehearsal.max_lock_by_relation "audit.*"`, …).
+    pub rule: String,
 }
 
 impl GateFailure {
@@ -56,15 +62,17 @@ impl GateFailure {
     pub fn message(&self) -> String {
         match (&self.relation, &self.mode) {
             (Some(relation), Some(mode)) => format!(
-                "{} held {mode} on {relation} for {} (--max-lock {})",
+                "{} held {mode} on {relation} for {} ({} {})",
                 self.delta,
                 format_ms(self.measured_ms),
+                self.rule,
                 format_ms(self.limit_ms)
             ),
             _ => format!(
-                "{} ran for {} (--max-delta-duration {})",
+                "{} ran for {} ({} {})",
                 self.delta,
                 format_ms(self.measured_ms),
+                self.rule,
                 format_ms(self.limit_ms)
             ),
         }
@@ -81,13 +89,14 @@ pub fn check(report: &UpgradeReport, gate: &Gate) -> Vec<GateFailure> {
             .next()
             .unwrap_or(&unit.file)
             .to_string();
-        if let (Some(limit), Some(measured)) = (gate.max_lock, &unit.measured) {
-            let limit_ms = limit.as_millis() as u64;
-            for lock in &measured.locks {
-                if lock.existing
-                    && strength(&lock.mode) >= strength(GATED_FROM)
-                    && lock.held_ms > limit_ms
-                {
+        if let Some(measured) = &unit.measured {
+            for lock in measured.locks.iter().filter(|l| l.existing) {
+                let Some((limit, rule)) = gate.max_lock.limit_for(&lock.relation, &lock.mode)
+                else {
+                    continue;
+                };
+                let limit_ms = limit.as_millis() as u64;
+                if lock.held_ms > limit_ms {
                     failures.push(GateFailure {
                         gate: "max_lock",
                         delta: delta.clone(),
@@ -95,6 +104,7 @@ pub fn check(report: &UpgradeReport, gate: &Gate) -> Vec<GateFailure> {
                         mode: Some(lock.mode.clone()),
                         measured_ms: lock.held_ms,
                         limit_ms,
+                        rule: rule.describe(),
                     });
                 }
             }
@@ -109,6 +119,7 @@ pub fn check(report: &UpgradeReport, gate: &Gate) -> Vec<GateFailure> {
                     mode: None,
                     measured_ms: unit.duration_ms,
                     limit_ms,
+                    rule: "--max-delta-duration".into(),
                 });
             }
         }
@@ -164,7 +175,7 @@ mod tests {
             duration_ms: 1000,
         };
         let gate = Gate {
-            max_lock: Some(Duration::from_millis(100)),
+            max_lock: LockLimits::resolve(None, Some("100ms"), None).unwrap(),
             max_delta_duration: Some(Duration::from_secs(2)),
         };
         let failures = check(&report, &gate);

@@ -10,6 +10,7 @@
 pub mod ci;
 pub mod gate;
 mod interrupted;
+pub mod lock_limits;
 mod phases;
 mod reference;
 mod report;

@@ -149,3 +149,58 @@ fn measure_gate_fails_the_rehearsal_and_leaves_production_untouched() {
         Some("integer")
     );
 }
+
+#[test]
+fn lock_limits_by_relation_override_the_default_and_name_their_rule() {
+    let prod = TestDb::baselined("1.0.0");
+    prod.execute(BIG);
+    let reference = TestDb::baselined("1.0.0");
+    reference.execute("CREATE TABLE public.big (id int PRIMARY KEY, val int NOT NULL)");
+    let deltas = delta_dir(&[ALTER_TYPE]);
+    reference.upgrade(deltas.path()).run().success();
+    let config = tempfile::tempdir().unwrap();
+    let rehearse = |yaml: &str, extra: &[&str]| {
+        let file = config.path().join("pum.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        prod.pum()
+            .arg("-c")
+            .arg(&file)
+            .args(["test-and-upgrade", "-pp", "test", "-pc"])
+            .arg(conninfo(&reference))
+            .args(["-t", UPGRADES_TABLE, "-d"])
+            .arg(deltas.path())
+            .args(["--yes", "--format", "json"])
+            .args(extra)
+            .run()
+    };
+    // No default limit: only the pattern gates, and the failure names it.
+    let failed = rehearse(
+        "rehearsal:\n  max_lock_by_relation:\n    \"public.b*\": 1ms\n",
+        &[],
+    )
+    .code(1);
+    let json = failed.json();
+    assert_eq!(json["verdict"], "gate_failed", "{json}");
+    assert_eq!(
+        json["gate_failures"][0]["rule"],
+        "rehearsal.max_lock_by_relation \"public.b*\""
+    );
+    assert!(
+        failed
+            .stderr
+            .contains("rehearsal.max_lock_by_relation \"public.b*\""),
+        "{}",
+        failed.stderr
+    );
+    assert_eq!(prod.history(), ["1.0.0 baseline"]);
+    // A strict default, but this table (and its index, big_pkey) may be
+    // locked for an hour: it passes and production is upgraded.
+    let passed = rehearse(
+        "rehearsal:\n  max_lock: 1ms\n  max_lock_by_relation:\n    \"big*\": 1h\n",
+        &[],
+    )
+    .success()
+    .json();
+    assert_eq!(passed["production_touched"], true, "{passed}");
+    assert_eq!(prod.history(), ["1.0.0 baseline", "1.0.1 widen"]);
+}
