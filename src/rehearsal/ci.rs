@@ -82,9 +82,10 @@ pub fn markdown(report: &RehearsalReport) -> String {
         .as_ref()
         .filter(|u| !u.applied.is_empty())
     {
-        out.push_str("\n| Delta | Time | Strongest lock | Held | Rewrite | WAL |\n|---|---:|---|---:|---|---:|\n");
+        out.push_str("\n| Delta | Time | Strongest lock | Held | Rewrite | WAL | Rows | Temp |\n|---|---:|---|---:|---|---:|---:|---:|\n");
         for unit in &upgrade.applied {
             let name = unit.file.rsplit('/').next().unwrap_or(&unit.file);
+            let (rows, temp) = crate::render::measure::rows_and_temp(unit.measured.as_ref());
             let (lock, held, rewrite, wal) = match &unit.measured {
                 Some(m) => {
                     let (lock, held) = m.strongest_lock().map_or(("-".into(), "-".into()), |l| {
@@ -103,7 +104,7 @@ pub fn markdown(report: &RehearsalReport) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {held} | {rewrite} | {wal} |",
+                "| {} | {} | {} | {held} | {rewrite} | {wal} | {rows} | {temp} |",
                 one_line(name),
                 format_ms(unit.duration_ms),
                 one_line(&lock)

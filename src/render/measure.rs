@@ -2,8 +2,8 @@
 //! rehearsal's test upgrade, `upgrade --measure`).
 
 use crate::output::{format_ms, Printer, Style};
-use crate::runner::measure::strength;
 use crate::runner::measure::GATED_FROM;
+use crate::runner::measure::{strength, Measured};
 use crate::runner::UpgradeReport;
 
 /// Bytes in the largest unit that keeps a number of at least 1.
@@ -21,6 +21,22 @@ pub fn format_bytes(bytes: i64) -> String {
     }
 }
 
+/// Rows changed in all tables, and temporary bytes written: `-` where the
+/// statistics could not tell.
+pub fn rows_and_temp(measured: Option<&Measured>) -> (String, String) {
+    match measured.and_then(|m| m.stats.as_ref()) {
+        Some(s) => (
+            s.rows
+                .iter()
+                .map(|r| r.inserted + r.updated + r.deleted)
+                .sum::<i64>()
+                .to_string(),
+            format_bytes(s.temp_bytes),
+        ),
+        None => ("-".into(), "-".into()),
+    }
+}
+
 /// One row per measured unit: time, the strongest lock on a relation that
 /// existed before (what production's sessions would wait behind), whether
 /// storage was rewritten, WAL written. `None` when nothing was measured.
@@ -28,7 +44,16 @@ pub fn table(report: &UpgradeReport, printer: &Printer) -> Option<String> {
     if !report.applied.iter().any(|u| u.measured.is_some()) {
         return None;
     }
-    let mut t = printer.table(&["Delta", "Time", "Strongest lock", "Held", "Rewrite", "WAL"]);
+    let mut t = printer.table(&[
+        "Delta",
+        "Time",
+        "Strongest lock",
+        "Held",
+        "Rewrite",
+        "WAL",
+        "Rows",
+        "Temp",
+    ]);
     for unit in &report.applied {
         let Some(m) = &unit.measured else { continue };
         let name = unit.file.rsplit('/').next().unwrap_or(&unit.file);
@@ -47,6 +72,7 @@ pub fn table(report: &UpgradeReport, printer: &Printer) -> Option<String> {
             true => "no".to_string(),
             false => printer.paint(&format!("yes: {}", m.rewrites.join(", ")), Style::Changed),
         };
+        let (rows, temp) = rows_and_temp(Some(m));
         t.add_row(vec![
             name.to_string(),
             format_ms(unit.duration_ms),
@@ -54,6 +80,8 @@ pub fn table(report: &UpgradeReport, printer: &Printer) -> Option<String> {
             held,
             rewrite,
             format_bytes(m.wal_bytes),
+            rows,
+            temp,
         ]);
     }
     Some(t.to_string())

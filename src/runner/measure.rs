@@ -1,7 +1,10 @@
 //! What one unit did to the database, measured while it ran: the
 //! heavyweight locks its backend held (sampled from a second connection, so
 //! locks taken inside one long statement are seen too), the relations whose
-//! storage it rewrote, the indexes it built and the WAL it wrote.
+//! storage it rewrote, the indexes it built, the WAL it wrote, and what the
+//! statistics tell of its temporary files and rows (see [`measure_stats`]).
+//!
+//! [`measure_stats`]: super::measure_stats
 //!
 //! Only a run asked to measure pays for this; the runner never builds a
 //! [`Measurer`] otherwise.
@@ -15,6 +18,7 @@ use std::time::{Duration, Instant};
 use postgres::Client;
 use serde::Serialize;
 
+use super::measure_stats::{self, StatsDelta, StatsMark};
 use crate::error::{Error, Result};
 use crate::service::ConnParams;
 
@@ -65,6 +69,11 @@ pub struct Measured {
     pub rewrites: Vec<String>,
     /// Indexes that did not exist before the unit.
     pub indexes_built: Vec<String>,
+    /// Temporary files and rows per table; absent where the counters
+    /// cannot be read yet (inside `--single-transaction`, they are
+    /// reported at its commit).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsDelta>,
 }
 
 impl Measured {
@@ -119,6 +128,8 @@ type Seen = BTreeMap<(u32, String), (Instant, Option<Instant>)>;
 /// Watches one unit: started just before it, finished just after.
 pub struct Measurer {
     before: BTreeMap<u32, Relation>,
+    flush: bool,
+    stats: StatsMark,
     lsn: String,
     stop: Arc<AtomicBool>,
     sampler: Option<JoinHandle<Result<Seen>>>,
@@ -132,6 +143,8 @@ impl Measurer {
     /// Reads the relations and the WAL position on `client`, then starts
     /// sampling its backend's locks on a connection of its own to `params`.
     pub fn start(client: &mut Client, params: &ConnParams) -> Result<Measurer> {
+        let flush = measure_stats::can_force_flush(client);
+        let stats = measure_stats::mark(client, flush)?;
         let row = client
             .query_one("SELECT pg_backend_pid(), pg_current_wal_lsn()::text", &[])
             .map_err(|e| Error::sql("reading the WAL position", e))?;
@@ -173,6 +186,8 @@ impl Measurer {
         });
         Ok(Measurer {
             before,
+            flush,
+            stats,
             lsn,
             stop,
             sampler: Some(sampler),
@@ -239,7 +254,28 @@ impl Measurer {
             locks,
             rewrites,
             indexes_built,
+            stats: self.stats_since(client)?,
         })
+    }
+
+    /// The counters' change, unless the unit's transaction is still open:
+    /// a backend reports its counters only between transactions.
+    fn stats_since(&self, client: &mut Client) -> Result<Option<StatsDelta>> {
+        // Outside a transaction block each statement is its own
+        // transaction, so its start is the statement's start.
+        // (The simple protocol: the extended one restarts the statement's
+        // clock between its messages.)
+        let in_block = client
+            .simple_query("SELECT now() <> statement_timestamp()")
+            .map_err(|e| Error::sql("reading the transaction state", e))?
+            .iter()
+            .any(|m| matches!(m, postgres::SimpleQueryMessage::Row(r) if r.get(0) == Some("t")));
+        if in_block {
+            return Ok(None);
+        }
+        Ok(Some(
+            measure_stats::mark(client, self.flush)?.since(&self.stats),
+        ))
     }
 
     fn stop_sampler(&mut self) -> Result<Seen> {

@@ -9,6 +9,7 @@
 pub mod failure;
 pub mod lock;
 pub mod measure;
+pub mod measure_stats;
 pub mod scope;
 pub mod session;
 

@@ -204,3 +204,53 @@ fn lock_limits_by_relation_override_the_default_and_name_their_rule() {
     assert_eq!(passed["production_touched"], true, "{passed}");
     assert_eq!(prod.history(), ["1.0.0 baseline", "1.0.1 widen"]);
 }
+
+#[test]
+fn measure_reports_rows_changed_and_temporary_files() {
+    let db = TestDb::baselined("1.0.0");
+    db.execute(BIG);
+    let deltas = delta_dir(&[
+        (
+            "delta_1.0.1_touch.sql",
+            "UPDATE public.big SET val = val + 1 WHERE id <= 1000; \
+             DELETE FROM public.big WHERE id > 299990;",
+        ),
+        (
+            "delta_1.0.2_sorted.sql",
+            "SET LOCAL work_mem = '64kB'; \
+             CREATE TABLE public.sorted AS SELECT * FROM public.big ORDER BY val DESC, id;",
+        ),
+    ]);
+    let json = db
+        .upgrade(deltas.path())
+        .args(["--measure", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    let touch = &json["applied"][0];
+    let big = touch["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no rows in {touch}"))
+        .iter()
+        .find(|r| r["relation"] == "public.big")
+        .unwrap_or_else(|| panic!("public.big not in {touch}"))
+        .clone();
+    assert_eq!(
+        (&big["updated"], &big["deleted"], &big["inserted"]),
+        (&1000.into(), &10.into(), &0.into()),
+        "{touch}"
+    );
+    assert_eq!(touch["temp_files"], 0, "{touch}");
+    // A sort larger than work_mem spills to temporary files.
+    let sorted = &json["applied"][1];
+    assert!(sorted["temp_files"].as_i64().unwrap() > 0, "{sorted}");
+    assert!(
+        sorted["temp_bytes"].as_i64().unwrap() > 1_000_000,
+        "{sorted}"
+    );
+    assert!(sorted["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["relation"] == "public.sorted" && r["inserted"] == 299_990));
+}
