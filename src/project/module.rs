@@ -373,6 +373,7 @@ impl Plan for ModulePlan<'_> {
                 atomic: true,
                 duration_ms: 0,
                 measured: None,
+                statements: None,
             },
         })
     }

@@ -145,6 +145,7 @@ mod tests {
                 locks,
                 ..Default::default()
             }),
+            statements: None,
         }
     }
 

@@ -84,7 +84,24 @@ pub fn table(report: &UpgradeReport, printer: &Printer) -> Option<String> {
             temp,
         ]);
     }
-    Some(t.to_string())
+    let mut out = t.to_string();
+    for unit in &report.applied {
+        let Some(statements) = &unit.statements else {
+            continue;
+        };
+        let name = unit.file.rsplit('/').next().unwrap_or(&unit.file);
+        let mut s = printer.table(&["Line", "Time", "WAL", "Statement"]);
+        for st in statements {
+            s.add_row(vec![
+                st.line.to_string(),
+                format_ms(st.duration_ms),
+                format_bytes(st.wal_bytes),
+                st.sql.clone(),
+            ]);
+        }
+        out.push_str(&format!("\n{name}, statement by statement:\n{s}"));
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -60,6 +60,27 @@ pub struct LockHeld {
     pub existing: bool,
 }
 
+/// One statement of a delta run statement by statement (`-- pum:no-transaction`),
+/// measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatementMeasured {
+    /// Where the statement starts in the file.
+    pub line: usize,
+    /// Its first line, cut at 80 characters.
+    pub sql: String,
+    pub duration_ms: u64,
+    pub wal_bytes: i64,
+}
+
+/// The statement's opening, as a label.
+pub fn statement_label(text: &str) -> String {
+    let first = text.trim().lines().next().unwrap_or("");
+    match first.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &first[..cut]),
+        None => first.to_string(),
+    }
+}
+
 /// What was measured of one unit (in the report beside its duration).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Measured {
@@ -146,7 +167,10 @@ impl Measurer {
         let flush = measure_stats::can_force_flush(client);
         let stats = measure_stats::mark(client, flush)?;
         let row = client
-            .query_one("SELECT pg_backend_pid(), pg_current_wal_lsn()::text", &[])
+            .query_one(
+                "SELECT pg_backend_pid(), pg_current_wal_insert_lsn()::text",
+                &[],
+            )
             .map_err(|e| Error::sql("reading the WAL position", e))?;
         let pid: i32 = row.get(0);
         let lsn: String = row.get(1);
@@ -200,7 +224,7 @@ impl Measurer {
         let seen = self.stop_sampler()?;
         let wal_bytes: i64 = client
             .query_one(
-                "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::text::pg_lsn)::int8",
+                "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)::int8",
                 &[&self.lsn],
             )
             .map_err(|e| Error::sql("reading the WAL position", e))?

@@ -75,6 +75,10 @@ pub struct AppliedDelta {
     /// What the unit did to the database, when the run measured.
     #[serde(flatten)]
     pub measured: Option<measure::Measured>,
+    /// Statement by statement, for a measured delta that runs without a
+    /// transaction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<Vec<measure::StatementMeasured>>,
 }
 
 /// What an upgrade run did.

@@ -241,6 +241,10 @@ fn measure_reports_rows_changed_and_temporary_files() {
         "{touch}"
     );
     assert_eq!(touch["temp_files"], 0, "{touch}");
+    assert!(
+        touch.get("statements").is_none(),
+        "atomic: no statement list"
+    );
     // A sort larger than work_mem spills to temporary files.
     let sorted = &json["applied"][1];
     assert!(sorted["temp_files"].as_i64().unwrap() > 0, "{sorted}");
@@ -253,4 +257,47 @@ fn measure_reports_rows_changed_and_temporary_files() {
         .unwrap()
         .iter()
         .any(|r| r["relation"] == "public.sorted" && r["inserted"] == 299_990));
+}
+
+#[test]
+fn a_delta_without_transaction_is_measured_statement_by_statement() {
+    let db = TestDb::baselined("1.0.0");
+    db.execute(BIG);
+    let deltas = delta_dir(&[(
+        "delta_1.0.1_online.sql",
+        "-- pum:no-transaction\nSET lock_timeout = '2s';\n\
+         CREATE INDEX CONCURRENTLY big_val_idx\n    ON public.big (val);\n\
+         UPDATE public.big SET val = 0 WHERE id = 1;\n",
+    )]);
+    let json = db
+        .upgrade(deltas.path())
+        .args(["--measure", "--format", "json"])
+        .run()
+        .success()
+        .json();
+    let statements = json["applied"][0]["statements"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no statements in {json}"));
+    let lines: Vec<_> = statements
+        .iter()
+        .map(|s| s["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3, 5], "{json}");
+    assert_eq!(
+        statements[1]["sql"],
+        "CREATE INDEX CONCURRENTLY big_val_idx"
+    );
+    assert!(statements[1]["wal_bytes"].as_i64().unwrap() > 0, "{json}");
+    assert!(statements[2]["wal_bytes"].as_i64().unwrap() > 0, "{json}");
+    assert_eq!(statements[0]["sql"], "SET lock_timeout = '2s'");
+    // In text, a table of its own after the deltas' table.
+    let text_db = TestDb::baselined("1.0.0");
+    text_db.execute(BIG);
+    text_db
+        .upgrade(deltas.path())
+        .arg("--measure")
+        .run()
+        .success()
+        .stdout_has("delta_1.0.1_online.sql, statement by statement:")
+        .stdout_has("CREATE INDEX CONCURRENTLY big_val_idx");
 }

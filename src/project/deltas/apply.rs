@@ -16,14 +16,21 @@ use crate::runner::failure::{
     delta_error, elapsed_ms, locate_failing_statement, lost_connection, position_of,
     set_local_timeouts, set_timeouts, worth_replaying,
 };
+use crate::runner::measure::{statement_label, StatementMeasured};
 use crate::runner::scope;
 use crate::runner::session::SessionReset;
 use crate::runner::{RunContext, RunOptions};
 
 use super::{own_transaction, python};
 
-/// Applies one SQL delta and records it. Returns whether that happened in
-/// one transaction with its history row.
+/// How a delta was applied: with its history row in one transaction, and
+/// its statements measured one by one (a measured no-transaction delta).
+pub(super) struct SqlApplied {
+    pub atomic: bool,
+    pub statements: Option<Vec<StatementMeasured>>,
+}
+
+/// Applies one SQL delta and records it.
 pub(super) fn apply_sql(
     client: &mut Client,
     options: &RunOptions,
@@ -31,19 +38,23 @@ pub(super) fn apply_sql(
     recorder: &history::Recorder,
     delta: &Delta,
     sql: &str,
-) -> Result<bool> {
+) -> Result<SqlApplied> {
+    let not_atomic = |statements| SqlApplied {
+        atomic: false,
+        statements,
+    };
     let t0 = Instant::now();
     match delta.mode {
         TxMode::Atomic => {}
         TxMode::SelfManaged => {
             own_transaction::apply(client, options, reset, delta, sql)?;
             recorder.record(client, delta, elapsed_ms(t0))?;
-            return Ok(false);
+            return Ok(not_atomic(None));
         }
         TxMode::NoTransaction => {
-            apply_without_transaction(client, options, reset, delta, sql)?;
+            let statements = apply_without_transaction(client, options, reset, delta, sql)?;
             recorder.record(client, delta, elapsed_ms(t0))?;
-            return Ok(false);
+            return Ok(not_atomic(statements));
         }
         TxMode::Python => unreachable!("python deltas are not SQL"),
     }
@@ -84,19 +95,23 @@ pub(super) fn apply_sql(
             delta_error(&delta.path, sql, &e, None)
         }
     })?;
-    Ok(true)
+    Ok(SqlApplied {
+        atomic: true,
+        statements: None,
+    })
 }
 
 /// Runs a `-- pum:no-transaction` delta statement by statement in
 /// autocommit, then makes sure no index it built was left invalid (a failed
-/// CREATE INDEX CONCURRENTLY leaves one behind).
+/// CREATE INDEX CONCURRENTLY leaves one behind). A measured run also times
+/// each statement and the WAL it wrote.
 pub(super) fn apply_without_transaction(
     client: &mut Client,
     options: &RunOptions,
     reset: &SessionReset,
     delta: &Delta,
     sql: &str,
-) -> Result<()> {
+) -> Result<Option<Vec<StatementMeasured>>> {
     const INVALID: &str =
         "SELECT indexrelid::oid, indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid";
     let before: Vec<u32> = client
@@ -108,7 +123,12 @@ pub(super) fn apply_without_transaction(
     set_timeouts(client, options, false)?;
     let statements = sql_lexer::split(sql);
     let total = statements.len();
+    let mut measured = options.measure.then(Vec::new);
     for (i, stmt) in statements.iter().enumerate() {
+        let mark = match measured {
+            Some(_) => Some((wal_position(client)?, Instant::now())),
+            None => None,
+        };
         if let Err(e) = client.batch_execute(stmt.text) {
             let _ = client.batch_execute(reset.sql());
             let lead = stmt.text.len() - stmt.text.trim_start().len();
@@ -135,6 +155,15 @@ pub(super) fn apply_without_transaction(
             }
             return Err(err);
         }
+        if let (Some(list), Some((lsn, t0))) = (measured.as_mut(), mark) {
+            let code = code_start(stmt.text);
+            list.push(StatementMeasured {
+                line: sql_lexer::line_col(sql, stmt.start + code).0,
+                sql: statement_label(&stmt.text[code..]),
+                duration_ms: t0.elapsed().as_millis() as u64,
+                wal_bytes: wal_since(client, &lsn)?,
+            });
+        }
     }
     client
         .batch_execute(reset.sql())
@@ -160,7 +189,38 @@ pub(super) fn apply_without_transaction(
             hint: None,
         })));
     }
-    Ok(())
+    Ok(measured)
+}
+
+/// Where a statement's code starts, after the blank and `--` comment lines
+/// before it (the marker line of the first statement among them).
+fn code_start(text: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with("--") {
+            return offset + (line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    text.len() - text.trim_start().len()
+}
+
+fn wal_position(client: &mut Client) -> Result<String> {
+    Ok(client
+        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
+        .map_err(|e| Error::sql("reading the WAL position", e))?
+        .get(0))
+}
+
+fn wal_since(client: &mut Client, lsn: &str) -> Result<i64> {
+    Ok(client
+        .query_one(
+            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)::int8",
+            &[&lsn],
+        )
+        .map_err(|e| Error::sql("reading the WAL position", e))?
+        .get(0))
 }
 
 /// Runs a pre-all/post-all hook. SQL hooks run in a transaction of their own.

@@ -309,9 +309,12 @@ impl Plan for DeltaPlan<'_> {
         let (delta, sql) = &self.units[unit];
         let recorder = self.recorder.as_ref().expect("prepared in before_all");
         let t0 = std::time::Instant::now();
+        let mut statements = None;
         let atomic = match (sql, self.python.as_ref()) {
             (Some(sql), _) => {
-                apply::apply_sql(client, run.options, run.reset, recorder, delta, sql)?
+                let done = apply::apply_sql(client, run.options, run.reset, recorder, delta, sql)?;
+                statements = done.statements;
+                done.atomic
             }
             // Python deltas make their own connections: record right after.
             (None, Some(py)) => {
@@ -343,6 +346,7 @@ impl Plan for DeltaPlan<'_> {
                 atomic,
                 duration_ms: 0,
                 measured: None,
+                statements,
             },
         })
     }
