@@ -211,14 +211,9 @@ pub enum RolesAction {
     Members,
 }
 
-#[derive(Debug, Args)]
-pub struct RolesArgs {
-    pub action: RolesAction,
-    #[command(flatten)]
-    pub service: ServiceArg,
-    /// The module directory (holding .pum.yaml).
-    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
+/// The flags of the role actions, the same in both command-line shapes.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RoleFlags {
     /// Database-specific roles: act on NAME_SUFFIX for each configured NAME.
     #[arg(long = "suffix", value_name = "SUFFIX")]
     pub suffix: Option<String>,
@@ -226,10 +221,10 @@ pub struct RolesArgs {
     #[arg(long = "roles", value_name = "ROLE", num_args = 1..)]
     pub roles: Vec<String>,
     /// grant: the user to make a member of the roles.
-    #[arg(long = "to", value_name = "USER")]
+    #[arg(long = "to", value_name = "ROLE")]
     pub to: Option<String>,
     /// revoke: the user whose membership of the roles ends.
-    #[arg(long = "from", value_name = "USER")]
+    #[arg(long = "from", value_name = "ROLE")]
     pub from: Option<String>,
     /// create-login, drop-login: the login role's name.
     #[arg(long = "name", value_name = "NAME")]
@@ -241,6 +236,18 @@ pub struct RolesArgs {
     /// list: show superusers too.
     #[arg(long = "include-superusers")]
     pub include_superusers: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    pub action: RolesAction,
+    #[command(flatten)]
+    pub service: ServiceArg,
+    /// The module directory (holding .pum.yaml).
+    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub flags: RoleFlags,
 }
 
 #[derive(Debug, Args)]

@@ -19,8 +19,8 @@ mod transfer;
 
 pub use crate::output::Format;
 pub use database::{
-    BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RolesAction, RolesArgs,
-    UpgradeArgs,
+    BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RoleFlags, RolesAction,
+    RolesArgs, UpgradeArgs,
 };
 pub use db::{DbAction, DbArgs};
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};

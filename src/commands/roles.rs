@@ -21,15 +21,15 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
     let mut client = db::connect(&params)?;
     let printer = &ctx.printer;
     let selection = Selection {
-        roles: args.roles.clone(),
-        suffix: args.suffix.clone(),
+        roles: args.flags.roles.clone(),
+        suffix: args.flags.suffix.clone(),
     };
     match args.action {
         RolesAction::Create => {
             let report = role_admin::create(&mut client, &module_dir(args)?, &selection, printer)?;
             show_created(printer, params.dbname(), &report);
         }
-        RolesAction::Grant => match &args.to {
+        RolesAction::Grant => match &args.flags.to {
             Some(user) => show_changes(
                 printer,
                 &role_admin::membership(&mut client, &module_dir(args)?, &selection, user, true)?,
@@ -42,7 +42,7 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
         },
         RolesAction::Revoke => {
             let dir = module_dir(args)?;
-            let report = match &args.from {
+            let report = match &args.flags.from {
                 Some(user) => role_admin::membership(&mut client, &dir, &selection, user, false)?,
                 None => role_admin::revoke(&mut client, &dir, &selection)?,
             };
@@ -50,7 +50,12 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
         }
         RolesAction::Drop => show_changes(
             printer,
-            &role_admin::drop(&mut client, &module_dir(args)?, &selection, args.force)?,
+            &role_admin::drop(
+                &mut client,
+                &module_dir(args)?,
+                &selection,
+                args.flags.force,
+            )?,
         ),
         RolesAction::CreateLogin => show_changes(
             printer,
@@ -62,7 +67,7 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
         ),
         RolesAction::LoginRoles => show_names(printer, &role_admin::login_roles(&mut client)?),
         RolesAction::Members => {
-            let [role] = args.roles.as_slice() else {
+            let [role] = args.flags.roles.as_slice() else {
                 return Err(Error::Usage(
                     "roles members: name exactly one role with --roles ROLE".into(),
                 ));
@@ -72,7 +77,7 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
         RolesAction::List => {
             let config = ModuleConfig::load(&module_dir(args)?)?;
             let inventory =
-                role_inventory::inventory(&mut client, &config, args.include_superusers)?;
+                role_inventory::inventory(&mut client, &config, args.flags.include_superusers)?;
             show_inventory(printer, &inventory);
         }
     }
@@ -84,19 +89,27 @@ pub fn run(ctx: &Settings, args: &RolesArgs) -> Result<Outcome> {
 fn refuse_misplaced(args: &RolesArgs) -> Result<()> {
     use RolesAction::*;
     let given = [
-        ("--to", args.to.is_some(), &[Grant][..]),
-        ("--from", args.from.is_some(), &[Revoke][..]),
-        ("--name", args.name.is_some(), &[CreateLogin, DropLogin][..]),
-        ("--force", args.force, &[Drop][..]),
-        ("--include-superusers", args.include_superusers, &[List][..]),
+        ("--to", args.flags.to.is_some(), &[Grant][..]),
+        ("--from", args.flags.from.is_some(), &[Revoke][..]),
+        (
+            "--name",
+            args.flags.name.is_some(),
+            &[CreateLogin, DropLogin][..],
+        ),
+        ("--force", args.flags.force, &[Drop][..]),
+        (
+            "--include-superusers",
+            args.flags.include_superusers,
+            &[List][..],
+        ),
         (
             "--suffix",
-            args.suffix.is_some(),
+            args.flags.suffix.is_some(),
             &[Create, Grant, Revoke, Drop][..],
         ),
         (
             "--roles",
-            !args.roles.is_empty(),
+            !args.flags.roles.is_empty(),
             &[Create, Grant, Revoke, Drop, Members][..],
         ),
     ];
@@ -129,7 +142,7 @@ fn module_dir(args: &RolesArgs) -> Result<PathBuf> {
 }
 
 fn login_name(args: &RolesArgs) -> Result<&str> {
-    args.name.as_deref().ok_or_else(|| {
+    args.flags.name.as_deref().ok_or_else(|| {
         Error::Usage(format!(
             "roles {}: give the login role's name with --name NAME",
             action_name(args.action)

@@ -46,6 +46,27 @@ fn in_transaction<T>(
     Ok(out)
 }
 
+/// Loads the module's roles, selects, and runs `f` on them in one
+/// transaction, collecting what it did under `action`.
+fn change(
+    client: &mut Client,
+    module_dir: &Path,
+    selection: &Selection,
+    action: &'static str,
+    f: impl FnOnce(&mut Transaction<'_>, &ModuleConfig, &[&RoleDef], &mut ChangeReport) -> Result<()>,
+) -> Result<ChangeReport> {
+    let config = ModuleConfig::load(module_dir)?;
+    let targets = selected(&config, selection)?;
+    in_transaction(client, &action.replace('_', " "), |tx| {
+        let mut report = ChangeReport {
+            action,
+            ..Default::default()
+        };
+        f(tx, &config, &targets, &mut report)?;
+        Ok(report)
+    })
+}
+
 fn exec(client: &mut impl GenericClient, sql: &str, what: String) -> Result<()> {
     client.batch_execute(sql).map_err(|e| Error::sql(what, e))
 }
@@ -170,32 +191,33 @@ pub fn membership(
     user: &str,
     grant: bool,
 ) -> Result<ChangeReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    let targets = selected(&config, selection)?;
-    in_transaction(client, "the memberships", |tx| {
-        let mut report = ChangeReport {
-            action: if grant { "grant_to" } else { "revoke_from" },
-            ..Default::default()
-        };
-        for role in targets {
-            let name = db_name(role, selection.suffix.as_deref());
-            let (sql, line) = if grant {
-                (
-                    format!("GRANT {} TO {}", quote_ident(&name), quote_ident(user)),
-                    format!("GRANT {name} TO {user}"),
-                )
-            } else {
-                (
-                    format!("REVOKE {} FROM {}", quote_ident(&name), quote_ident(user)),
-                    format!("REVOKE {name} FROM {user}"),
-                )
-            };
-            exec(tx, &sql, line.clone())?;
-            report.roles.push(name);
-            report.done.push(line);
-        }
-        Ok(report)
-    })
+    let action = if grant { "grant_to" } else { "revoke_from" };
+    change(
+        client,
+        module_dir,
+        selection,
+        action,
+        |tx, _, targets, report| {
+            for role in targets.iter().copied() {
+                let name = db_name(role, selection.suffix.as_deref());
+                let (sql, line) = if grant {
+                    (
+                        format!("GRANT {} TO {}", quote_ident(&name), quote_ident(user)),
+                        format!("GRANT {name} TO {user}"),
+                    )
+                } else {
+                    (
+                        format!("REVOKE {} FROM {}", quote_ident(&name), quote_ident(user)),
+                        format!("REVOKE {name} FROM {user}"),
+                    )
+                };
+                exec(tx, &sql, line.clone())?;
+                report.roles.push(name);
+                report.done.push(line);
+            }
+            Ok(())
+        },
+    )
 }
 
 /// The permissions of a role and of the roles it inherits from, as pum 1.x
@@ -330,22 +352,15 @@ pub fn revoke(
     module_dir: &Path,
     selection: &Selection,
 ) -> Result<ChangeReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    let targets = selected(&config, selection)?;
-    in_transaction(client, "the revokes", |tx| {
-        let mut report = ChangeReport {
-            action: "revoke",
-            ..Default::default()
-        };
-        revoke_in(
-            tx,
-            &config,
-            &targets,
-            selection.suffix.as_deref(),
-            &mut report,
-        )?;
-        Ok(report)
-    })
+    change(
+        client,
+        module_dir,
+        selection,
+        "revoke",
+        |tx, config, targets, report| {
+            revoke_in(tx, config, targets, selection.suffix.as_deref(), report)
+        },
+    )
 }
 
 /// `role drop`: revokes, then drops the selected roles (the suffixed ones
@@ -357,43 +372,43 @@ pub fn drop(
     selection: &Selection,
     force: bool,
 ) -> Result<ChangeReport> {
-    let config = ModuleConfig::load(module_dir)?;
-    let targets = selected(&config, selection)?;
-    in_transaction(client, "dropping the roles", |tx| {
-        let mut report = ChangeReport {
-            action: "drop",
-            ..Default::default()
-        };
-        let suffix = selection.suffix.as_deref();
-        revoke_in(tx, &config, &targets, suffix, &mut report)?;
-        // Members before the roles they inherit from would not matter to
-        // PostgreSQL, but dropping in reverse order reads as undoing create.
-        for role in targets.iter().rev() {
-            let name = db_name(role, suffix);
-            let q = quote_ident(&name);
-            if force && report.roles.contains(&name) {
+    change(
+        client,
+        module_dir,
+        selection,
+        "drop",
+        |tx, config, targets, report| {
+            let suffix = selection.suffix.as_deref();
+            revoke_in(tx, config, targets, suffix, report)?;
+            // Members before the roles they inherit from would not matter to
+            // PostgreSQL, but dropping in reverse order reads as undoing create.
+            for role in targets.iter().rev() {
+                let name = db_name(role, suffix);
+                let q = quote_ident(&name);
+                if force && report.roles.contains(&name) {
+                    exec(
+                        tx,
+                        &format!("REASSIGN OWNED BY {q} TO CURRENT_USER; DROP OWNED BY {q}"),
+                        format!("handing over what {name} owns"),
+                    )?;
+                }
                 exec(
                     tx,
-                    &format!("REASSIGN OWNED BY {q} TO CURRENT_USER; DROP OWNED BY {q}"),
-                    format!("handing over what {name} owns"),
+                    &format!("DROP ROLE IF EXISTS {q}"),
+                    format!(
+                        "dropping role {name}{}",
+                        if force {
+                            ""
+                        } else {
+                            " (--force hands what it owns to the current user first)"
+                        }
+                    ),
                 )?;
+                report.done.push(format!("DROP ROLE {name}"));
             }
-            exec(
-                tx,
-                &format!("DROP ROLE IF EXISTS {q}"),
-                format!(
-                    "dropping role {name}{}",
-                    if force {
-                        ""
-                    } else {
-                        " (--force hands what it owns to the current user first)"
-                    }
-                ),
-            )?;
-            report.done.push(format!("DROP ROLE {name}"));
-        }
-        Ok(report)
-    })
+            Ok(())
+        },
+    )
 }
 
 /// `role create-login --name NAME`: a role that can log in, with no

@@ -214,27 +214,8 @@ pub enum Pum1RoleAction {
 #[derive(Debug, Args)]
 pub struct Pum1Role {
     pub action: Pum1RoleAction,
-    /// Database-specific roles: NAME_SUFFIX for each configured NAME.
-    #[arg(long = "suffix", value_name = "SUFFIX")]
-    pub suffix: Option<String>,
-    /// Only these configured roles.
-    #[arg(long = "roles", value_name = "ROLES", num_args = 1..)]
-    pub roles: Vec<String>,
-    /// grant: the user made a member of the roles.
-    #[arg(long = "to", value_name = "TO_ROLE")]
-    pub to: Option<String>,
-    /// revoke: the user whose membership ends.
-    #[arg(long = "from", value_name = "FROM_ROLE")]
-    pub from: Option<String>,
-    /// create-login, drop-login: the login role.
-    #[arg(long = "name", value_name = "NAME")]
-    pub name: Option<String>,
-    /// drop: REASSIGN OWNED and DROP OWNED first.
-    #[arg(long = "force")]
-    pub force: bool,
-    /// list: show superusers too.
-    #[arg(long = "include-superusers")]
-    pub include_superusers: bool,
+    #[command(flatten)]
+    pub flags: crate::cli::RoleFlags,
 }
 
 #[derive(Debug, Args, Default)]

@@ -199,13 +199,7 @@ fn role(service: ServiceArg, dir: PathBuf, args: Pum1Role) -> Command {
         },
         service,
         dir,
-        suffix: args.suffix,
-        roles: args.roles,
-        to: args.to,
-        from: args.from,
-        name: args.name,
-        force: args.force,
-        include_superusers: args.include_superusers,
+        flags: args.flags,
     })
 }
 
@@ -427,10 +421,10 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (r.to.as_deref(), r.suffix.as_deref()),
+            (r.flags.to.as_deref(), r.flags.suffix.as_deref()),
             (Some("u"), Some("x"))
         );
-        assert_eq!(r.roles, ["a", "b"]);
+        assert_eq!(r.flags.roles, ["a", "b"]);
         let t = run(&["pum", "-p", "db", "role", "members", "--roles", "v"]).unwrap();
         assert!(matches!(t.cli.command, Command::Roles(r) if r.action == RolesAction::Members));
     }
