@@ -93,30 +93,12 @@ fn fence_safe(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Difference, Side};
     use super::*;
     use crate::catalog::Kind;
 
     fn report() -> Report {
         Report {
-            differences: vec![
-                Difference {
-                    kind: Kind::Tables,
-                    object: "public.gone".into(),
-                    side: Side::Left,
-                    field: None,
-                    left: None,
-                    right: None,
-                },
-                Difference {
-                    kind: Kind::Columns,
-                    object: "public.t.a".into(),
-                    side: Side::Both,
-                    field: Some("type".into()),
-                    left: Some("integer".into()),
-                    right: Some("bigint".into()),
-                },
-            ],
+            differences: super::super::sample_differences(),
             same_database: false,
             compared: vec![Kind::Tables, Kind::Columns, Kind::Indexes],
         }

@@ -373,6 +373,30 @@ fn one_side(kind: Kind, name: &str, side: Side) -> Difference {
     }
 }
 
+/// A table on one side only and a column whose type differs: the
+/// differences the renderers' tests start from.
+#[cfg(test)]
+pub(crate) fn sample_differences() -> Vec<Difference> {
+    vec![
+        Difference {
+            kind: Kind::Tables,
+            object: "public.gone".into(),
+            side: Side::Left,
+            field: None,
+            left: None,
+            right: None,
+        },
+        Difference {
+            kind: Kind::Columns,
+            object: "public.t.a".into(),
+            side: Side::Both,
+            field: Some("type".into()),
+            left: Some("integer".into()),
+            right: Some("bigint".into()),
+        },
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

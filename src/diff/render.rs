@@ -139,32 +139,18 @@ mod tests {
 
     fn report() -> Report {
         Report {
-            differences: vec![
-                Difference {
-                    kind: Kind::Tables,
-                    object: "public.gone".into(),
-                    side: Side::Left,
-                    field: None,
-                    left: None,
-                    right: None,
-                },
-                Difference {
-                    kind: Kind::Columns,
-                    object: "public.t.a".into(),
-                    side: Side::Both,
-                    field: Some("type".into()),
-                    left: Some("integer".into()),
-                    right: Some("bigint".into()),
-                },
-                Difference {
+            differences: [
+                super::super::sample_differences(),
+                vec![Difference {
                     kind: Kind::Functions,
                     object: "public.f()".into(),
                     side: Side::Both,
                     field: Some("definition".into()),
                     left: Some("BEGIN\n  RETURN 1;\nEND".into()),
                     right: Some("BEGIN\n  RETURN 2;\nEND".into()),
-                },
-            ],
+                }],
+            ]
+            .concat(),
             same_database: false,
             compared: Kind::ALL.to_vec(),
         }

@@ -242,32 +242,31 @@ fn all_permissions<'a>(
 
 fn revoke_sql(kind: PermissionKind, schema: &str, role: &str) -> String {
     let (s, r) = (quote_ident(schema), quote_ident(role));
-    match kind {
-        PermissionKind::Read => format!(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE SELECT, REFERENCES, TRIGGER ON TABLES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE SELECT ON SEQUENCES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE EXECUTE ON FUNCTIONS FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE EXECUTE ON ROUTINES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE USAGE ON TYPES FROM {r};
-REVOKE EXECUTE ON ALL ROUTINES IN SCHEMA {s} FROM {r};
-REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA {s} FROM {r};
-REVOKE USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} FROM {r};
-REVOKE SELECT, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA {s} FROM {r};
-REVOKE USAGE ON SCHEMA {s} FROM {r};"
+    // What `grant` gave: on the schema, tables, sequences (default
+    // privileges cover SELECT only), routines and types.
+    let (on_schema, tables, sequences, default_sequences, routines, types) = match kind {
+        PermissionKind::Read => (
+            "USAGE",
+            "SELECT, REFERENCES, TRIGGER",
+            "USAGE, SELECT",
+            "SELECT",
+            "EXECUTE",
+            "USAGE",
         ),
-        PermissionKind::Write => format!(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE ALL ON TABLES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE ALL ON SEQUENCES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE ALL ON FUNCTIONS FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE ALL ON ROUTINES FROM {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE ALL ON TYPES FROM {r};
-REVOKE ALL ON ALL ROUTINES IN SCHEMA {s} FROM {r};
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {s} FROM {r};
-REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r};
-REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r};
-REVOKE ALL ON SCHEMA {s} FROM {r};"
-        ),
-    }
+        PermissionKind::Write => ("ALL", "ALL", "ALL", "ALL", "ALL", "ALL"),
+    };
+    format!(
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {tables} ON TABLES FROM {r};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {default_sequences} ON SEQUENCES FROM {r};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {routines} ON FUNCTIONS FROM {r};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {routines} ON ROUTINES FROM {r};
+ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {types} ON TYPES FROM {r};
+REVOKE {routines} ON ALL ROUTINES IN SCHEMA {s} FROM {r};
+REVOKE {routines} ON ALL FUNCTIONS IN SCHEMA {s} FROM {r};
+REVOKE {sequences} ON ALL SEQUENCES IN SCHEMA {s} FROM {r};
+REVOKE {tables} ON ALL TABLES IN SCHEMA {s} FROM {r};
+REVOKE {on_schema} ON SCHEMA {s} FROM {r};"
+    )
 }
 
 fn existing<'a>(
