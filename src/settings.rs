@@ -140,6 +140,7 @@ impl Settings {
             allow_multiple_modules: flags.allow_multiple_modules,
             beta_testing: flags.beta_testing,
             force: flags.force,
+            skip_baseline_check: flags.skip_baseline_check,
             demo_data: flags.demo_data.clone(),
             skip_drop_app: flags.skip_drop_app,
             skip_create_app: flags.skip_create_app,
@@ -151,11 +152,12 @@ impl Settings {
         if !flags.parameters.is_empty()
             || flags.grant
             || flags.create_roles
+            || flags.skip_baseline_check
             || flags.skip_drop_app
             || flags.skip_create_app
         {
             return Err(Error::Usage(
-                "--parameter, --grant, --create-roles, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing, --force and --demo-data apply to module directories (-d DIR holding .pum.yaml); \
+                "--parameter, --grant, --create-roles, --skip-baseline-check, --skip-drop-app, --skip-create-app, --allow-multiple-modules, --beta-testing, --force and --demo-data apply to module directories (-d DIR holding .pum.yaml); \
                  delta directories take variables as -v TYPE NAME VALUE"
                     .into(),
             ));

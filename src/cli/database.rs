@@ -104,6 +104,11 @@ pub struct DeltaArgs {
     /// and grant nothing. Implied by --grant.
     #[arg(long = "create-roles")]
     pub create_roles: bool,
+    /// Module directories: leave out, with a warning, versions older than
+    /// the database's that no row records (after a baseline of a restored
+    /// or hand-built database) instead of refusing to upgrade.
+    #[arg(long = "skip-baseline-check")]
+    pub skip_baseline_check: bool,
     /// Module directories: do not run the application's drop hooks
     /// (`application.drop` in .pum.yaml) before the changelogs.
     #[arg(long = "skip-drop-app")]

@@ -43,6 +43,8 @@ pub struct ModuleRequest {
     /// Create the missing roles, granting nothing unless `grant` is set
     /// (`--create-roles`; pum 1.x's install without `--skip-roles`).
     pub create_roles: bool,
+    /// Leave out unrecorded versions below the database's (`--skip-baseline-check`).
+    pub skip_baseline_check: bool,
     /// `install --demo-data NAME`: load that demo data set after the versions.
     pub demo_data: Option<String>,
     /// Record the versions as beta testing (`--beta-testing`).
@@ -133,9 +135,25 @@ fn pending_for<'a>(
         client,
         loaded,
         max.as_ref(),
-        req.options.strict_checksums,
+        BelowBaseline {
+            strict: req.options.strict_checksums,
+            skip_check: req.skip_baseline_check,
+            dry_run: true,
+        },
         printer,
     )
+}
+
+/// How an upgrade treats versions older than the database's that no row
+/// records (below a baseline, typically).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BelowBaseline {
+    /// `--strict`: refuse, whatever else is asked.
+    pub strict: bool,
+    /// `--skip-baseline-check`: leave them out with a warning.
+    pub skip_check: bool,
+    /// A dry run: warn, and say that the upgrade would refuse.
+    pub dry_run: bool,
 }
 
 /// The versions an upgrade would apply, prepared, and the current version.
@@ -143,7 +161,7 @@ pub fn pending<'a>(
     client: &mut Client,
     loaded: &'a Loaded,
     max: Option<&ModuleVersion>,
-    strict: bool,
+    below: BelowBaseline,
     printer: &Printer,
 ) -> Result<(Option<ModuleVersion>, Vec<Prepared<'a>>)> {
     let rows = migrations::read(client, &loaded.table)?;
@@ -173,14 +191,26 @@ pub fn pending<'a>(
                 .unwrap_or_default(),
             loaded.table
         );
-        if strict {
+        if below.strict {
             return Err(Error::State(format!(
                 "{text}\nrefusing to upgrade (--strict); nothing was applied"
             )));
         }
-        printer.warn(format!(
-            "{text}; they are not applied (as after a baseline)"
-        ));
+        if below.skip_check {
+            printer.warn(format!(
+                "{text}; they are not applied (as after a baseline, --skip-baseline-check)"
+            ));
+        } else if below.dry_run {
+            printer.warn(format!(
+                "{text}; `upgrade` refuses this without --skip-baseline-check, as pum 1.x does"
+            ));
+        } else {
+            return Err(Error::State(format!(
+                "{text}\nrefusing to upgrade, as pum 1.x does: when the database was restored or \
+                 built by hand and then baselined, pass --skip-baseline-check to leave them out; \
+                 nothing was applied"
+            )));
+        }
     }
     let mut prepared = Vec::new();
     for (c, s) in loaded.changelogs.iter().zip(&statuses) {

@@ -41,6 +41,7 @@ pub struct ModuleProject {
     pub skip_create_app: bool,
     pub beta_testing: bool,
     pub force: bool,
+    pub skip_baseline_check: bool,
     /// `install --demo-data NAME`.
     pub demo_data: Option<String>,
 }
@@ -58,6 +59,7 @@ impl ModuleProject {
             skip_create_app: req.skip_create_app,
             beta_testing: req.beta_testing,
             force: req.force,
+            skip_baseline_check: req.skip_baseline_check,
             demo_data: req.demo_data.clone(),
         })
     }
@@ -270,7 +272,11 @@ impl Layout for ModuleProject {
             client,
             &self.loaded,
             self.max.as_ref(),
-            run.options.strict_checksums,
+            module::BelowBaseline {
+                strict: run.options.strict_checksums,
+                skip_check: self.skip_baseline_check,
+                dry_run: false,
+            },
             run.printer,
         )?;
         let current = current.map(|v| v.to_string());

@@ -508,3 +508,51 @@ fn db_access_sets_who_may_connect_in_one_transaction() {
         "DROP OWNED BY {reader}, {other}; DROP ROLE {reader}; DROP ROLE {other}"
     ));
 }
+
+#[test]
+fn upgrade_after_a_bare_baseline_refuses_until_skip_baseline_check_as_pum_1x() {
+    // A database at 1.9.0 whose history was lost, then baselined at
+    // 1.9.0 (as after a restore of the data alone): 1.0.0 is not recorded.
+    let hand_built = || {
+        let db = TestDb::new();
+        pum1(
+            &db,
+            &fixture(),
+            &[
+                "install",
+                "--max-version",
+                "1.9.0",
+                "--skip-roles",
+                "--skip-grant",
+            ],
+        )
+        .success();
+        db.execute("DELETE FROM pipes_sys.pum_migrations");
+        pum1(&db, &fixture(), &["baseline", "-b", "1.9.0"]).success();
+        db
+    };
+    let ours = hand_built();
+    pum1(&ours, &fixture(), &["upgrade", "--skip-grant"])
+        .code(2)
+        .stderr_has("version(s) 1.0.0 are older than the database's version 1.9.0")
+        .stderr_has("--skip-baseline-check");
+    assert_eq!(rows(&ours), ["1.9.0 0"], "nothing applied");
+    // The real pum 1.x refuses the same database state.
+    let theirs = hand_built();
+    let refused = crate::support::pum1::pum1(theirs.home.path())
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .args(["upgrade", "--skip-grant"])
+        .run();
+    assert_ne!(refused.code, 0, "pum 1.x refuses too: {}", refused.stderr);
+    assert_eq!(rows(&theirs), ["1.9.0 0"]);
+    // With the flag both go on from 1.9.0.
+    pum1(
+        &ours,
+        &fixture(),
+        &["upgrade", "--skip-grant", "--skip-baseline-check"],
+    )
+    .success()
+    .stderr_has("--skip-baseline-check");
+    assert_eq!(rows(&ours), ["1.9.0 0", "1.10.0 1", "1.11.0 0"]);
+}

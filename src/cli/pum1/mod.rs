@@ -192,7 +192,7 @@ pub struct Pum1Upgrade {
     /// Do not run the application's create hooks.
     #[arg(long = "skip-create-app")]
     pub skip_create_app: bool,
-    /// Accepted: this tool does not make that check.
+    /// Leave out unrecorded versions below the database's instead of refusing.
     #[arg(long = "skip-baseline-check")]
     pub skip_baseline_check: bool,
 }

@@ -165,6 +165,7 @@ fn upgrade(service: ServiceArg, dirs: DirArgs, args: Pum1Upgrade) -> Result<Comm
             grant: !args.skip_grant,
             beta_testing: args.beta_testing,
             force: args.force,
+            skip_baseline_check: args.skip_baseline_check,
             skip_drop_app: args.skip_drop_app,
             skip_create_app: args.skip_create_app,
             ..Default::default()
