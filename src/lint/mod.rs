@@ -185,16 +185,20 @@ fn pending_units(project: &Project, pending: &[String]) -> Result<Vec<Unit>> {
 /// `upgrade --dry-run` and the rehearsal): it never fails the command, a
 /// file that does not parse is a warning too.
 pub fn warn_pending(project: &Project, pending: &[String], printer: &Printer) {
-    let mut out = Outcome::default();
     match pending_units(project, pending) {
-        Ok(units) => {
-            for unit in &units {
-                if let Err(e) = lint_unit(unit, &mut out) {
-                    printer.warn(format!("lint: {e}"));
-                }
-            }
-        }
+        Ok(units) => warn_units(&units, printer),
         Err(e) => printer.warn(format!("lint: {e}")),
+    }
+}
+
+/// Lints `units` and prints each finding as a warning; a file that does
+/// not parse is a warning too.
+pub fn warn_units(units: &[Unit], printer: &Printer) {
+    let mut out = Outcome::default();
+    for unit in units {
+        if let Err(e) = lint_unit(unit, &mut out) {
+            printer.warn(format!("lint: {e}"));
+        }
     }
     for f in &out.findings {
         printer.warn(format!("lint: {}", report::text_line(f)));
