@@ -381,3 +381,80 @@ fn volatile_call(expr: &pg_query::protobuf::Node) -> Option<String> {
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules_of(sql: &str, no_transaction: bool) -> Vec<&'static str> {
+        let parsed = crate::lint::source::parse(std::path::Path::new("t.sql"), sql).unwrap();
+        check_file(&parsed, no_transaction, &mut UnitState::default())
+            .iter()
+            .map(|h| h.rule)
+            .collect()
+    }
+
+    #[test]
+    fn rewrites_by_default_are_told_from_cheap_defaults() {
+        for sql in [
+            "ALTER TABLE t ADD COLUMN id bigserial",
+            "ALTER TABLE t ADD COLUMN id int GENERATED ALWAYS AS IDENTITY",
+            "ALTER TABLE t ADD COLUMN n int GENERATED ALWAYS AS (a + 1) STORED",
+            "ALTER TABLE t ADD COLUMN r float8 DEFAULT round(random() * 10)",
+            "ALTER TABLE t ADD COLUMN s int DEFAULT nextval('s'::regclass)",
+        ] {
+            assert_eq!(rules_of(sql, false), [rules::VOLATILE_DEFAULT], "{sql}");
+        }
+        for sql in [
+            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT now()",
+            "ALTER TABLE t ADD COLUMN c timestamptz DEFAULT current_timestamp",
+            "ALTER TABLE t ADD COLUMN k text DEFAULT 'x' NOT NULL",
+            "ALTER TABLE t ALTER COLUMN k SET DEFAULT random()",
+        ] {
+            assert!(rules_of(sql, false).is_empty(), "{sql}");
+        }
+    }
+
+    #[test]
+    fn new_tables_are_matched_with_or_without_their_schema() {
+        let sql = "CREATE TABLE s.t (a int); CREATE INDEX ON t (a); ALTER TABLE s.t ALTER COLUMN a TYPE bigint;\
+                   CREATE INDEX ON other.t (a);";
+        assert_eq!(rules_of(sql, false), [rules::INDEX]);
+    }
+
+    #[test]
+    fn vacuum_full_off_and_timeouts_set_first_are_fine() {
+        assert!(rules_of(
+            "VACUUM (FULL false) t; VACUUM (FULL off) t; VACUUM t;",
+            false
+        )
+        .is_empty());
+        assert_eq!(
+            rules_of("VACUUM (FULL, ANALYZE) t;", false),
+            [rules::VACUUM_FULL]
+        );
+        assert!(rules_of("SET lock_timeout = '1s'; DROP INDEX CONCURRENTLY i;", true).is_empty());
+        assert_eq!(
+            rules_of(
+                "SET statement_timeout = 0; DROP INDEX CONCURRENTLY i; SET lock_timeout = '1s';",
+                true
+            ),
+            [rules::LOCK_TIMEOUT]
+        );
+    }
+
+    #[test]
+    fn a_not_null_check_proves_set_not_null_only_once_validated_on_that_column() {
+        let validated = "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID;\
+                         ALTER TABLE t VALIDATE CONSTRAINT c;\
+                         ALTER TABLE t ALTER COLUMN a SET NOT NULL;";
+        assert!(rules_of(validated, false).is_empty());
+        let unvalidated = "ALTER TABLE t ADD CONSTRAINT c CHECK (a IS NOT NULL) NOT VALID;\
+                           ALTER TABLE t ALTER COLUMN a SET NOT NULL;";
+        assert_eq!(rules_of(unvalidated, false), [rules::SET_NOT_NULL]);
+        let other_column = "ALTER TABLE t ADD CONSTRAINT c CHECK (b IS NOT NULL) NOT VALID;\
+                            ALTER TABLE t VALIDATE CONSTRAINT c;\
+                            ALTER TABLE t ALTER COLUMN a SET NOT NULL;";
+        assert_eq!(rules_of(other_column, false), [rules::SET_NOT_NULL]);
+    }
+}
