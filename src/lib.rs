@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod history;
 pub mod interrupt;
 pub mod junit;
+pub mod lint;
 pub mod module;
 pub mod output;
 pub mod private_file;
@@ -108,13 +109,15 @@ fn refuse_format(format: crate::output::Format, command: &crate::cli::Command) -
                     | Command::Install(_)
                     | Command::Check(_)
                     | Command::TestAndUpgrade(_)
+                    | Command::Lint(_)
             ),
-            "fleet, upgrade, install, check and test-and-upgrade",
+            "fleet, upgrade, install, check, test-and-upgrade and lint",
         ),
         Format::Markdown => (
             matches!(command, Command::Check(_) | Command::TestAndUpgrade(_)),
             "check and test-and-upgrade",
         ),
+        Format::Sarif => (matches!(command, Command::Lint(_)), "lint"),
         Format::Text | Format::Json => (true, ""),
     };
     if allowed {

@@ -17,6 +17,8 @@ pub enum Format {
     Junit,
     /// Markdown for a pull-request comment (`check`, `test-and-upgrade`).
     Markdown,
+    /// SARIF 2.1.0 for code scanning (`lint`).
+    Sarif,
 }
 
 impl Format {
@@ -27,6 +29,7 @@ impl Format {
             Format::Json => "json",
             Format::Junit => "junit",
             Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
         }
     }
 }

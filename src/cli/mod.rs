@@ -13,6 +13,7 @@ mod database;
 mod db;
 mod dumps;
 mod fleet;
+mod lint;
 pub mod pum1;
 mod rehearsal;
 mod transfer;
@@ -28,6 +29,7 @@ pub use fleet::{
     FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
     FleetSelectArgs, FleetUpgradeArgs,
 };
+pub use lint::LintArgs;
 pub use rehearsal::{
     CheckArgs, CheckFilterArgs, CheckFormat, DemoArgs, GateArgs, ReferenceArgs, TestAndUpgradeArgs,
 };
@@ -123,6 +125,8 @@ pub enum Command {
     /// Dump, restore into a throw-away database and compare, for every
     /// database of verify: in pum.yaml (exit 1 when one fails).
     VerifyBackups(VerifyBackupsArgs),
+    /// Warn about DDL known to lock or rewrite tables (exit 1 when it warns).
+    Lint(LintArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell) to stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout.

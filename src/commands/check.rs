@@ -37,7 +37,8 @@ pub fn run(ctx: &Settings, args: &CheckArgs) -> Result<Outcome> {
         (None, Format::Json) => Rendered::OwnJson,
         (None, Format::Junit) => Rendered::Junit,
         (None, Format::Markdown) => Rendered::Markdown,
-        (None, Format::Text) => Rendered::Chosen(CheckFormat::Text),
+        // SARIF is refused for check before it runs.
+        (None, Format::Text | Format::Sarif) => Rendered::Chosen(CheckFormat::Text),
     };
     let render = |printer: &crate::output::Printer| match format {
         Rendered::OwnJson => {

@@ -11,6 +11,7 @@ pub mod dumps;
 pub mod fleet;
 pub mod info;
 pub mod install;
+pub mod lint;
 pub mod new;
 pub mod repair;
 pub mod restore;
@@ -47,6 +48,7 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Export(args) => transfer::export(ctx, &args),
         Command::Import(args) => transfer::import(ctx, &args),
         Command::VerifyBackups(args) => verify_backups::run(ctx, &args),
+        Command::Lint(args) => lint::run(ctx, &args),
         Command::Completions(args) => completions::completions(&args),
         Command::Man(args) => completions::man(&args),
     };
@@ -75,6 +77,7 @@ fn name(command: &Command) -> &'static str {
         Command::Export(_) => "export",
         Command::Import(_) => "import",
         Command::VerifyBackups(_) => "verify-backups",
+        Command::Lint(_) => "lint",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
     }

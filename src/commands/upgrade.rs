@@ -22,6 +22,9 @@ pub fn run(ctx: &Settings, args: &UpgradeArgs) -> Result<Outcome> {
             }
             Project::Module { dir, request } => {
                 let plan = module::dry_run(&mut client, &params, dir, request, &ctx.printer)?;
+                let pending: Vec<String> =
+                    plan.versions.iter().map(|v| v.version.clone()).collect();
+                crate::lint::warn_pending(&project, &pending, &ctx.printer);
                 render::upgrade::module_dry_run(ctx, &plan);
             }
         }

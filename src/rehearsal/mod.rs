@@ -102,6 +102,7 @@ fn read_production(r: &Rehearsal<'_>, printer: &Printer) -> Result<(Targets, Bef
     let mut prod_client = db::connect(&r.prod)?;
     let targets = targets::identify(r, &mut prod_client)?;
     let (version, pending) = r.project.state(&mut prod_client, &r.prod, printer)?;
+    crate::lint::warn_pending(&r.project, &pending, printer);
     let facts = ProdFacts::read(&mut prod_client)?;
     Ok((
         targets,

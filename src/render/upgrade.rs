@@ -47,6 +47,12 @@ pub fn deltas_dry_run(
     crate::history::require(client, &project.table, &params.target())?;
     let plan = deltas::pending(client, project)?;
     deltas::check_drift(&plan, options.strict_checksums, &ctx.printer)?;
+    let units: Vec<_> = plan
+        .deltas
+        .iter()
+        .filter_map(|d| crate::lint::Unit::of_delta(d))
+        .collect();
+    crate::lint::warn_units(&units, &ctx.printer);
     let mut steps = Vec::new();
     for d in &plan.deltas {
         let sql = d

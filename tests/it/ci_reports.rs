@@ -165,7 +165,7 @@ fn formats_without_content_are_refused() {
         .run()
         .code(2)
         .stderr_has(
-            "--format junit: only fleet, upgrade, install, check and test-and-upgrade write it",
+            "--format junit: only fleet, upgrade, install, check, test-and-upgrade and lint write it",
         );
     db.pum()
         .args([

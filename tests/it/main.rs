@@ -13,6 +13,7 @@ mod faults;
 mod fleet;
 mod identity;
 mod interrupt;
+mod lint;
 mod measure;
 mod module;
 mod nothing_lost;
