@@ -112,7 +112,10 @@ pub const RULES: &[Rule] = &[
         short: "delta without a transaction and without SET lock_timeout",
         full: "a `-- pum:no-transaction` delta runs statement by statement; a statement waiting \
                for a lock makes every later query on that table wait behind it, and a failure \
-               halfway leaves the earlier statements applied",
+               halfway leaves the earlier statements applied. pum's runner gives it \
+               --delta-lock-timeout (5 s unless set otherwise), but the file sets none of its own: \
+               run by another tool (pum 0.x, psql) or with --delta-lock-timeout 0 it waits \
+               without limit",
         help: "start the delta with SET lock_timeout = '5s' (or what the table can afford)",
     },
     Rule {
