@@ -15,6 +15,7 @@ mod identity;
 mod interrupt;
 mod measure;
 mod module;
+mod module_python_hooks;
 mod nothing_lost;
 mod pum1_cli;
 mod pum1_turns;
