@@ -249,7 +249,8 @@ pub fn app(
     project.mode = RunMode::AppOnly;
     project.skip_drop_app = !drop;
     project.skip_create_app = !create;
-    project.grant = req.grant && create;
+    // pum 1.9 grants after creating the application, when there are roles.
+    project.grant = req.grant && create && !project.loaded.config.roles.is_empty();
     let options = RunOptions {
         single_transaction: true,
         ..req.options.clone()

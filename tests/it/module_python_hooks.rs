@@ -312,3 +312,140 @@ fn taking_turns_with_pum_1x_on_a_module_with_a_python_hook() {
         ["1.0.0", "1.1.0"]
     );
 }
+
+fn comment(db: &TestDb) -> Option<String> {
+    db.query_one("SELECT obj_description('pyhooks_app.summary'::regclass)")
+}
+
+fn history_rows(db: &TestDb) -> Option<String> {
+    db.query_one("SELECT count(*)::text FROM pyhooks_sys.pum_migrations")
+}
+
+#[test]
+fn app_runs_the_application_hooks_alone_in_both_shapes() {
+    let db = TestDb::new();
+    install(&db, &fixture()).run().success();
+    db.execute("INSERT INTO pyhooks.item (name, weight) VALUES ('tee', 9)");
+    db.pum()
+        .args(["app", "recreate", "-p", "test", "-d"])
+        .arg(fixture())
+        .args(["--parameter", "view_comment", "second comment"])
+        .run()
+        .success()
+        .stderr_has("ran drop hook")
+        .stderr_has("create_view.py");
+    // Dropped and created again: the hook saw the new row, the app_only
+    // parameter took its new value, no version was recorded.
+    assert_eq!(
+        db.query_one("SELECT heavy_items || '/' || heaviest FROM pyhooks_app.summary")
+            .as_deref(),
+        Some("3/9")
+    );
+    assert_eq!(comment(&db).as_deref(), Some("second comment"));
+    assert_eq!(history_rows(&db).as_deref(), Some("2"));
+
+    // A parameter that is not app_only must keep its installed value.
+    db.pum()
+        .args(["app", "recreate", "-p", "test", "-d"])
+        .arg(fixture())
+        .args(["--parameter", "label", "another"])
+        .run()
+        .code(2)
+        .stderr_has("label");
+    assert_eq!(comment(&db).as_deref(), Some("second comment"));
+
+    // pum 1.x's shape: drop alone, then create alone.
+    db.pum()
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .args(["app", "drop"])
+        .run()
+        .success();
+    assert!(!db.exists_table("pyhooks_app.facts"));
+    assert!(db.exists_table("pyhooks.item"));
+    db.pum()
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .args(["app", "create", "-p", "view_comment", "third"])
+        .run()
+        .success();
+    assert_eq!(comment(&db).as_deref(), Some("third"));
+    assert_eq!(history_rows(&db).as_deref(), Some("2"));
+
+    // A failing create hook leaves the application as it was.
+    let dir = module_copy();
+    let hook = dir.path().join("app/create_view.py");
+    let text = std::fs::read_to_string(&hook).unwrap();
+    std::fs::write(
+        &hook,
+        text.replace(
+            "label: str) -> None:\n",
+            "label: str) -> None:\n        1 / 0\n",
+        ),
+    )
+    .unwrap();
+    db.pum()
+        .args(["app", "recreate", "-p", "test", "-d"])
+        .arg(dir.path())
+        .run()
+        .code(2)
+        .stderr_has("ZeroDivisionError");
+    assert_eq!(comment(&db).as_deref(), Some("third"));
+}
+
+#[test]
+fn uninstall_runs_the_uninstall_hooks_as_pum_1x_does() {
+    let db = TestDb::new();
+    install(&db, &fixture()).run().success();
+    // Asked first: a "no" changes nothing, no answer at all is refused.
+    db.pum()
+        .args(["uninstall", "-p", "test", "-d"])
+        .arg(fixture())
+        .stdin("no\n")
+        .run()
+        .success()
+        .stdout_has("uninstall cancelled");
+    db.pum()
+        .args(["uninstall", "-p", "test", "-d"])
+        .arg(fixture())
+        .stdin("")
+        .run()
+        .code(2);
+    assert!(db.exists_table("pyhooks_app.summary"));
+    db.pum()
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .args(["uninstall", "--force"])
+        .run()
+        .success()
+        .stderr_has("uninstall.py");
+    // The hooks dropped both schemas (the Python one found it with a bound
+    // array); pum_migrations stays, as pum 1.x leaves it.
+    assert!(!db.exists_table("pyhooks_app.summary"));
+    assert!(!db.exists_table("pyhooks.item"));
+    assert_eq!(history_rows(&db).as_deref(), Some("2"));
+
+    // pum 1.x leaves the same database behind.
+    let by_pum1 = TestDb::new();
+    pum1(by_pum1.home.path())
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .arg("install")
+        .run()
+        .success();
+    pum1(by_pum1.home.path())
+        .args(["-p", "test", "-d"])
+        .arg(fixture())
+        .args(["uninstall", "--force"])
+        .run()
+        .success();
+    assert_same(&by_pum1, &db);
+
+    // A module without uninstall hooks is refused, as pum 1.x refuses it.
+    db.pum()
+        .args(["uninstall", "--force", "-p", "test", "-d"])
+        .arg(fixtures().join("module_1x"))
+        .run()
+        .code(2)
+        .stderr_has("no uninstall hooks");
+}

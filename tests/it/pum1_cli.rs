@@ -261,8 +261,7 @@ fn refused_commands_and_flags_name_themselves_and_change_nothing() {
     let db = TestDb::new();
     for (args, named) in [
         (&["install", "--skip-grant"][..], "`install --skip-grant`"),
-        (&["uninstall", "--force"][..], "`uninstall`"),
-        (&["app", "create"][..], "`app`"),
+        (&["app", "create", "--suffix", "x"][..], "`app --suffix`"),
         (&["role", "members", "--roles", "r"][..], "`role members`"),
     ] {
         pum1(&db, &fixture(), args)
