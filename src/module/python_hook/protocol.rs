@@ -226,3 +226,51 @@ fn run_statement(
         "rowcount": rows.len(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params() -> params::Resolved {
+        let mut p = params::Resolved::new();
+        p.insert("label".into(), Value::String("it's".into()));
+        p
+    }
+
+    #[test]
+    fn hook_sql_is_formatted_as_pum_1x_formats_it() {
+        let text = |sql: &str, format| hook_sql(Some(sql.into()), None, format, &params());
+        assert_eq!(
+            text("SELECT {label}, '{{x}}'", true).unwrap(),
+            "SELECT 'it''s', '{x}'"
+        );
+        // A composed psycopg object is sent as it is.
+        assert_eq!(text("SELECT '{x}'", false).unwrap(), "SELECT '{x}'");
+        assert!(text("SELECT {colour}", true)
+            .unwrap_err()
+            .contains("\"colour\""));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("view.sql");
+        std::fs::write(&file, "-- {not a placeholder}\nSELECT {label};\n").unwrap();
+        let sql = hook_sql(None, Some(file), false, &params()).unwrap();
+        assert_eq!(sql.trim(), "SELECT 'it''s';");
+    }
+
+    #[test]
+    fn runner_lines_parse() {
+        let line = r#"{"op":"sql","sql":"SELECT $1","params":["a",null]}"#;
+        match serde_json::from_str::<FromRunner>(line).unwrap() {
+            FromRunner::Sql { sql, params } => {
+                assert_eq!(sql, "SELECT $1");
+                assert_eq!(params.unwrap(), [Some("a".to_string()), None]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let line =
+            r#"{"op":"failed","kind":"import","file":"h.py","line":1,"message":"m","module":"x"}"#;
+        assert!(matches!(
+            serde_json::from_str::<FromRunner>(line).unwrap(),
+            FromRunner::Failed(Failure { line: Some(1), .. })
+        ));
+    }
+}
