@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+mod app;
 mod database;
 mod db;
 mod dumps;
@@ -19,6 +20,7 @@ mod rehearsal;
 mod transfer;
 
 pub use crate::output::Format;
+pub use app::{AppAction, AppArgs, UninstallArgs};
 pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RoleFlags, RolesAction,
     RolesArgs, UpgradeArgs,
@@ -109,6 +111,11 @@ pub enum Command {
     /// deltas, remove failed runs' rows, forget deltas whose file is gone,
     /// record deltas applied by hand (--mark-applied).
     Repair(RepairArgs),
+    /// Run a pum 1.x module's application hooks alone (drop, create or
+    /// both), in one transaction.
+    App(AppArgs),
+    /// Run a pum 1.x module's uninstall hooks (asks first unless --force).
+    Uninstall(UninstallArgs),
     /// Create the roles of a pum 1.x module (.pum.yaml) and grant their permissions.
     #[command(visible_alias = "role")]
     Roles(RolesArgs),

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each wires its arguments to the shared parts
 //! and holds no SQL and no diff logic of its own.
 
+pub mod app;
 pub mod baseline;
 pub mod check;
 pub mod completions;
@@ -18,6 +19,7 @@ pub mod restore;
 pub mod roles;
 pub mod test_and_upgrade;
 pub mod transfer;
+pub mod uninstall;
 pub mod upgrade;
 pub mod verify_backups;
 
@@ -41,6 +43,8 @@ pub fn dispatch(ctx: &Settings, command: Command) -> Result<Outcome> {
         Command::Restore(args) => restore::run(ctx, &args),
         Command::Dumps(args) => dumps::run(ctx, &args),
         Command::Roles(args) => roles::run(ctx, &args),
+        Command::App(args) => app::run(ctx, &args),
+        Command::Uninstall(args) => uninstall::run(ctx, &args),
         Command::Install(args) => install::run(ctx, &args),
         Command::Repair(args) => repair::run(ctx, &args),
         Command::Db(args) => db::run(ctx, &args),
@@ -70,6 +74,8 @@ fn name(command: &Command) -> &'static str {
         Command::Restore(_) => "restore",
         Command::Dumps(_) => "dumps",
         Command::Roles(_) => "roles",
+        Command::App(_) => "app",
+        Command::Uninstall(_) => "uninstall",
         Command::Install(_) => "install",
         Command::Repair(_) => "repair",
         Command::Db(_) => "db",

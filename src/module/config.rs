@@ -1,8 +1,7 @@
 //! `.pum.yaml`: the configuration file of a pum 1.x module directory.
 //! Unknown keys are errors with file, line and column, as pum 1.x rejects
-//! them too; keys pum 1.x knows but this tool does not implement (application
-//! hooks, demo data, dependencies, uninstall hooks, minimum_version) are
-//! accepted and reported as warnings, so an existing module loads unchanged.
+//! them too. `dependencies:` is read to name a missing Python package when a
+//! hook cannot import it (this tool installs nothing itself).
 
 use std::path::{Path, PathBuf};
 
@@ -71,7 +70,6 @@ struct RawConfig {
     changelogs_directory: Option<String>,
     #[serde(default)]
     roles: Option<Vec<RoleDef>>,
-    // Known to pum 1.x, not implemented here: accepted and warned about.
     #[serde(default)]
     application: Option<Yaml>,
     #[serde(default)]
@@ -79,9 +77,22 @@ struct RawConfig {
     #[serde(default)]
     demo_data: Option<Yaml>,
     #[serde(default)]
-    dependencies: Option<Yaml>,
+    dependencies: Option<Vec<DependencyDef>>,
     #[serde(default)]
     uninstall: Option<Yaml>,
+}
+
+/// One entry of `dependencies:`: a Python package the hooks import.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DependencyDef {
+    name: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    minimum_version: Option<Yaml>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    maximum_version: Option<Yaml>,
 }
 
 /// One entry of `demo_data:` as written.
@@ -180,8 +191,10 @@ pub struct ModuleConfig {
     pub app_hooks: crate::module::app_hooks::AppHooks,
     /// `demo_data:`: named sets of SQL files, loaded by `install --demo-data NAME`.
     pub demo_data: Vec<(String, Vec<PathBuf>)>,
-    /// Keys that were accepted but have no effect here, with the reason.
-    pub ignored: Vec<(String, String)>,
+    /// `uninstall:`: the hooks `pum uninstall` runs.
+    pub uninstall: Vec<crate::module::app_hooks::AppHook>,
+    /// `dependencies:`: names of the Python packages the hooks need.
+    pub dependencies: Vec<String>,
 }
 
 impl ModuleConfig {
@@ -196,12 +209,6 @@ impl ModuleConfig {
     pub fn parse(text: &str, path: &Path, dir: &Path) -> Result<ModuleConfig> {
         let raw: RawConfig =
             serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error(&e, path))?;
-        let mut ignored = Vec::new();
-        let mut note = |present: bool, key: &str, what: &str| {
-            if present {
-                ignored.push((key.to_string(), what.to_string()));
-            }
-        };
         if raw.application.is_some() && raw.migration_hooks.is_some() {
             return Err(Error::Settings(format!(
                 "{}: `application` and `migration_hooks` are the same section; keep one",
@@ -214,16 +221,14 @@ impl ModuleConfig {
             dir,
         )?;
         let demo_data = demo_sets(raw.demo_data.as_ref(), path, dir)?;
-        note(
-            raw.dependencies.is_some(),
-            "dependencies",
-            "this tool does not install Python dependencies",
-        );
-        note(
-            raw.uninstall.is_some(),
-            "uninstall",
-            "this tool has no uninstall",
-        );
+        let uninstall =
+            crate::module::app_hooks::parse_uninstall(raw.uninstall.as_ref(), path, dir)?;
+        let dependencies = raw
+            .dependencies
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
         check_minimum_version(raw.pum.minimum_version.as_ref(), path)?;
         let config = ModuleConfig {
             dir: dir.to_path_buf(),
@@ -239,7 +244,8 @@ impl ModuleConfig {
             roles: raw.roles.unwrap_or_default(),
             app_hooks,
             demo_data,
-            ignored,
+            uninstall,
+            dependencies,
         };
         config.check(path)?;
         Ok(config)
@@ -322,7 +328,6 @@ mod tests {
         assert_eq!(c.parameters[1].kind, crate::module::params::ParamType::Text);
         assert_eq!(c.roles[1].inherit.as_deref(), Some("viewer"));
         assert_eq!(c.roles[1].permissions[0].kind, PermissionKind::Write);
-        assert!(c.ignored.is_empty());
         assert_eq!(
             c.migrations_table().quoted(),
             "\"public\".\"pum_migrations\""
@@ -352,15 +357,16 @@ mod tests {
     }
 
     #[test]
-    fn keys_of_unimplemented_features_are_ignored_with_a_note() {
+    fn hooks_uninstall_and_dependencies_are_read() {
         let c = parse(
-            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - code: CREATE VIEW v AS SELECT 1\ndependencies:\n  - name: pirogue\nuninstall:\n  - code: DROP SCHEMA x\n",
+            "pum:\n  module: m\n  minimum_version: 1.2.0\napplication:\n  create:\n    - code: CREATE VIEW v AS SELECT 1\ndependencies:\n  - name: pirogue\n    minimum_version: 3.0.0\nuninstall:\n  - code: DROP SCHEMA x\n",
         )
         .unwrap();
-        let keys: Vec<&str> = c.ignored.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["dependencies", "uninstall"]);
-        // Application hooks and minimum_version are read, not ignored.
         assert_eq!(c.app_hooks.create.len(), 1);
+        assert_eq!(c.uninstall.len(), 1);
+        assert_eq!(c.dependencies, ["pirogue"]);
+        let err = parse("pum:\n  module: m\nuninstall:\n  - file: gone.sql\n").unwrap_err();
+        assert!(err.to_string().contains("uninstall: hook file"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod migrations;
 pub mod params;
 pub mod plan;
+pub mod python_hook;
 pub mod role_admin;
 pub mod role_inventory;
 pub mod roles;
@@ -67,15 +68,9 @@ pub struct Loaded {
     pub table: QualifiedName,
 }
 
-/// Loads the module and resolves its parameters; warns about ignored keys.
-pub fn load(module_dir: &Path, overrides: &[String], printer: &Printer) -> Result<Loaded> {
+/// Loads the module and resolves its parameters.
+pub fn load(module_dir: &Path, overrides: &[String], _printer: &Printer) -> Result<Loaded> {
     let config = ModuleConfig::load(module_dir)?;
-    for (key, why) in &config.ignored {
-        printer.warn(format!(
-            "{}: `{key}` is ignored: {why}",
-            module_dir.join(config::FILE_NAME).display()
-        ));
-    }
     let changelogs = changelog::discover(&config)?;
     let params = params::resolve(&config.parameters, overrides).map_err(Error::Usage)?;
     let table = config.migrations_table();
@@ -212,6 +207,8 @@ pub fn pending<'a>(
             )));
         }
     }
+    let app_only = loaded.config.app_only_parameters();
+    let changelog_params = app_hooks::changelog_params(&loaded.params, &app_only);
     let mut prepared = Vec::new();
     for (c, s) in loaded.changelogs.iter().zip(&statuses) {
         if *s != VersionStatus::Pending {
@@ -228,8 +225,8 @@ pub fn pending<'a>(
                     f.path.display()
                 )));
             }
-            let text = params::substitute(&bare.text, &loaded.params)
-                .map_err(|why| Error::Deltas(format!("{}:{why}", f.path.display())))?;
+            let text = params::substitute(&bare.text, &changelog_params)
+                .map_err(|why| app_hooks::changelog_param_error(&f.path, why, &app_only))?;
             if sql_lexer::manages_transaction(&text) {
                 return Err(Error::Deltas(format!(
                     "{}: BEGIN/COMMIT are not allowed in changelog files: each version runs in one transaction with its pum_migrations row",

@@ -7,6 +7,8 @@
 
 pub mod deltas;
 pub mod module;
+pub mod module_hooks;
+mod module_version;
 
 use std::path::PathBuf;
 

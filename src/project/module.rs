@@ -8,19 +8,15 @@ use std::time::Instant;
 
 use postgres::Client;
 
+use super::module_hooks;
 use crate::db::QualifiedName;
-use crate::deltas::sql_lexer;
 use crate::error::{Error, Result};
 use crate::module::app_hooks::PreparedHook;
 use crate::module::changelog::ModuleVersion;
+use crate::module::python_hook::PythonHooks;
 use crate::module::{self, Loaded, ModuleRequest, Prepared};
 use crate::output::{format_ms, Printer};
-use crate::runner::failure::{
-    delta_error, delta_error_in, locate_failing_statement, position_of, set_local_timeouts,
-    set_timeouts, worth_replaying,
-};
 use crate::runner::scope;
-use crate::runner::session::SessionReset;
 use crate::runner::{
     self, Applied, AppliedDelta, Layout, Plan, RunContext, RunOptions, UpgradeReport,
 };
@@ -44,6 +40,20 @@ pub struct ModuleProject {
     pub skip_baseline_check: bool,
     /// `install --demo-data NAME`.
     pub demo_data: Option<String>,
+    pub mode: RunMode,
+}
+
+/// What a run of the module layout does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RunMode {
+    /// Pending versions between the application's drop and create hooks.
+    #[default]
+    Versions,
+    /// The application's hooks alone (`pum app`): drop, create or both,
+    /// as the skip flags leave them.
+    AppOnly,
+    /// The `uninstall:` hooks alone (`pum uninstall`).
+    Uninstall,
 }
 
 impl ModuleProject {
@@ -61,6 +71,7 @@ impl ModuleProject {
             force: req.force,
             skip_baseline_check: req.skip_baseline_check,
             demo_data: req.demo_data.clone(),
+            mode: RunMode::Versions,
         })
     }
 
@@ -115,13 +126,7 @@ impl ModuleProject {
             .map(module::app_hooks::AppHook::Sql)
             .collect();
         let config = self.loaded.config.dir.join(module::config::FILE_NAME);
-        module::app_hooks::prepare(
-            &hooks,
-            &self.loaded.params,
-            &config,
-            "demo data",
-            "--demo-data",
-        )
+        module::app_hooks::prepare(&hooks, &self.loaded.params, &config)
     }
 
     /// Whether a run drops or creates the application.
@@ -133,43 +138,54 @@ impl ModuleProject {
 
     fn app_hooks(&self, kind: &str) -> Result<Vec<PreparedHook>> {
         let hooks = &self.loaded.config.app_hooks;
-        let (list, skipped, flag) = match kind {
-            "drop" => (&hooks.drop, self.skip_drop_app, "--skip-drop-app"),
-            _ => (&hooks.create, self.skip_create_app, "--skip-create-app"),
+        let (list, skipped) = match kind {
+            "drop" => (&hooks.drop, self.skip_drop_app),
+            "uninstall" => (&self.loaded.config.uninstall, false),
+            _ => (&hooks.create, self.skip_create_app),
         };
         if skipped {
             return Ok(Vec::new());
         }
         let config = self.loaded.config.dir.join(module::config::FILE_NAME);
-        module::app_hooks::prepare(list, &self.loaded.params, &config, kind, flag)
+        module::app_hooks::prepare(list, &self.loaded.params, &config)
     }
-}
 
-/// Runs application hooks of one kind, in order; returns what ran.
-fn run_app_hooks(
-    client: &mut Client,
-    hooks: &[PreparedHook],
-    kind: &str,
-    run: &RunContext<'_>,
-) -> Result<Vec<String>> {
-    let mut ran = Vec::new();
-    for h in hooks {
-        let t0 = Instant::now();
-        scope::unit(client, run.options, |client| {
-            set_timeouts(client, run.options, true)?;
-            let lines = |o: usize| sql_lexer::line_col(&h.text, h.stripped.original(o));
-            client
-                .batch_execute(&run.reset.after(&h.sql))
-                .map_err(|e| delta_error_in(&h.origin, &h.sql, &e, None, lines))
-        })?;
-        let name = format!("{kind} hook {}", h.origin.display());
-        run.printer.step(format!(
-            "ran {name} in {}",
-            format_ms(t0.elapsed().as_millis() as u64)
-        ));
-        ran.push(name);
+    /// The plan of a run that applies no version: the application's hooks
+    /// or the uninstall hooks. The parameters are checked against the
+    /// installed module's, as pum 1.x checks them before creating the
+    /// application.
+    fn hooks_only_plan<'a>(&'a self, client: &mut Client) -> Result<ModulePlan<'a>> {
+        let (drop_hooks, create_hooks, current) = if self.mode == RunMode::Uninstall {
+            (self.app_hooks("uninstall")?, Vec::new(), None)
+        } else {
+            let mut current = None;
+            if module::migrations::exists(client, &self.loaded.table)? {
+                let rows = module::migrations::read(client, &self.loaded.table)?;
+                module::plan::check_before_upgrade(
+                    &rows,
+                    &self.loaded.config.module,
+                    &self.loaded.params,
+                    &self.loaded.config.app_only_parameters(),
+                )
+                .map_err(Error::State)?;
+                current = module::plan::current_version(&rows).map(|v| v.to_string());
+            }
+            (self.app_hooks("drop")?, self.app_hooks("create")?, current)
+        };
+        let python = module_hooks::start_python(&self.loaded, &[&drop_hooks, &create_hooks])?;
+        Ok(ModulePlan {
+            project: self,
+            demo: Vec::new(),
+            beta_testing: false,
+            drop_hooks,
+            create_hooks,
+            python,
+            before: current.clone(),
+            current,
+            units: Vec::new(),
+            recorded_params: serde_json::Value::Object(self.loaded.params.clone()),
+        })
     }
-    Ok(ran)
 }
 
 /// Applies the pending versions of the module in `module_dir`. A failing
@@ -222,6 +238,59 @@ pub fn install(
     runner::run(client, &project, params, None, &options, printer)
 }
 
+/// `pum app`: the application's drop and/or create hooks alone, in one
+/// transaction under the run lock, as pum 1.x's `app drop|create|recreate`
+/// runs them (with `req.grant`, the roles' permissions granted after).
+pub fn app(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    drop: bool,
+    create: bool,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let mut project = ModuleProject::load(module_dir, req, printer)?;
+    project.mode = RunMode::AppOnly;
+    project.skip_drop_app = !drop;
+    project.skip_create_app = !create;
+    // pum 1.9 grants after creating the application, when there are roles.
+    project.grant = req.grant && create && !project.loaded.config.roles.is_empty();
+    project.create_roles = project.grant;
+    let options = RunOptions {
+        single_transaction: true,
+        ..req.options.clone()
+    };
+    runner::run(client, &project, params, None, &options, printer)
+}
+
+/// `pum uninstall`: the module's `uninstall:` hooks, in order, in one
+/// transaction, as pum 1.x runs them; `pum_migrations` is left to what the
+/// hooks do with it (pum 1.x removes nothing else).
+pub fn uninstall(
+    client: &mut Client,
+    params: &ConnParams,
+    module_dir: &Path,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
+    let mut project = ModuleProject::load(module_dir, req, printer)?;
+    if project.loaded.config.uninstall.is_empty() {
+        return Err(Error::Settings(format!(
+            "{}: no uninstall hooks; add an `uninstall:` list of hooks (as pum 1.x requires); nothing was changed",
+            module_dir.join(module::config::FILE_NAME).display()
+        )));
+    }
+    project.mode = RunMode::Uninstall;
+    project.grant = false;
+    project.create_roles = false;
+    let options = RunOptions {
+        single_transaction: true,
+        ..req.options.clone()
+    };
+    runner::run(client, &project, params, None, &options, printer)
+}
+
 /// The pending versions of one run.
 pub struct ModulePlan<'a> {
     project: &'a ModuleProject,
@@ -231,6 +300,8 @@ pub struct ModulePlan<'a> {
     beta_testing: bool,
     drop_hooks: Vec<PreparedHook>,
     create_hooks: Vec<PreparedHook>,
+    /// The runner of this run's Python hooks, their files loaded and checked.
+    python: Option<PythonHooks>,
     before: Option<String>,
     current: Option<String>,
     units: Vec<Prepared<'a>>,
@@ -245,7 +316,7 @@ impl Layout for ModuleProject {
     }
 
     fn require_history(&self, client: &mut Client, params: &ConnParams) -> Result<()> {
-        if self.installing {
+        if self.installing || self.mode != RunMode::Versions {
             return Ok(());
         }
         module::require_table(client, &self.loaded, params)
@@ -266,6 +337,9 @@ impl Layout for ModuleProject {
     }
 
     fn plan<'a>(&'a self, client: &mut Client, run: &RunContext<'_>) -> Result<ModulePlan<'a>> {
+        if self.mode != RunMode::Versions {
+            return self.hooks_only_plan(client);
+        }
         module::migrations::update_layout(client, &self.loaded.table)?;
         let beta_testing = self.beta_testing(client)?;
         let (current, units) = module::pending(
@@ -280,12 +354,16 @@ impl Layout for ModuleProject {
             run.printer,
         )?;
         let current = current.map(|v| v.to_string());
+        let drop_hooks = self.app_hooks("drop")?;
+        let create_hooks = self.app_hooks("create")?;
+        let python = module_hooks::start_python(&self.loaded, &[&drop_hooks, &create_hooks])?;
         Ok(ModulePlan {
             project: self,
             beta_testing,
             demo: self.demo_files()?,
-            drop_hooks: self.app_hooks("drop")?,
-            create_hooks: self.app_hooks("create")?,
+            drop_hooks,
+            create_hooks,
+            python,
             before: current.clone(),
             current,
             units,
@@ -328,6 +406,16 @@ impl Plan for ModulePlan<'_> {
     }
 
     fn nothing_to_apply(&self, dbname: &str) -> String {
+        let module = &self.project.loaded.config.module;
+        match self.project.mode {
+            RunMode::AppOnly => {
+                return format!("running the application hooks of {module} on {dbname}")
+            }
+            RunMode::Uninstall => {
+                return format!("running the uninstall hooks of {module} on {dbname}")
+            }
+            RunMode::Versions => {}
+        }
         format!(
             "nothing to apply: {dbname} is at version {} of {}",
             self.current.as_deref().unwrap_or("(none)"),
@@ -336,12 +424,16 @@ impl Plan for ModulePlan<'_> {
     }
 
     fn before_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
-        run_app_hooks(client, &self.drop_hooks, "drop", run)
+        let kind = match self.project.mode {
+            RunMode::Uninstall => "uninstall",
+            _ => "drop",
+        };
+        module_hooks::run(client, &self.drop_hooks, &mut self.python, kind, run)
     }
 
     fn apply(&mut self, client: &mut Client, unit: usize, run: &RunContext<'_>) -> Result<Applied> {
         let p = &self.units[unit];
-        apply_version(
+        super::module_version::apply_version(
             client,
             &self.project.loaded,
             p,
@@ -389,8 +481,14 @@ impl Plan for ModulePlan<'_> {
     }
 
     fn after_all(&mut self, client: &mut Client, run: &RunContext<'_>) -> Result<Vec<String>> {
-        let mut ran = run_app_hooks(client, &self.demo, "demo data", run)?;
-        ran.extend(run_app_hooks(client, &self.create_hooks, "create", run)?);
+        let mut ran = module_hooks::run(client, &self.demo, &mut self.python, "demo data", run)?;
+        ran.extend(module_hooks::run(
+            client,
+            &self.create_hooks,
+            &mut self.python,
+            "create",
+            run,
+        )?);
         if !self.project.create_roles {
             return Ok(ran);
         }
@@ -412,77 +510,4 @@ impl Plan for ModulePlan<'_> {
         ran.extend(done.granted.iter().map(|g| format!("grant {g}")));
         Ok(ran)
     }
-}
-
-/// All files of one version and its row, in one transaction (a savepoint
-/// of the run's, in a single-transaction run). Each file runs behind a
-/// savepoint so that, on failure, the failing statement can be located with
-/// the earlier files' changes still in place. Each file starts from the same
-/// session state: what one `SET`s (search_path, role...) is reset, in the
-/// same round trip, before the next file and the row.
-fn apply_version(
-    client: &mut Client,
-    loaded: &Loaded,
-    p: &Prepared<'_>,
-    recorded_params: &serde_json::Value,
-    beta_testing: bool,
-    options: &RunOptions,
-    reset: &SessionReset,
-) -> Result<()> {
-    client
-        .batch_execute(scope::begin(options))
-        .map_err(|e| Error::sql("starting a transaction", e))?;
-    let applied = apply_files(client, p, options, reset).and_then(|()| {
-        module::migrations::record(
-            client,
-            &loaded.table,
-            &module::migrations::NewRow {
-                module: &loaded.config.module,
-                version: &p.changelog.version.to_string(),
-                changelog_files: &p.changelog.recorded_files(),
-                parameters: recorded_params,
-                beta_testing,
-            },
-        )
-    });
-    if let Err(e) = applied {
-        let _ = client.batch_execute(scope::rollback(options));
-        return Err(e);
-    }
-    client.batch_execute(scope::commit(options)).map_err(|e| {
-        let path = p.changelog.dir.clone();
-        delta_error(&path, "", &e, None)
-    })
-}
-
-/// The version's files, each behind a savepoint, inside the open unit.
-fn apply_files(
-    client: &mut Client,
-    p: &Prepared<'_>,
-    options: &RunOptions,
-    reset: &SessionReset,
-) -> Result<()> {
-    set_timeouts(client, options, true)?;
-    // RESET ALL also drops the per-version timeouts: set them again.
-    let reset = SessionReset::with_tail(reset, &set_local_timeouts(options));
-    for ((file, sql), bare) in p.changelog.files.iter().zip(&p.sql).zip(&p.stripped) {
-        let lines = |o: usize| sql_lexer::line_col(&file.sql, bare.original(o));
-        client
-            .batch_execute("SAVEPOINT pum_file")
-            .map_err(|e| Error::sql("setting a savepoint", e))?;
-        if let Err(e) = client.batch_execute(&reset.after(sql)) {
-            let _ =
-                client.batch_execute("ROLLBACK TO SAVEPOINT pum_file; RELEASE SAVEPOINT pum_file");
-            let located = if position_of(&e).is_none() && worth_replaying(&e) {
-                locate_failing_statement(client, sql, options, true)
-            } else {
-                None
-            };
-            return Err(delta_error_in(&file.path, sql, &e, located, lines));
-        }
-        client
-            .batch_execute("RELEASE SAVEPOINT pum_file")
-            .map_err(|e| delta_error_in(&file.path, sql, &e, None, lines))?;
-    }
-    Ok(())
 }

@@ -16,6 +16,7 @@ mod interrupt;
 mod lint;
 mod measure;
 mod module;
+mod module_python_hooks;
 mod nothing_lost;
 mod pum1_cli;
 mod pum1_roles;

@@ -320,7 +320,7 @@ fn with_application_hooks_a_failure_rolls_back_everything_and_keeps_the_app() {
     );
     assert!(!db.exists_table("pipes.material"));
 
-    // A Python hook is not run: the upgrade is refused before anything runs.
+    // A Python hook file without a Hook class: refused before anything runs.
     std::fs::write(
         module.path().join("changelogs/1.10.0/02_broken.sql"),
         "SELECT 1;\n",
@@ -343,7 +343,7 @@ fn with_application_hooks_a_failure_rolls_back_everything_and_keeps_the_app() {
         .arg(module.path())
         .run()
         .code(2)
-        .stderr_has("hook.py: Python application hooks are not run by this tool; nothing was applied (--skip-create-app");
+        .stderr_has("hook.py: no class named Hook subclassing pum.HookBase");
     assert_eq!(rows(&db), ["1.0.0 1"]);
     db.pum()
         .args(["upgrade", "-p", "test", "-d"])

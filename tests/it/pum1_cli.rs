@@ -258,8 +258,7 @@ fn role_create_and_grant() {
 fn refused_commands_and_flags_name_themselves_and_change_nothing() {
     let db = TestDb::new();
     for (args, named) in [
-        (&["uninstall", "--force"][..], "`uninstall`"),
-        (&["app", "create"][..], "`app`"),
+        (&["app", "create", "--suffix", "x"][..], "`app --suffix`"),
         (&["cache", "clean"][..], "`cache`"),
     ] {
         pum1(&db, &fixture(), args)

@@ -114,15 +114,39 @@ pub enum Pum1Command {
     Restore(Pum1Restore),
     /// Create pum_migrations (as pum 1.x does) and record the version.
     Baseline(Pum1Baseline),
-    /// Not supported yet.
-    Uninstall(Pum1Unsupported),
+    /// Run the module's uninstall hooks (asks first unless --force).
+    Uninstall(Pum1Uninstall),
     /// Create, drop or set CONNECT on a database, through the server's
     /// maintenance database.
     Db(Pum1Db),
     /// Not supported yet.
     Cache(Pum1Unsupported),
-    /// Not supported yet.
-    App(Pum1Unsupported),
+    /// Run the application's hooks alone: create, drop or recreate.
+    App(Pum1App),
+}
+
+/// `app create|drop|recreate [-p NAME VALUE]… [--skip-grant] [--suffix S]`.
+#[derive(Debug, Args)]
+pub struct Pum1App {
+    pub action: crate::cli::AppAction,
+    #[command(flatten)]
+    pub parameters: Pum1Parameters,
+    /// Grant no permissions after the create hooks.
+    #[arg(long = "skip-grant")]
+    pub skip_grant: bool,
+    /// Grant to the roles with this suffix (refused: not supported here).
+    #[arg(long = "suffix", value_name = "SUFFIX")]
+    pub suffix: Option<String>,
+}
+
+/// `uninstall [-p NAME VALUE]… [--force]`.
+#[derive(Debug, Args)]
+pub struct Pum1Uninstall {
+    #[command(flatten)]
+    pub parameters: Pum1Parameters,
+    /// Do not ask for confirmation.
+    #[arg(long = "force")]
+    pub force: bool,
 }
 
 /// `-p NAME VALUE`: inside a pum 1.x command, a parameter of the module.

@@ -11,9 +11,9 @@ use super::{
     Pum1Install, Pum1Role, Pum1RoleAction, Pum1Upgrade,
 };
 use crate::cli::{
-    BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DbAction, DbArgs, DeltaArgs, DirArgs,
-    DumpArgs, GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs, ServiceArg,
-    UpgradeArgs,
+    AppArgs, BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DbAction, DbArgs, DeltaArgs,
+    DirArgs, DumpArgs, GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs,
+    ServiceArg, UninstallArgs, UpgradeArgs,
 };
 use crate::dump::DumpFormat;
 use crate::error::{Error, Result};
@@ -86,18 +86,36 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
             false,
         ),
         Pum1Command::Db(args) => (db(service, args)?, false),
-        Pum1Command::Uninstall(_) => return Err(unsupported("uninstall", "")),
+        Pum1Command::Uninstall(args) => (
+            Command::Uninstall(UninstallArgs {
+                service,
+                dir: dir.clone(),
+                parameters: args.parameters.parameters,
+                force: args.force,
+            }),
+            true,
+        ),
         Pum1Command::Cache(_) => {
             return Err(unsupported(
                 "cache",
                 "this pum does not fetch module dependencies, so it keeps no cache",
             ))
         }
-        Pum1Command::App(_) => {
-            return Err(unsupported(
-                "app",
-                "this pum does not run application handlers",
-            ))
+        Pum1Command::App(args) => {
+            if args.suffix.is_some() {
+                return Err(unsupported(
+                    "app --suffix",
+                    "this pum grants to the module's roles by their own names",
+                ));
+            }
+            let app = AppArgs {
+                action: args.action,
+                service,
+                dir: dir.clone(),
+                parameters: args.parameters.parameters,
+                skip_grant: args.skip_grant,
+            };
+            (Command::App(app), true)
         }
     };
     Ok(Translated {
@@ -496,10 +514,9 @@ mod tests {
     fn unsupported_commands_are_refused_by_name() {
         for (args, named) in [
             (
-                &["pum", "-p", "a", "uninstall", "--force"][..],
-                "`uninstall`",
+                &["pum", "-p", "a", "app", "create", "--suffix", "x"][..],
+                "`app --suffix`",
             ),
-            (&["pum", "-p", "a", "app", "create"][..], "`app`"),
             (&["pum", "-p", "a", "cache", "clear"][..], "`cache`"),
         ] {
             let why = refusal(args);
