@@ -8,6 +8,7 @@
 pub mod deltas;
 pub mod module;
 pub mod module_hooks;
+mod module_runs;
 mod module_version;
 
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ use std::time::Instant;
 use postgres::Client;
 
 use super::module_hooks;
+pub use super::module_runs::{app, install, uninstall, upgrade};
 use crate::db::QualifiedName;
 use crate::error::{Error, Result};
 use crate::module::app_hooks::PreparedHook;
@@ -17,9 +18,7 @@ use crate::module::python_hook::PythonHooks;
 use crate::module::{self, Loaded, ModuleRequest, Prepared};
 use crate::output::{format_ms, Printer};
 use crate::runner::scope;
-use crate::runner::{
-    self, Applied, AppliedDelta, Layout, Plan, RunContext, RunOptions, UpgradeReport,
-};
+use crate::runner::{Applied, AppliedDelta, Layout, Plan, RunContext, RunOptions};
 use crate::service::ConnParams;
 
 /// A module directory, loaded, with what a run applies it up to.
@@ -79,7 +78,7 @@ impl ModuleProject {
     /// whole run is one transaction, as in pum 1.x — the application is
     /// dropped before the changelogs and created after them, and a failure
     /// in between must not leave it dropped.
-    fn run_options(&self, options: &RunOptions) -> RunOptions {
+    pub(super) fn run_options(&self, options: &RunOptions) -> RunOptions {
         RunOptions {
             single_transaction: options.single_transaction || self.runs_app_hooks(),
             ..options.clone()
@@ -186,109 +185,6 @@ impl ModuleProject {
             recorded_params: serde_json::Value::Object(self.loaded.params.clone()),
         })
     }
-}
-
-/// Applies the pending versions of the module in `module_dir`. A failing
-/// file rolls back its whole version (files and row); earlier versions stay.
-pub fn upgrade(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let project = ModuleProject::load(module_dir, req, printer)?;
-    if req.demo_data.is_some() {
-        return Err(Error::Usage(
-            "--demo-data: demo data is loaded by `install` (pum 1.x loads it only there)".into(),
-        ));
-    }
-    let options = project.run_options(&req.options);
-    runner::run(client, &project, params, None, &options, printer)
-}
-
-/// Installs the module on a database that does not have it yet, as pum 1.x's
-/// `install` does, all or nothing: in one transaction, `pum_migrations` is
-/// created, the roles (with `grant`), every version applied as [`upgrade`]
-/// applies it, and the permissions granted (with `grant`). A failure leaves
-/// no table and no version behind, so a corrected retry starts afresh.
-pub fn install(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let mut project = ModuleProject::load(module_dir, req, printer)?;
-    project.installing = true;
-    let table = &project.loaded.table;
-    if module::migrations::exists(client, table)? {
-        return Err(Error::State(format!(
-            "{table} already exists in {}: the module is installed; use `pum upgrade`",
-            params.target()
-        )));
-    }
-    let schema = &project.loaded.config.migration_table_schema;
-    let others = module::migrations::other_schemas(client, schema)?;
-    module::migrations::refuse_other_modules(&others, req.allow_multiple_modules, printer)?;
-    let options = RunOptions {
-        single_transaction: true,
-        ..req.options.clone()
-    };
-    runner::run(client, &project, params, None, &options, printer)
-}
-
-/// `pum app`: the application's drop and/or create hooks alone, in one
-/// transaction under the run lock, as pum 1.x's `app drop|create|recreate`
-/// runs them (with `req.grant`, the roles' permissions granted after).
-pub fn app(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    drop: bool,
-    create: bool,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let mut project = ModuleProject::load(module_dir, req, printer)?;
-    project.mode = RunMode::AppOnly;
-    project.skip_drop_app = !drop;
-    project.skip_create_app = !create;
-    // pum 1.9 grants after creating the application, when there are roles.
-    project.grant = req.grant && create && !project.loaded.config.roles.is_empty();
-    project.create_roles = project.grant;
-    let options = RunOptions {
-        single_transaction: true,
-        ..req.options.clone()
-    };
-    runner::run(client, &project, params, None, &options, printer)
-}
-
-/// `pum uninstall`: the module's `uninstall:` hooks, in order, in one
-/// transaction, as pum 1.x runs them; `pum_migrations` is left to what the
-/// hooks do with it (pum 1.x removes nothing else).
-pub fn uninstall(
-    client: &mut Client,
-    params: &ConnParams,
-    module_dir: &Path,
-    req: &ModuleRequest,
-    printer: &Printer,
-) -> Result<UpgradeReport> {
-    let mut project = ModuleProject::load(module_dir, req, printer)?;
-    if project.loaded.config.uninstall.is_empty() {
-        return Err(Error::Settings(format!(
-            "{}: no uninstall hooks; add an `uninstall:` list of hooks (as pum 1.x requires); nothing was changed",
-            module_dir.join(module::config::FILE_NAME).display()
-        )));
-    }
-    project.mode = RunMode::Uninstall;
-    project.grant = false;
-    project.create_roles = false;
-    let options = RunOptions {
-        single_transaction: true,
-        ..req.options.clone()
-    };
-    runner::run(client, &project, params, None, &options, printer)
 }
 
 /// The pending versions of one run.
