@@ -141,6 +141,7 @@ impl Settings {
             beta_testing: flags.beta_testing,
             force: flags.force,
             skip_baseline_check: flags.skip_baseline_check,
+            grant_suffix: None,
             demo_data: flags.demo_data.clone(),
             skip_drop_app: flags.skip_drop_app,
             skip_create_app: flags.skip_create_app,

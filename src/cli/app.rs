@@ -32,6 +32,10 @@ pub struct AppArgs {
     /// Grant the roles no permissions after the create hooks.
     #[arg(long = "skip-grant")]
     pub skip_grant: bool,
+    /// Grant to the database-specific roles NAME_SUFFIX (see `pum roles
+    /// create --suffix`) instead of the generic ones.
+    #[arg(long = "suffix", value_name = "SUFFIX")]
+    pub suffix: Option<String>,
 }
 
 #[derive(Debug, Args)]

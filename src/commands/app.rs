@@ -16,7 +16,7 @@ pub fn run(ctx: &Settings, args: &AppArgs) -> Result<Outcome> {
         grant: !args.skip_grant,
         ..Default::default()
     };
-    let Project::Module { dir, request } = ctx.project(None, &flags)? else {
+    let Project::Module { dir, mut request } = ctx.project(None, &flags)? else {
         return Err(Error::Usage(format!(
             "{}: no .pum.yaml here; `app` runs a pum 1.x module's hooks (-d DIR)",
             args.dir.display()
@@ -27,6 +27,7 @@ pub fn run(ctx: &Settings, args: &AppArgs) -> Result<Outcome> {
         AppAction::Drop => (true, false, "drop"),
         AppAction::Recreate => (true, true, "recreate"),
     };
+    request.grant_suffix = args.suffix.clone();
     let params = ctx.service(args.service.pg_service.as_deref())?;
     let mut client = db::connect(&params)?;
     let report = module::app(

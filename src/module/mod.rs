@@ -44,6 +44,8 @@ pub struct ModuleRequest {
     /// Create the missing roles, granting nothing unless `grant` is set
     /// (`--create-roles`; pum 1.x's install without `--skip-roles`).
     pub create_roles: bool,
+    /// Grant to the roles `NAME_SUFFIX` instead of the generic ones (`app --suffix`).
+    pub grant_suffix: Option<String>,
     /// Leave out unrecorded versions below the database's (`--skip-baseline-check`).
     pub skip_baseline_check: bool,
     /// `install --demo-data NAME`: load that demo data set after the versions.

@@ -133,6 +133,11 @@ fn as_named(targets: &[&RoleDef], suffix: Option<&str>) -> Vec<RoleDef> {
         .collect()
 }
 
+/// Every role of the module as the database names it (see [`as_named`]).
+pub fn named(roles: &[RoleDef], suffix: Option<&str>) -> Vec<RoleDef> {
+    as_named(&roles.iter().collect::<Vec<_>>(), suffix)
+}
+
 /// `role create`: without a suffix, the configured roles with their
 /// permissions. With `--suffix S`, as pum 1.x does: for each role a role
 /// `NAME_S` with the role's own permissions, and the

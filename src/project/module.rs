@@ -37,6 +37,8 @@ pub struct ModuleProject {
     pub beta_testing: bool,
     pub force: bool,
     pub skip_baseline_check: bool,
+    /// Grant to the roles `NAME_SUFFIX` (`app --suffix`).
+    pub grant_suffix: Option<String>,
     /// `install --demo-data NAME`.
     pub demo_data: Option<String>,
     pub mode: RunMode,
@@ -69,6 +71,7 @@ impl ModuleProject {
             beta_testing: req.beta_testing,
             force: req.force,
             skip_baseline_check: req.skip_baseline_check,
+            grant_suffix: req.grant_suffix.clone(),
             demo_data: req.demo_data.clone(),
             mode: RunMode::Versions,
         })
@@ -388,7 +391,10 @@ impl Plan for ModulePlan<'_> {
         if !self.project.create_roles {
             return Ok(ran);
         }
-        let roles = &self.project.loaded.config.roles;
+        let roles = &module::role_admin::named(
+            &self.project.loaded.config.roles,
+            self.project.grant_suffix.as_deref(),
+        );
         let grant = self.project.grant;
         let t0 = Instant::now();
         let done = scope::unit(client, run.options, |client| {

@@ -257,10 +257,7 @@ fn role_create_and_grant() {
 #[test]
 fn refused_commands_and_flags_name_themselves_and_change_nothing() {
     let db = TestDb::new();
-    for (args, named) in [
-        (&["app", "create", "--suffix", "x"][..], "`app --suffix`"),
-        (&["cache", "clean"][..], "`cache`"),
-    ] {
+    for (args, named) in [(&["cache", "clean"][..], "`cache`")] {
         pum1(&db, &fixture(), args)
             .code(2)
             .stderr_has(named)

@@ -47,6 +47,17 @@ fn database_specific_roles_users_and_the_way_back() {
         "true"
     );
 
+    // The application recreated: its view is granted to the specific
+    // roles, as pum 1.9's `app --suffix` grants.
+    pum1(&db, dir, &["app", "recreate", "--suffix", "lausanne"]).success();
+    let on_view = |role: &str| {
+        db.query_one(&format!(
+            "SELECT has_table_privilege('{role}', 'pipes.app_pipes', 'SELECT')::text"
+        ))
+        .unwrap()
+    };
+    assert_eq!(on_view(viewer_l), "true");
+    assert_eq!(on_view(viewer), "false");
     pum1(&db, dir, &["role", "create-login", "--name", john]).success();
     pum1(&db, dir, &["role", "login-roles"])
         .success()

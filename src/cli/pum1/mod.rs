@@ -134,7 +134,7 @@ pub struct Pum1App {
     /// Grant no permissions after the create hooks.
     #[arg(long = "skip-grant")]
     pub skip_grant: bool,
-    /// Grant to the roles with this suffix (refused: not supported here).
+    /// Grant to the database-specific roles NAME_SUFFIX instead.
     #[arg(long = "suffix", value_name = "SUFFIX")]
     pub suffix: Option<String>,
 }

@@ -102,18 +102,13 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
             ))
         }
         Pum1Command::App(args) => {
-            if args.suffix.is_some() {
-                return Err(unsupported(
-                    "app --suffix",
-                    "this pum grants to the module's roles by their own names",
-                ));
-            }
             let app = AppArgs {
                 action: args.action,
                 service,
                 dir: dir.clone(),
                 parameters: args.parameters.parameters,
                 skip_grant: args.skip_grant,
+                suffix: args.suffix,
             };
             (Command::App(app), true)
         }
@@ -512,13 +507,7 @@ mod tests {
 
     #[test]
     fn unsupported_commands_are_refused_by_name() {
-        for (args, named) in [
-            (
-                &["pum", "-p", "a", "app", "create", "--suffix", "x"][..],
-                "`app --suffix`",
-            ),
-            (&["pum", "-p", "a", "cache", "clear"][..], "`cache`"),
-        ] {
+        for (args, named) in [(&["pum", "-p", "a", "cache", "clear"][..], "`cache`")] {
             let why = refusal(args);
             assert!(
                 why.contains(named) && why.contains("not supported yet"),
