@@ -507,13 +507,11 @@ mod tests {
 
     #[test]
     fn unsupported_commands_are_refused_by_name() {
-        for (args, named) in [(&["pum", "-p", "a", "cache", "clear"][..], "`cache`")] {
-            let why = refusal(args);
-            assert!(
-                why.contains(named) && why.contains("not supported yet"),
-                "{why}"
-            );
-        }
+        let why = refusal(&["pum", "-p", "a", "cache", "clear"]);
+        assert!(
+            why.contains("`cache`") && why.contains("not supported yet"),
+            "{why}"
+        );
         assert!(refusal(&["pum", "check", "b"]).contains("-p PG_CONNECTION"));
         let t = run(&[
             "pum",
