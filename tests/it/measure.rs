@@ -6,7 +6,7 @@ use crate::support::{conninfo, delta_dir, TestDb, UPGRADES_TABLE};
 
 /// A table of 300k rows, created before the deltas run.
 const BIG: &str = "CREATE TABLE public.big (id int PRIMARY KEY, val int NOT NULL);
-     INSERT INTO public.big SELECT g, g % 1000 FROM generate_series(1, 300000) g;";
+     INSERT INTO public.big SELECT g, g % 1000 FROM generate_series(1, 1000000) g;";
 
 const ALTER_TYPE: (&str, &str) = (
     "delta_1.0.1_widen.sql",
@@ -213,7 +213,7 @@ fn measure_reports_rows_changed_and_temporary_files() {
         (
             "delta_1.0.1_touch.sql",
             "UPDATE public.big SET val = val + 1 WHERE id <= 1000; \
-             DELETE FROM public.big WHERE id > 299990;",
+             DELETE FROM public.big WHERE id > 999990;",
         ),
         (
             "delta_1.0.2_sorted.sql",
@@ -256,7 +256,7 @@ fn measure_reports_rows_changed_and_temporary_files() {
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["relation"] == "public.sorted" && r["inserted"] == 299_990));
+        .any(|r| r["relation"] == "public.sorted" && r["inserted"] == 999_990));
 }
 
 #[test]
