@@ -55,8 +55,6 @@ EOF
 size=$("${psql[@]}" -At -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
 echo "database bench: $size"
 
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc; }
 reset_db() {
     "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS $1" 2>/dev/null
 }
@@ -68,24 +66,6 @@ mkdir "$out"
 # timing. Each step runs BENCH_RUNS times, floor and pum alternating so that load
 # from other processes hits both alike; the fastest run of each counts.
 BENCH_RUNS=${BENCH_RUNS:-2}
-declare -A best
-record() {
-    local key=$1 value=$2
-    if [[ -z "${best[$key]:-}" ]] || (($(echo "$value < ${best[$key]}" | bc))); then
-        best[$key]=$value
-    fi
-}
-timed() {
-    local key=$1
-    shift
-    local t
-    # Start every step with the previous step's writes on disk, so that
-    # neither side pays for the other's write-back.
-    sync
-    t=$(now)
-    "$@" >/dev/null
-    record "$key" "$(elapsed "$t")"
-}
 fresh() {
     reset_db "$1"
     "${psql[@]}" -d postgres -c "CREATE DATABASE $1 TEMPLATE template0"

@@ -62,25 +62,6 @@ import:
     public.pum_copy: {}
 YAML
 
-now() { date +%s.%N; }
-elapsed() { echo "$(now) - $1" | bc; }
-declare -A best
-record() {
-    local key=$1 value=$2
-    if [[ -z "${best[$key]:-}" ]] || (($(echo "$value < ${best[$key]}" | bc))); then
-        best[$key]=$value
-    fi
-}
-timed() {
-    local key=$1
-    shift
-    local t
-    # Every step starts with the previous step's writes on disk.
-    sync
-    t=$(now)
-    "$@" >/dev/null
-    record "$key" "$(elapsed "$t")"
-}
 
 for run in $(seq "$BENCH_RUNS"); do
     echo "run $run of $BENCH_RUNS ..."

@@ -70,3 +70,26 @@ pum_bin() {
     (cd "$root" && cargo build --release --quiet)
     echo "$root/target/release/pum"
 }
+
+now() { date +%s.%N; }
+elapsed() { echo "$(now) - $1" | bc; }
+
+# Best-of timing: each step runs several times (floor and pum alternating, so
+# load from other processes hits both alike) and best[KEY] keeps the fastest.
+declare -A best
+record() {
+    if [[ -z "${best[$1]:-}" ]] || (($(echo "$2 < ${best[$1]}" | bc))); then
+        best[$1]=$2
+    fi
+}
+# Runs a step and records its time under KEY. Every step starts with the
+# previous step's writes on disk, so neither side pays for the other's
+# write-back.
+timed() {
+    local key=$1 t
+    shift
+    sync
+    t=$(now)
+    "$@" >/dev/null
+    record "$key" "$(elapsed "$t")"
+}

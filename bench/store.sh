@@ -64,19 +64,6 @@ SQL
 size=$("${psql[@]}" -At -d bench -c "SELECT pg_size_pretty(pg_database_size('bench'))")
 echo "database bench: $size"
 
-now() { date +%s.%N; }
-declare -A best
-record() {
-    if [[ -z "${best[$1]:-}" ]] || (($(echo "$2 < ${best[$1]}" | bc))); then best[$1]=$2; fi
-}
-timed() {
-    local key=$1 t
-    shift
-    sync
-    t=$(now)
-    "$@" >/dev/null
-    record "$key" "$(echo "$(now) - $t" | bc)"
-}
 # As timed, keeping the peak RSS (kB) too (recorded negated: the most
 # negative, i.e. the largest, is kept).
 timed_rss() {
@@ -85,7 +72,7 @@ timed_rss() {
     sync
     t=$(now)
     /usr/bin/time -f "%M" -o "$work/rss" "$@" >/dev/null
-    record "$key" "$(echo "$(now) - $t" | bc)"
+    record "$key" "$(elapsed "$t")"
     record "${key}_rss" "-$(tail -n 1 "$work/rss")"
 }
 fresh() {
