@@ -1,7 +1,7 @@
 //! pum 1.x module directories: `.pum.yaml`, `changelogs/<version>/`,
 //! typed parameters, the `pum_migrations` table shared with pum 1.x, roles.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::support::{fixtures, TestDb};
 
@@ -11,21 +11,7 @@ fn fixture() -> PathBuf {
 
 /// A copy of the fixture module to change freely.
 pub(crate) fn module_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(), dir.path());
-    dir
+    crate::support::copy_tree(&fixture())
 }
 
 /// The table exactly as pum 1.x 1.9 creates it.

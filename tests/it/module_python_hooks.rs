@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::pum1::pum1;
-use crate::support::{conninfo, fixtures, TestDb};
+use crate::support::{assert_same, fixtures, TestDb};
 
 fn fixture() -> PathBuf {
     fixtures().join("module_pyhooks")
@@ -14,21 +14,7 @@ fn fixture() -> PathBuf {
 
 /// A copy of the fixture module to change freely.
 fn module_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&fixture(), dir.path());
-    dir
+    crate::support::copy_tree(&fixture())
 }
 
 /// The interpreter of the pum 1.x virtual environment: it has psycopg.
@@ -243,20 +229,6 @@ fn an_app_only_parameter_in_a_changelog_is_refused() {
         .stderr_has("01_colour.sql")
         .stderr_has("app_only parameter \"view_comment\"");
     assert_untouched(&db);
-}
-
-/// `pum check` of two databases: exit 0, or the report.
-fn assert_same(a: &TestDb, b: &TestDb) {
-    let run = a
-        .pum()
-        .args(["check", "-p1", "test", "-p2"])
-        .arg(conninfo(b))
-        .run();
-    assert_eq!(
-        run.code, 0,
-        "the databases differ:\n{}{}",
-        run.stdout, run.stderr
-    );
 }
 
 #[test]

@@ -6,24 +6,10 @@
 use std::path::PathBuf;
 
 use crate::support::pum1::pum1;
-use crate::support::{conninfo, fixtures, TestDb};
+use crate::support::{assert_same, fixtures, TestDb};
 
 fn module() -> PathBuf {
     fixtures().join("module_turns")
-}
-
-/// `pum check` of two databases: exit 0 and "OK", or the report.
-fn assert_same(a: &TestDb, b: &TestDb) {
-    let run = a
-        .pum()
-        .args(["check", "-p1", "test", "-p2"])
-        .arg(conninfo(b))
-        .run();
-    assert_eq!(
-        run.code, 0,
-        "the databases differ:\n{}{}",
-        run.stdout, run.stderr
-    );
 }
 
 fn versions(db: &TestDb) -> Vec<String> {

@@ -625,3 +625,36 @@ pub fn descendants(pid: u32) -> Vec<Process> {
     }
     found
 }
+
+/// A copy of the directory tree `from` in a temporary directory, to change freely.
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), &target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(from, dir.path());
+    dir
+}
+
+/// `pum check` of two databases: exit 0, or the report in the panic.
+pub fn assert_same(a: &TestDb, b: &TestDb) {
+    let run = a
+        .pum()
+        .args(["check", "-p1", "test", "-p2"])
+        .arg(conninfo(b))
+        .run();
+    assert_eq!(
+        run.code, 0,
+        "the databases differ:\n{}{}",
+        run.stdout, run.stderr
+    );
+}
