@@ -16,6 +16,7 @@ mod interrupt;
 mod measure;
 mod module;
 mod nothing_lost;
+mod physical_copy;
 mod pum1_cli;
 mod pum1_turns;
 mod python_hooks;
