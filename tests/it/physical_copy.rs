@@ -4,27 +4,22 @@
 //! anything is copied; nothing of the private server outlives the run.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pum::service::ConnParams;
 
 use crate::rehearsal::{production, reference, tau, version};
-use crate::support::{conninfo, example_deltas, servers_under, TestDb};
+use crate::support::{
+    conninfo, delta_dir, descendants, entries, example_deltas, finish, private_tmpdir, send_signal,
+    servers_under, wait_up_to, TestDb,
+};
 
-/// A private TMPDIR for the pum child (world-readable, like /tmp, so a
-/// server running as another OS user can use what pum makes in it).
 fn private_tmp() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(
-        tmp.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    tmp
+    private_tmpdir()
 }
 
-fn left_in(dir: &Path) -> Vec<std::ffi::OsString> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect()
+fn left_in(dir: &Path) -> Vec<String> {
+    entries(dir)
 }
 
 /// The versions of the deltas a rehearsal applied to its copy, in order.
@@ -239,4 +234,112 @@ fn a_physical_copy_with_a_named_test_database_is_refused() {
         run.stderr
     );
     assert_eq!(version(&prod), "{1,0,0}");
+}
+
+/// The private server pum started under `tmp` once it listens: its
+/// superuser's connection to `dbname` there.
+fn private_server_in(tmp: &Path, dbname: &str, child: &mut std::process::Child) -> ConnParams {
+    let mut found = None;
+    wait_up_to(
+        Duration::from_secs(120),
+        "the private server to listen",
+        || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("pum exited ({status}) before its private server started");
+            }
+            found = entries(tmp)
+                .into_iter()
+                .filter(|n| n.starts_with("pum-copy-"))
+                .find_map(|n| {
+                    let dir = tmp.join(n);
+                    let port = entries(&dir)
+                        .iter()
+                        .find_map(|f| f.strip_prefix(".s.PGSQL.")?.parse::<u16>().ok())?;
+                    Some((dir, port))
+                });
+            found.is_some()
+        },
+    );
+    let (dir, port) = found.unwrap();
+    ConnParams::local_socket(&dir, port, dbname, "postgres")
+}
+
+#[test]
+fn ctrl_c_during_the_rehearsal_on_a_physical_copy_removes_the_private_server() {
+    let prod = TestDb::baselined("1.0.0");
+    prod.execute("CREATE TABLE public.kept (id int); INSERT INTO public.kept VALUES (1), (2);");
+    let reference = TestDb::baselined("1.0.0");
+    reference.execute("CREATE TABLE public.kept (id int); CREATE TABLE public.half (id int);");
+    let before = relations(&prod);
+    let deltas = delta_dir(&[(
+        "delta_1.0.1_slow.sql",
+        "CREATE TABLE public.half (id int);\nSELECT pg_sleep(30);\n",
+    )]);
+    let tmp = private_tmp();
+    let mut child = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args([
+            "test-and-upgrade",
+            "--copy",
+            "physical",
+            "--yes",
+            "-pp",
+            "test",
+            "-pc",
+        ])
+        .arg(conninfo(&reference))
+        .args(["-t", "public.pum_upgrades", "-d"])
+        .arg(deltas.path())
+        .spawn();
+    let private = private_server_in(tmp.path(), &prod.name, &mut child);
+    // The delta sleeps in the copy: the rehearsal is under way.
+    wait_up_to(
+        Duration::from_secs(120),
+        "the delta to sleep in the copy",
+        || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("pum exited ({status}) before the delta ran");
+            }
+            pum::db::connect(&private)
+                .and_then(|mut c| {
+                    c.query_one(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                     AND wait_event = 'PgSleep'",
+                        &[],
+                    )
+                    .map_err(|e| pum::error::Error::sql("watching the copy", e))
+                })
+                .is_ok_and(|row| row.get::<_, i64>(0) > 0)
+        },
+    );
+    let started = descendants(child.id());
+    send_signal(&child, libc::SIGINT);
+    let run = finish(child).code(130).stderr_has(
+        "production not touched (re-read: still at version 1.0.0, schema and storage unchanged); sandbox removed",
+    );
+    assert!(
+        run.stderr.contains("interrupted (SIGINT)"),
+        "{}",
+        run.stderr
+    );
+    let alive: Vec<_> = started.iter().filter(|p| p.alive()).collect();
+    assert!(
+        alive.is_empty(),
+        "still running after pum exited: {alive:?}"
+    );
+    assert!(
+        servers_under(tmp.path()).is_empty(),
+        "{:?}",
+        servers_under(tmp.path())
+    );
+    assert!(
+        left_in(tmp.path()).is_empty(),
+        "left behind: {:?}",
+        left_in(tmp.path())
+    );
+    // The port is closed too: nothing listens on the private socket.
+    assert!(pum::db::connect(&private).is_err());
+    assert_eq!(prod.history(), ["1.0.0 baseline"]);
+    assert_eq!(relations(&prod), before);
 }
