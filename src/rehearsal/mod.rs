@@ -206,7 +206,12 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
             .test
             .as_ref()
             .map(describe)
-            .unwrap_or_else(|| "sandbox cluster".into()),
+            .unwrap_or_else(|| match r.copy {
+                CopyMethod::Logical => "sandbox cluster".into(),
+                CopyMethod::Physical => {
+                    "private server on a physical copy of production's cluster".into()
+                }
+            }),
         reference: match &r.reference {
             Reference::Database(p) => describe(p),
             Reference::Scripts(files) => format!("{} script(s) run in the sandbox", files.len()),

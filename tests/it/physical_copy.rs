@@ -343,3 +343,43 @@ fn ctrl_c_during_the_rehearsal_on_a_physical_copy_removes_the_private_server() {
     assert_eq!(prod.history(), ["1.0.0 baseline"]);
     assert_eq!(relations(&prod), before);
 }
+
+#[test]
+fn reference_scripts_are_built_in_the_private_server() {
+    let prod = production();
+    let scripts = tempfile::tempdir().unwrap();
+    let mut model = String::new();
+    for f in [
+        "delta_1.0.0_network.sql",
+        "delta_1.1.0_materials.sql",
+        "delta_1.2.0_lengths.sql",
+    ] {
+        model.push_str(&std::fs::read_to_string(example_deltas().join(f)).unwrap());
+    }
+    std::fs::write(scripts.path().join("model.sql"), model).unwrap();
+    let tmp = private_tmp();
+    let json = prod
+        .pum()
+        .env("TMPDIR", tmp.path())
+        .args(["--format", "json", "test-and-upgrade", "--copy", "physical"])
+        .args(["-pp", "test", "--dry-run", "-t", "public.pum_upgrades"])
+        .arg("--reference-sql")
+        .arg(scripts.path().join("model.sql"))
+        .arg("-d")
+        .arg(example_deltas())
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["verdict"], "rehearsal_passed", "{json}");
+    assert_eq!(json["copy"], "physical");
+    assert!(
+        json["test"].as_str().unwrap().contains("physical copy"),
+        "{json}"
+    );
+    assert_eq!(version(&prod), "{1,0,0}");
+    assert!(
+        left_in(tmp.path()).is_empty(),
+        "left behind: {:?}",
+        left_in(tmp.path())
+    );
+}
