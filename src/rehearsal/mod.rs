@@ -282,8 +282,7 @@ fn copy_and_rehearse(
                 copied
             }
         };
-        let dbname = copied.test.dbname().to_string();
-        let rehearsed = rehearse_in(
+        rehearse_in(
             r,
             before,
             &copied,
@@ -291,18 +290,21 @@ fn copy_and_rehearse(
             phases,
             report,
             printer,
-        );
-        rehearsed.map(|()| dbname)
+        )
     })()
     .map_err(|e| crate::interrupt::mark(e, "rehearsal"));
     let interrupted = matches!(result, Err(Error::Interrupted { .. }));
     // An interrupted rehearsal leaves nothing behind, kept or not.
     if let (Some(cluster), true) = (cluster.as_mut(), r.keep_sandbox && !interrupted) {
         cluster.keep();
-        let dbname = result.as_deref().unwrap_or(sandbox::TEST_DB);
+        let dbname = match r.copy {
+            CopyMethod::Logical => sandbox::TEST_DB,
+            // The private server holds production's database under its name.
+            CopyMethod::Physical => r.prod.dbname(),
+        };
         printer.step(cluster.kept_instructions(dbname));
     }
-    result.map(|_| ())
+    result
 }
 
 /// Steps 3–4, the same whichever way production was copied: upgrade the
