@@ -171,7 +171,7 @@ mod tests {
         let privilege = "FATAL:  must be superuser or replication role to start walsender";
         assert!(explain_refusal(privilege, "app")
             .unwrap()
-            .contains("ALTER ROLE app REPLICATION"));
+            .contains("ALTER ROLE \"app\" REPLICATION"));
         assert!(explain_refusal("could not create directory: No space left", "app").is_none());
     }
 
