@@ -41,8 +41,9 @@ pub struct Launch {
     pub superuser: String,
     /// A database that exists, to wait on until connections are accepted.
     pub ready_db: String,
-    /// `name=value` settings given as `-c` arguments: they win over every
-    /// configuration file the data directory brings.
+    /// `name=value` settings given on the server's command line
+    /// (`--name=value`): they win over every configuration file the data
+    /// directory brings.
     pub settings: Vec<String>,
     /// How long start-up (with its recovery) may take.
     pub ready_timeout: Duration,
@@ -340,7 +341,8 @@ fn spawn_server(
     server
         .arg("-D")
         .arg(dir.join("data"))
-        .args(launch.settings.iter().flat_map(|s| ["-c", s.as_str()]))
+        // `--name=value`: the server's long form of a setting.
+        .args(launch.settings.iter().map(|s| format!("--{s}")))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| Error::io(&log_path, e))?)
