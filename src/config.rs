@@ -169,6 +169,21 @@ pub struct RehearsalConfig {
     pub max_lock_by_relation: Option<BTreeMap<String, DurationValue>>,
     /// Longest a delta may run.
     pub max_delta_duration: Option<DurationValue>,
+    /// How production is copied for the rehearsal (`--copy`).
+    pub copy: Option<CopyMethod>,
+}
+
+/// How test-and-upgrade copies production (`--copy`, `rehearsal.copy`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyMethod {
+    /// pg_dump | pg_restore into a test database.
+    #[default]
+    Logical,
+    /// pg_basebackup of production's cluster, started as a private server.
+    Physical,
 }
 
 impl RehearsalConfig {
@@ -547,5 +562,8 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("--max-lock"), "{err}");
         assert!(Config::parse("rehearsal:\n  max_locks: 2s\n", Path::new("p.yaml")).is_err());
+        let c = Config::parse("rehearsal:\n  copy: physical\n", Path::new("p.yaml")).unwrap();
+        assert_eq!(c.rehearsal.unwrap().copy, Some(CopyMethod::Physical));
+        assert!(Config::parse("rehearsal:\n  copy: rsync\n", Path::new("p.yaml")).is_err());
     }
 }

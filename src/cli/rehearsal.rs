@@ -160,6 +160,12 @@ pub struct TestAndUpgradeArgs {
     /// connect to it, stop it and remove it (an interrupted run removes it).
     #[arg(long = "keep-sandbox")]
     pub keep_sandbox: bool,
+    /// How production is copied: logical (pg_dump | pg_restore) or physical
+    /// (pg_basebackup of production's cluster started as a private server;
+    /// needs the REPLICATION privilege and the server programs of
+    /// production's major version) [default: rehearsal.copy in pum.yaml, else logical].
+    #[arg(long = "copy", value_enum, value_name = "METHOD")]
+    pub copy: Option<crate::config::CopyMethod>,
     #[command(flatten)]
     pub gate: GateArgs,
     /// Also write the JSON report to this file (mode 0600).

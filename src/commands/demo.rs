@@ -24,6 +24,7 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         tcp: false,
         // A kept sandbox must outlive pum.
         die_with_parent: !args.keep_sandbox,
+        replication: false,
     })?;
     p.step(format!(
         "sandbox: PostgreSQL {} from {}",
@@ -71,6 +72,7 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         keep_sandbox: false,
         protected: Vec::new(),
         gate: Default::default(),
+        copy: Default::default(),
     };
     let report = rehearsal::run(&rehearsal, p)?;
     if p.is_json() {

@@ -2,6 +2,8 @@
 //! compare it with the reference, then (confirmed) upgrade production.
 
 use crate::cli::TestAndUpgradeArgs;
+use crate::config::CopyMethod;
+use crate::error::Error;
 use crate::error::Result;
 use crate::rehearsal::{self, Reference, Rehearsal};
 use crate::settings::Settings;
@@ -24,6 +26,11 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     // production is dumped.
     let project = ctx.project(args.table.table.as_deref(), &args.deltas)?;
     let gate = rehearsal::gate::Gate::from_args(ctx, &args.gate)?;
+    let copy = copy_method(ctx, args)?;
+    let mut dump_file = args.file.clone();
+    if copy == CopyMethod::Logical {
+        dump_file = dump_file.or_else(|| ctx.config.backup_file.clone());
+    }
     let rehearsal = Rehearsal {
         prod,
         prod_name: Some(&args.prod),
@@ -32,7 +39,7 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         reference,
         project,
         check,
-        dump_file: args.file.clone().or_else(|| ctx.config.backup_file.clone()),
+        dump_file,
         jobs: args.jobs,
         ignore_restore_errors: args.ignore_restore_errors,
         tools: ctx.tools.clone(),
@@ -41,6 +48,7 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
         keep_sandbox: args.keep_sandbox,
         protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
         gate,
+        copy,
     };
     let report = rehearsal::run(&rehearsal, &ctx.printer)?;
     let json = rehearsal::to_json(&report);
@@ -65,6 +73,31 @@ pub fn run(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// `--copy` over `rehearsal.copy`; a physical copy makes its own server
+/// and keeps no dump, so the flags that name a test database or a dump
+/// are refused with it.
+fn copy_method(ctx: &Settings, args: &TestAndUpgradeArgs) -> Result<CopyMethod> {
+    let copy = args
+        .copy
+        .or_else(|| ctx.config.rehearsal.as_ref().and_then(|r| r.copy))
+        .unwrap_or_default();
+    if copy == CopyMethod::Physical {
+        let clash = [
+            (args.test.is_some(), "--pg_service_test (-pt)"),
+            (args.file.is_some(), "-f/--file"),
+            (args.jobs.is_some(), "-j/--jobs"),
+            (args.ignore_restore_errors, "-x"),
+        ];
+        if let Some((_, flag)) = clash.iter().find(|(set, _)| *set) {
+            return Err(Error::Usage(format!(
+                "--copy physical starts production's own cluster as a private server and restores \
+                 no dump: {flag} goes with --copy logical only"
+            )));
+        }
+    }
+    Ok(copy)
 }
 
 /// Every file the run writes is checked before it starts, so a long

@@ -50,6 +50,7 @@ pub fn rehearse(
         keep_sandbox: false,
         protected: shared.protected.clone(),
         gate: shared.gate.clone(),
+        copy: Default::default(),
     };
     let report = match rehearsal::run(&rehearsal, &printer) {
         Ok(report) => report,

@@ -111,6 +111,9 @@ pub fn markdown(report: &RehearsalReport) -> String {
             );
         }
     }
+    if let Some(ms) = report.copy_ms {
+        let _ = writeln!(out, "\n> {}", super::report::copy_line(report.copy, ms));
+    }
     if let Some(ms) = report.recovery_ms {
         let _ = writeln!(
             out,

@@ -11,18 +11,23 @@ pub mod ci;
 pub mod gate;
 mod interrupted;
 pub mod lock_limits;
+mod logical;
 mod phases;
+mod physical;
+mod physical_checks;
 mod reference;
 mod report;
 mod sandbox;
 mod targets;
 
 use std::path::PathBuf;
+use std::time::Instant;
 
+use crate::config::CopyMethod;
 use crate::db;
 use crate::diff;
 use crate::dump::guard::Protected;
-use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions, Tools};
+use crate::dump::Tools;
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::project::Project;
@@ -30,7 +35,7 @@ use crate::sandbox::Cluster;
 use crate::service::ConnParams;
 
 use interrupted::Reached;
-use phases::{timed, Phases};
+use phases::Phases;
 pub use reference::Reference;
 pub use report::{
     render_text, to_json, verdict_label, Phase, ProductionCheck, RehearsalReport, Verdict,
@@ -65,6 +70,8 @@ pub struct Rehearsal<'a> {
     pub protected: Vec<Protected>,
     /// Limits on the measured locks and durations of the test upgrade.
     pub gate: gate::Gate,
+    /// How production is copied.
+    pub copy: CopyMethod,
 }
 
 /// Runs the whole rehearsal and, when it passes and is confirmed, the
@@ -129,11 +136,15 @@ fn run_steps(
         list: Vec::new(),
         printer,
     };
+    // 2. A physical copy is refused (exit 2) before anything is copied
+    // when production does not allow it; a logical one is copied below.
+    let private = physical::copy_if_asked(r, before, reached, &mut phases, &mut report, printer)?;
     // 2–4. Copy, rehearse, compare.
     let outcome = copy_and_rehearse(
         r,
         &targets,
         before,
+        private,
         reached,
         &mut phases,
         &mut report,
@@ -197,7 +208,12 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
             .test
             .as_ref()
             .map(describe)
-            .unwrap_or_else(|| "sandbox cluster".into()),
+            .unwrap_or_else(|| match r.copy {
+                CopyMethod::Logical => "sandbox cluster".into(),
+                CopyMethod::Physical => {
+                    "private server on a physical copy of production's cluster".into()
+                }
+            }),
         reference: match &r.reference {
             Reference::Database(p) => describe(p),
             Reference::Scripts(files) => format!("{} script(s) run in the sandbox", files.len()),
@@ -216,184 +232,102 @@ fn new_report(r: &Rehearsal<'_>, before: &Before) -> RehearsalReport {
         gate_failures: Vec::new(),
         recovery_ms: None,
         recovery_dump: None,
+        copy: r.copy,
+        copy_ms: None,
         differences_text: None,
     }
 }
 
-/// Steps 2–4: obtain the copy, upgrade it as production's role, compare it
-/// with the reference.
+/// The test database once production is in it: as the superuser of its
+/// server (to compare it) and as the role the deltas run as.
+pub(crate) struct Copied {
+    pub test: ConnParams,
+    pub rehearse_as: ConnParams,
+}
+
+/// Steps 2–4: obtain the copy (or take the private server already started
+/// on a physical one), upgrade it as production's role, compare it with the
+/// reference.
+#[allow(clippy::too_many_arguments)]
 fn copy_and_rehearse(
     r: &Rehearsal<'_>,
     targets: &Targets,
     before: &Before,
+    private: Option<Cluster>,
     reached: &mut Reached,
     phases: &mut Phases<'_>,
     report: &mut RehearsalReport,
     printer: &Printer,
 ) -> Result<()> {
-    let needs_sandbox = r.test.is_none() || matches!(r.reference, Reference::Scripts(_));
     let temp = tempfile::Builder::new()
         .prefix("pum-rehearsal-")
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
-    let (dump_path, mut cluster) =
-        dump_production(r, before, needs_sandbox, &temp, reached, phases, printer)?;
-    if let Some(cluster) = &cluster {
-        reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
-    }
-    reached.test_written = r.test.is_some();
-    let result = rehearse_in(
-        r,
-        targets,
-        before,
-        dump_path.as_deref(),
-        cluster.as_ref(),
-        phases,
-        report,
-        printer,
-    )
+    let mut cluster = private;
+    let result = (|| {
+        let copied = match &cluster {
+            Some(private) => physical::test_database(r, targets, before, private)?,
+            None => {
+                let t0 = Instant::now();
+                let copied = logical::copy(
+                    r,
+                    targets,
+                    before,
+                    &temp,
+                    &mut cluster,
+                    reached,
+                    phases,
+                    report,
+                    printer,
+                )?;
+                report.copy_ms = Some(t0.elapsed().as_millis() as u64);
+                copied
+            }
+        };
+        rehearse_in(
+            r,
+            before,
+            &copied,
+            cluster.as_ref(),
+            phases,
+            report,
+            printer,
+        )
+    })()
     .map_err(|e| crate::interrupt::mark(e, "rehearsal"));
     let interrupted = matches!(result, Err(Error::Interrupted { .. }));
     // An interrupted rehearsal leaves nothing behind, kept or not.
     if let (Some(cluster), true) = (cluster.as_mut(), r.keep_sandbox && !interrupted) {
         cluster.keep();
-        printer.step(cluster.kept_instructions(sandbox::TEST_DB));
+        let dbname = match r.copy {
+            CopyMethod::Logical => sandbox::TEST_DB,
+            // The private server holds production's database under its name.
+            CopyMethod::Physical => r.prod.dbname(),
+        };
+        printer.step(cluster.kept_instructions(dbname));
     }
     result
 }
 
-/// Step 2a: dump production to a file when one is wanted (a kept dump, or a
-/// directory archive for parallel jobs), while the sandbox starts; a stream
-/// needs no dump. Returns the dump and the sandbox.
-fn dump_production(
-    r: &Rehearsal<'_>,
-    before: &Before,
-    needs_sandbox: bool,
-    temp: &tempfile::TempDir,
-    reached: &mut Reached,
-    phases: &mut Phases<'_>,
-    printer: &Printer,
-) -> Result<(Option<PathBuf>, Option<Cluster>)> {
-    let major = before.facts.major;
-    let start = || sandbox::start(major, r.keep_sandbox);
-    if r.dump_file.is_none() && r.jobs.is_none() {
-        let cluster = match needs_sandbox {
-            true => Some(phases.run("start sandbox cluster", || {
-                reached.sandbox_started = true;
-                start()
-            })?),
-            false => None,
-        };
-        return Ok((None, cluster));
-    }
-    let path = r
-        .dump_file
-        .clone()
-        .unwrap_or_else(|| temp.path().join("production.dump"));
-    let dump_opts = DumpOptions {
-        format: if r.jobs.is_some() {
-            DumpFormat::Directory
-        } else {
-            DumpFormat::Custom
-        },
-        jobs: r.jobs,
-        upgrades_table: r.project.upgrades_table(),
-        // The rehearsal's own dump (backup_file): each run replaces the last.
-        overwrite: true,
-        ..Default::default()
-    };
-    // The sandbox's initdb overlaps the dump. The cluster is started on
-    // this thread, which lives to the end, because the server is tied to
-    // the thread that spawned it (it dies with it).
-    reached.sandbox_started = needs_sandbox;
-    let (dumped, started) = std::thread::scope(|scope| {
-        let dump =
-            scope.spawn(|| timed(|| dump::dump(&r.prod, &path, &dump_opts, &r.tools, printer)));
-        let started = needs_sandbox.then(|| timed(start));
-        (
-            dump.join().expect("the dump thread does not panic"),
-            started,
-        )
-    });
-    // A sandbox started beside an interrupted dump is removed with it.
-    if let Some((Ok(cluster), _)) = &started {
-        reached.sandbox_dir = Some(cluster.socket_dir().to_path_buf());
-    }
-    phases.record("dump production", dumped)?;
-    let cluster = match started {
-        Some(s) => Some(phases.record("start sandbox cluster", s)?),
-        None => None,
-    };
-    Ok((Some(path), cluster))
-}
-
-/// Steps 2b–4: restore (or stream) into the test database, upgrade it as
-/// production's role, compare with the reference.
-#[allow(clippy::too_many_arguments)]
+/// Steps 3–4, the same whichever way production was copied: upgrade the
+/// copy as production's role, measured, then compare it with the reference.
 fn rehearse_in(
     r: &Rehearsal<'_>,
-    targets: &Targets,
     before: &Before,
-    dump_path: Option<&std::path::Path>,
+    copied: &Copied,
     sandbox: Option<&Cluster>,
     phases: &mut Phases<'_>,
     report: &mut RehearsalReport,
     printer: &Printer,
 ) -> Result<()> {
-    let (test, rehearse_as, mode, keep_owners) = match (&r.test, sandbox) {
-        (Some(p), _) => {
-            let (mode, superuser) =
-                phases.run("prepare test database", || test_restore_mode(p, targets))?;
-            if !superuser {
-                printer.warn(format!(
-                    "the test database's role {} is not a superuser: objects are restored owned by it, \
-                     not by production's owners, and the deltas run as it, not as production's role {}",
-                    p.user(),
-                    before.facts.roles.session_user
-                ));
-            }
-            (p.clone(), p.clone(), mode, superuser)
-        }
-        (None, Some(cluster)) => {
-            let (test, as_prod) = phases.run("prepare sandbox roles and database", || {
-                sandbox::prepare(cluster, &before.facts)
-            })?;
-            (test, as_prod, RestoreMode::InPlace, true)
-        }
-        (None, None) => unreachable!("a sandbox is started when no test database is named"),
-    };
-    let restore_opts = RestoreOptions {
-        mode,
-        jobs: r.jobs,
-        exit_on_error: !r.ignore_restore_errors,
-        no_owner: !keep_owners,
-        protected: targets.protected.clone(),
-        ..Default::default()
-    };
-    match dump_path {
-        Some(path) => {
-            phases.run("restore into test database", || {
-                dump::restore(&test, path, &restore_opts, &r.tools, printer)
-            })?;
-            // A kept dump is production's way back: its restore just measured it.
-            if r.dump_file.is_some() {
-                report.recovery_ms = phases.list.last().map(|p| p.duration_ms);
-                report.recovery_dump = Some(path.display().to_string());
-            }
-        }
-        None => {
-            phases.run("copy production into test database", || {
-                dump::copy(&r.prod, &test, &restore_opts, &r.tools, printer)
-            })?;
-        }
-    };
+    let Copied { test, rehearse_as } = copied;
     report.rehearsed_as = Some(rehearse_as.user().to_string());
-    let mut test_client = db::connect(&rehearse_as)?;
+    let mut test_client = db::connect(rehearse_as)?;
     // Measured: what each unit locks and rewrites is the rehearsal's finding.
     let upgraded = phases.run("upgrade test database", || {
         r.project
             .measured()
-            .upgrade(&mut test_client, &rehearse_as, r.test_name, printer)
+            .upgrade(&mut test_client, rehearse_as, r.test_name, printer)
     })?;
     report.gate_failures = gate::check(&upgraded, &r.gate);
     report.test_upgrade = Some(upgraded);
@@ -407,7 +341,7 @@ fn rehearse_in(
         (Reference::Scripts(_), None) => unreachable!("a sandbox is started for reference scripts"),
     };
     let result = phases.run("compare with reference", || {
-        diff::check(&test, &reference, &r.check)
+        diff::check(test, &reference, &r.check)
     })?;
     report.check = Some(result.to_json());
     if !result.is_empty() {
@@ -415,30 +349,6 @@ fn rehearse_in(
         report.differences_text = Some(result.render_text(printer, false));
     }
     Ok(())
-}
-
-/// A test database that does not exist yet is created; one that exists is
-/// cleaned first (pum 0.x required the user to prepare an empty one). Also
-/// tells whether the test role is a superuser (and so can keep owners).
-fn test_restore_mode(test: &ConnParams, targets: &Targets) -> Result<(RestoreMode, bool)> {
-    let mut admin = db::connect(&db::maintenance(test))?;
-    let superuser: bool = admin
-        .query_one(
-            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
-            &[],
-        )
-        .map_err(|e| Error::sql("reading the test role's attributes", e))?
-        .get(0);
-    let exists = targets
-        .test
-        .as_ref()
-        .is_some_and(|t| t.existing().is_some());
-    let mode = if exists {
-        RestoreMode::Clean
-    } else {
-        RestoreMode::Create
-    };
-    Ok((mode, superuser))
 }
 
 /// Asks (unless --yes) whether to apply the rehearsed deltas to production.

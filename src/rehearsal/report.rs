@@ -122,6 +122,11 @@ pub struct RehearsalReport {
     pub recovery_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovery_dump: Option<String>,
+    /// How production was copied, and how long the copy took (a logical
+    /// copy's dump, sandbox and restore; a physical copy's checks, base
+    /// backup and private server start).
+    pub copy: crate::config::CopyMethod,
+    pub copy_ms: Option<u64>,
     #[serde(skip)]
     pub differences_text: Option<String>,
 }
@@ -174,6 +179,9 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
     if let Some(role) = &report.rehearsed_as {
         out.push_str(&format!("\nrehearsed as role {role} (production's own)"));
     }
+    if let Some(ms) = report.copy_ms {
+        out.push_str(&format!("\n{}", copy_line(report.copy, ms)));
+    }
     if let (Some(ms), Some(dump)) = (report.recovery_ms, &report.recovery_dump) {
         out.push_str(&format!(
             "\nway back: restoring the kept dump {dump} took {} (measured on the test server)",
@@ -203,6 +211,15 @@ pub fn render_text(report: &RehearsalReport, printer: &Printer) -> String {
         out.push_str(&measured);
     }
     out
+}
+
+/// Which copy the rehearsal ran on and how long making it took.
+pub fn copy_line(copy: crate::config::CopyMethod, ms: u64) -> String {
+    let how = match copy {
+        crate::config::CopyMethod::Logical => "logical (pg_dump | pg_restore)",
+        crate::config::CopyMethod::Physical => "physical (pg_basebackup, private server)",
+    };
+    format!("copy: {how} in {}", format_ms(ms))
 }
 
 /// The JSON document (`--format json`, `--report FILE`).

@@ -30,6 +30,7 @@ pub fn start(prod_major: i32, keep: bool) -> Result<Cluster> {
     let cluster = Cluster::start(&ClusterOptions {
         tcp: false,
         die_with_parent: !keep,
+        replication: false,
     })?;
     if (cluster.binaries.major as i32) < prod_major {
         return Err(Error::State(format!(

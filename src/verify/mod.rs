@@ -116,6 +116,7 @@ pub fn verify_all(
             Some(Target::Sandbox(Cluster::start(&ClusterOptions {
                 tcp: false,
                 die_with_parent: true,
+                replication: false,
             })?))
         }
     };

@@ -231,6 +231,7 @@ impl Private {
         let cluster = Cluster::start(&ClusterOptions {
             tcp: false,
             die_with_parent: true,
+            replication: false,
         })
         .unwrap_or_else(|e| panic!("cannot start a private cluster: {e}"));
         cluster.create_database("faults").unwrap();

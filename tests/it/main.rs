@@ -18,6 +18,7 @@ mod measure;
 mod module;
 mod module_python_hooks;
 mod nothing_lost;
+mod physical_copy;
 mod pum1_cli;
 mod pum1_roles;
 mod pum1_turns;

@@ -34,6 +34,8 @@ pub fn cluster() -> &'static Cluster {
         let cluster = Cluster::start(&ClusterOptions {
             tcp: true,
             die_with_parent: false,
+            // Physical copies of this cluster are tested: pg_basebackup needs WAL senders.
+            replication: true,
         })
         .unwrap_or_else(|e| panic!("cannot start the test cluster: {e}"));
         // SAFETY: registering a plain extern "C" function with atexit.

@@ -13,73 +13,12 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::service::ConnParams;
 
+mod binaries;
+
+pub use binaries::ServerBinaries;
+
 /// The superuser created by `initdb` in every sandbox.
 pub const SUPERUSER: &str = "postgres";
-
-/// Where the server binaries were found and which major version they are.
-#[derive(Debug, Clone)]
-pub struct ServerBinaries {
-    pub bindir: PathBuf,
-    pub major: u32,
-}
-
-impl ServerBinaries {
-    /// Finds `initdb`/`postgres`: `PUM_PG_BINDIR`, then `pg_config --bindir`,
-    /// then the newest `/usr/lib/postgresql/*/bin`, then `PATH`.
-    pub fn find() -> Result<ServerBinaries> {
-        let mut tried = Vec::new();
-        let mut candidates: Vec<PathBuf> = Vec::new();
-        if let Some(dir) = std::env::var_os("PUM_PG_BINDIR") {
-            candidates.push(dir.into());
-        }
-        if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
-            if out.status.success() {
-                let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
-                if !dir.is_empty() {
-                    candidates.push(dir.into());
-                }
-            }
-        }
-        if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-            let mut versioned: Vec<(u32, PathBuf)> = entries
-                .flatten()
-                .filter_map(|e| {
-                    let v = e.file_name().to_str()?.parse::<u32>().ok()?;
-                    Some((v, e.path().join("bin")))
-                })
-                .collect();
-            versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
-            candidates.extend(versioned.into_iter().map(|(_, p)| p));
-        }
-        if let Some(path) = std::env::var_os("PATH") {
-            candidates.extend(std::env::split_paths(&path));
-        }
-        for dir in candidates {
-            if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
-                let major = server_major(&dir.join("postgres"))?;
-                return Ok(ServerBinaries { bindir: dir, major });
-            }
-            tried.push(dir.display().to_string());
-        }
-        Err(Error::State(format!(
-            "PostgreSQL server binaries (initdb, postgres) not found; install them \
-             (Debian/Ubuntu: apt-get install postgresql) or set PUM_PG_BINDIR. Searched: {}",
-            tried.join(", ")
-        )))
-    }
-}
-
-fn server_major(postgres: &Path) -> Result<u32> {
-    let out = Command::new(postgres)
-        .arg("--version")
-        .output()
-        .map_err(|e| Error::io(postgres, e))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    // "postgres (PostgreSQL) 15.18 (Debian ...)"
-    text.split_whitespace()
-        .find_map(|w| w.split('.').next()?.parse::<u32>().ok())
-        .ok_or_else(|| Error::State(format!("cannot read the version of {}", postgres.display())))
-}
 
 /// Options for [`Cluster::start`].
 #[derive(Debug, Clone, Default)]
@@ -88,6 +27,26 @@ pub struct ClusterOptions {
     pub tcp: bool,
     /// Kill the server when the thread that started it dies (a safety net
     /// against stray servers if pum itself is killed).
+    pub die_with_parent: bool,
+    /// WAL for replicas (`wal_level = replica`, WAL senders), so that
+    /// `pg_basebackup` can copy this cluster.
+    pub replication: bool,
+}
+
+/// How to start a server on a data directory that is already there (a
+/// base backup): see [`Cluster::launch`].
+#[derive(Debug, Clone)]
+pub struct Launch {
+    /// The superuser pum connects as (the copied cluster's own).
+    pub superuser: String,
+    /// A database that exists, to wait on until connections are accepted.
+    pub ready_db: String,
+    /// `name=value` settings given on the server's command line
+    /// (`--name=value`): they win over every configuration file the data
+    /// directory brings.
+    pub settings: Vec<String>,
+    /// How long start-up (with its recovery) may take.
+    pub ready_timeout: Duration,
     pub die_with_parent: bool,
 }
 
@@ -98,7 +57,7 @@ pub struct Cluster {
     port: u16,
     pub binaries: ServerBinaries,
     keep: bool,
-    die_with_parent: bool,
+    launch: Launch,
 }
 
 impl Cluster {
@@ -157,28 +116,52 @@ impl Cluster {
              listen_addresses = '{listen}'\nfsync = off\nsynchronous_commit = off\n\
              full_page_writes = off\nmax_connections = 100\nshared_buffers = 256MB\n\
              max_wal_size = 4GB\ncheckpoint_timeout = 30min\nlog_min_messages = warning\n\
-             logging_collector = off\nmaintenance_work_mem = 256MB\nwal_level = minimal\n\
-             max_wal_senders = 0\nautovacuum = off\n",
+             logging_collector = off\nmaintenance_work_mem = 256MB\n{wal}\n\
+             autovacuum = off\n",
             socket = dir.path().display().to_string().replace('\'', "''"),
             listen = if options.tcp { "127.0.0.1" } else { "" },
+            wal = if options.replication {
+                "wal_level = replica\nmax_wal_senders = 10"
+            } else {
+                "wal_level = minimal\nmax_wal_senders = 0"
+            },
         );
         append(&data.join("postgresql.conf"), &conf)?;
-        let child = spawn_server(&binaries, dir.path(), owner, options.die_with_parent)?;
+        let launch = Launch {
+            superuser: SUPERUSER.into(),
+            ready_db: crate::db::MAINTENANCE_DB.into(),
+            settings: Vec::new(),
+            ready_timeout: Duration::from_secs(60),
+            die_with_parent: options.die_with_parent,
+        };
+        Cluster::launch(dir, binaries, port, launch)
+    }
+
+    /// Starts a server on `dir/data`, filled by someone else (a base
+    /// backup), listening on `port`, and waits until it accepts
+    /// connections. The server and `dir` are removed on drop.
+    pub fn launch(
+        dir: tempfile::TempDir,
+        binaries: ServerBinaries,
+        port: u16,
+        launch: Launch,
+    ) -> Result<Cluster> {
+        let child = spawn_server(&binaries, dir.path(), server_owner()?, &launch)?;
         let mut cluster = Cluster {
             dir: Some(dir),
             server: Some(child),
             port,
             binaries,
             keep: false,
-            die_with_parent: options.die_with_parent,
+            launch,
         };
         cluster.wait_ready()?;
         Ok(cluster)
     }
 
     fn wait_ready(&mut self) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let params = self.params(crate::db::MAINTENANCE_DB);
+        let deadline = Instant::now() + self.launch.ready_timeout;
+        let params = self.params(&self.launch.ready_db);
         loop {
             crate::interrupt::check("start sandbox cluster")?;
             if let Some(child) = self.server.as_mut() {
@@ -194,7 +177,8 @@ impl Cluster {
             }
             if Instant::now() > deadline {
                 return Err(Error::State(format!(
-                    "the sandbox server did not accept connections within 60 s:\n{}",
+                    "the sandbox server did not accept connections within {} s:\n{}",
+                    self.launch.ready_timeout.as_secs(),
                     self.log_tail()
                 )));
             }
@@ -213,7 +197,7 @@ impl Cluster {
 
     /// Connection parameters for one of this cluster's databases, as the superuser.
     pub fn params(&self, dbname: &str) -> ConnParams {
-        ConnParams::local_socket(self.socket_dir(), self.port, dbname, SUPERUSER)
+        ConnParams::local_socket(self.socket_dir(), self.port, dbname, &self.launch.superuser)
     }
 
     /// The data directory (configuration files, certificates).
@@ -267,10 +251,11 @@ impl Cluster {
             .map(|p| p.to_string())
             .unwrap_or_else(|| "?".into());
         format!(
-            "sandbox kept running: psql \"host={dir} port={port} user={SUPERUSER} dbname={dbname}\"\n  \
+            "sandbox kept running: psql \"host={dir} port={port} user={user} dbname={dbname}\"\n  \
              stop it: kill -INT {pid}  (or, as the server's OS user: {pg_ctl} -D {data} stop)\n  \
              then remove it: rm -r {dir}",
             port = self.port,
+            user = self.launch.superuser,
             pg_ctl = self.binaries.bindir.join("pg_ctl").display(),
             data = self.data_dir().display(),
         )
@@ -308,7 +293,7 @@ impl Cluster {
             &self.binaries,
             dir,
             server_owner()?,
-            self.die_with_parent,
+            &self.launch,
         )?);
         self.wait_ready()
     }
@@ -341,7 +326,7 @@ fn spawn_server(
     binaries: &ServerBinaries,
     dir: &Path,
     owner: Option<(u32, u32)>,
-    die_with_parent: bool,
+    launch: &Launch,
 ) -> Result<Child> {
     let log_path = dir.join("server.log");
     let log = std::fs::OpenOptions::new()
@@ -356,6 +341,8 @@ fn spawn_server(
     server
         .arg("-D")
         .arg(dir.join("data"))
+        // `--name=value`: the server's long form of a setting.
+        .args(launch.settings.iter().map(|s| format!("--{s}")))
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone().map_err(|e| Error::io(&log_path, e))?)
@@ -365,7 +352,7 @@ fn spawn_server(
         // when kept, to leave running), not the terminal's.
         .process_group(0);
     run_as(&mut server, owner);
-    if die_with_parent {
+    if launch.die_with_parent {
         // SAFETY: prctl is async-signal-safe; it runs in the forked child
         // just before exec and touches no memory of the parent.
         unsafe {
@@ -401,7 +388,7 @@ fn stop_server(mut child: Child) {
 }
 
 /// `(uid, gid)` of the `postgres` OS user when pum runs as root.
-fn server_owner() -> Result<Option<(u32, u32)>> {
+pub(crate) fn server_owner() -> Result<Option<(u32, u32)>> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         return Ok(None);
@@ -429,7 +416,22 @@ fn run_as(cmd: &mut Command, owner: Option<(u32, u32)>) {
     }
 }
 
-fn chown(path: &Path, uid: u32, gid: u32) -> Result<()> {
+/// Gives `dir` and everything under it to the server's OS user (files a
+/// child running as root wrote for a server that runs as `postgres`).
+pub(crate) fn give_to_server_owner(dir: &Path) -> Result<()> {
+    let Some((uid, gid)) = server_owner()? else {
+        return Ok(());
+    };
+    chown(dir, uid, gid)?;
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+            give_to_server_owner(&entry.map_err(|e| Error::io(dir, e))?.path())?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn chown(path: &Path, uid: u32, gid: u32) -> Result<()> {
     std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| Error::io(path, e))
 }
 
@@ -442,7 +444,7 @@ fn append(path: &Path, text: &str) -> Result<()> {
     f.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| Error::io("127.0.0.1:0", e))?;
     let port = listener
