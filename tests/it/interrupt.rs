@@ -105,16 +105,29 @@ fn wait_for_pg_dump_lock(db: &TestDb, child: &mut Child) {
 /// The sandbox cluster pum started under `tmp`: its directory and the
 /// superuser's connection to `dbname` there.
 fn sandbox_in(tmp: &Path, dbname: &str, child: &mut Child) -> (PathBuf, ConnParams) {
+    server_in(tmp, "pum-sandbox-", dbname, child)
+}
+
+/// The server pum started in a directory `PREFIX…` under `tmp`, once it
+/// listens (its socket's name holds the port): the directory and the
+/// superuser's connection to `dbname` there.
+pub(crate) fn server_in(
+    tmp: &Path,
+    prefix: &str,
+    dbname: &str,
+    child: &mut Child,
+) -> (PathBuf, ConnParams) {
     let mut found = None;
-    wait_up_to(LONG, "the sandbox cluster to start", || {
+    // A physical copy first takes a base backup of the whole test cluster.
+    let limit = Duration::from_secs(120);
+    wait_up_to(limit, &format!("a server in {prefix}* to start"), || {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("pum exited ({status}) before its sandbox started");
+            panic!("pum exited ({status}) before its server in {prefix}* started");
         }
         found = entries(tmp)
             .into_iter()
-            .filter(|n| n.starts_with("pum-sandbox-"))
+            .filter(|n| n.starts_with(prefix))
             .find_map(|n| {
-                // The server listens once its socket is there; its name holds the port.
                 let dir = tmp.join(n);
                 let port = entries(&dir)
                     .iter()

@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pum::service::ConnParams;
-
 use crate::rehearsal::{production, reference, tau, version};
 use crate::support::{
     conninfo, delta_dir, descendants, entries, example_deltas, finish, private_tmpdir, send_signal,
@@ -128,11 +126,7 @@ fn a_physical_copy_passes_the_same_rehearsal_as_a_logical_one_then_upgrades() {
 fn a_failing_delta_on_the_physical_copy_leaves_production_untouched() {
     let prod = production();
     let reference = reference();
-    let deltas = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(example_deltas()).unwrap() {
-        let e = entry.unwrap();
-        std::fs::copy(e.path(), deltas.path().join(e.file_name())).unwrap();
-    }
+    let deltas = crate::support::copy_tree(&example_deltas());
     std::fs::write(
         deltas.path().join("delta_1.1.0_materials.sql"),
         "ALTER TABLE network.nope ADD COLUMN x int;",
@@ -236,34 +230,6 @@ fn a_physical_copy_with_a_named_test_database_is_refused() {
     assert_eq!(version(&prod), "{1,0,0}");
 }
 
-/// The private server pum started under `tmp` once it listens: its
-/// superuser's connection to `dbname` there.
-fn private_server_in(tmp: &Path, dbname: &str, child: &mut std::process::Child) -> ConnParams {
-    let mut found = None;
-    wait_up_to(
-        Duration::from_secs(120),
-        "the private server to listen",
-        || {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("pum exited ({status}) before its private server started");
-            }
-            found = entries(tmp)
-                .into_iter()
-                .filter(|n| n.starts_with("pum-copy-"))
-                .find_map(|n| {
-                    let dir = tmp.join(n);
-                    let port = entries(&dir)
-                        .iter()
-                        .find_map(|f| f.strip_prefix(".s.PGSQL.")?.parse::<u16>().ok())?;
-                    Some((dir, port))
-                });
-            found.is_some()
-        },
-    );
-    let (dir, port) = found.unwrap();
-    ConnParams::local_socket(&dir, port, dbname, "postgres")
-}
-
 #[test]
 fn ctrl_c_during_the_rehearsal_on_a_physical_copy_removes_the_private_server() {
     let prod = TestDb::baselined("1.0.0");
@@ -292,7 +258,7 @@ fn ctrl_c_during_the_rehearsal_on_a_physical_copy_removes_the_private_server() {
         .args(["-t", "public.pum_upgrades", "-d"])
         .arg(deltas.path())
         .spawn();
-    let private = private_server_in(tmp.path(), &prod.name, &mut child);
+    let (_, private) = crate::interrupt::server_in(tmp.path(), "pum-copy-", &prod.name, &mut child);
     // The delta sleeps in the copy: the rehearsal is under way.
     wait_up_to(
         Duration::from_secs(120),

@@ -111,11 +111,7 @@ fn happy_path_upgrades_production_to_equal_the_reference() {
 fn failing_delta_in_rehearsal_leaves_production_untouched() {
     let prod = production();
     let reference = reference();
-    let deltas = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(example_deltas()).unwrap() {
-        let e = entry.unwrap();
-        std::fs::copy(e.path(), deltas.path().join(e.file_name())).unwrap();
-    }
+    let deltas = crate::support::copy_tree(&example_deltas());
     std::fs::write(
         deltas.path().join("delta_1.1.0_materials.sql"),
         "ALTER TABLE network.nope ADD COLUMN x int;",
