@@ -247,19 +247,15 @@ fn all_permissions<'a>(
 
 fn revoke_sql(kind: PermissionKind, schema: &str, role: &str) -> String {
     let (s, r) = (quote_ident(schema), quote_ident(role));
-    // What `grant` gave: on the schema, tables, sequences (default
-    // privileges cover SELECT only), routines and types.
-    let (on_schema, tables, sequences, default_sequences, routines, types) = match kind {
-        PermissionKind::Read => (
-            "USAGE",
-            "SELECT, REFERENCES, TRIGGER",
-            "USAGE, SELECT",
-            "SELECT",
-            "EXECUTE",
-            "USAGE",
-        ),
-        PermissionKind::Write => ("ALL", "ALL", "ALL", "ALL", "ALL", "ALL"),
-    };
+    // What `grant` gave, taken back in the reverse order.
+    let roles::Privileges {
+        on_schema,
+        tables,
+        sequences,
+        default_sequences,
+        routines,
+        types,
+    } = roles::privileges(kind);
     format!(
         "ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {tables} ON TABLES FROM {r};
 ALTER DEFAULT PRIVILEGES IN SCHEMA {s} REVOKE {default_sequences} ON SEQUENCES FROM {r};
@@ -272,24 +268,6 @@ REVOKE {sequences} ON ALL SEQUENCES IN SCHEMA {s} FROM {r};
 REVOKE {tables} ON ALL TABLES IN SCHEMA {s} FROM {r};
 REVOKE {on_schema} ON SCHEMA {s} FROM {r};"
     )
-}
-
-fn existing<'a>(
-    client: &mut impl GenericClient,
-    names: &'a [String],
-    catalog: &str,
-    column: &str,
-) -> Result<Vec<&'a String>> {
-    let found: Vec<String> = client
-        .query(
-            &format!("SELECT {column}::text FROM {catalog} WHERE {column} = ANY($1)"),
-            &[&names],
-        )
-        .map_err(|e| Error::sql(format!("reading {catalog}"), e))?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    Ok(names.iter().filter(|n| found.contains(n)).collect())
 }
 
 /// Revokes the selected roles' permissions on the schemas that exist and
@@ -308,11 +286,23 @@ fn revoke_in(
         .collect();
     schemas.sort();
     schemas.dedup();
-    let present = existing(tx, &schemas, "pg_namespace", "nspname")?;
+    let present = roles::present(tx, &schemas, "pg_namespace", "nspname")?;
     let names: Vec<String> = targets.iter().map(|r| db_name(r, suffix)).collect();
-    let roles_there = existing(tx, &names, "pg_roles", "rolname")?;
+    let roles_there = roles::present(tx, &names, "pg_roles", "rolname")?;
+    // (member, role it is a member of), for every target at once.
+    let memberships: Vec<(String, String)> = tx
+        .query(
+            "SELECT m.rolname::text, r.rolname::text FROM pg_auth_members am \
+             JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member \
+             WHERE m.rolname = ANY($1) ORDER BY 1, 2",
+            &[&names],
+        )
+        .map_err(|e| Error::sql("reading the roles' memberships", e))?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
     for (role, name) in targets.iter().zip(&names) {
-        if !roles_there.contains(&name) {
+        if !roles_there.contains(name) {
             continue;
         }
         for permission in all_permissions(config, role) {
@@ -325,21 +315,14 @@ fn revoke_in(
                 report.done.push(format!("revoked {name} on {schema}"));
             }
         }
-        let parents: Vec<String> = tx
-            .query(
-                "SELECT r.rolname::text FROM pg_auth_members am \
-                 JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member \
-                 WHERE m.rolname = $1 ORDER BY 1",
-                &[name],
-            )
-            .map_err(|e| Error::sql(format!("reading the memberships of {name}"), e))?
+        let parents = memberships
             .iter()
-            .map(|row| row.get(0))
-            .collect();
+            .filter(|(m, _)| m == name)
+            .map(|(_, p)| p);
         for parent in parents {
             exec(
                 tx,
-                &format!("REVOKE {} FROM {}", quote_ident(&parent), quote_ident(name)),
+                &format!("REVOKE {} FROM {}", quote_ident(parent), quote_ident(name)),
                 format!("revoking {parent} from {name}"),
             )?;
             report.done.push(format!("REVOKE {parent} FROM {name}"));

@@ -21,11 +21,22 @@ pub struct RolesReport {
     pub missing_schemas: Vec<String>,
 }
 
-fn role_exists(client: &mut impl GenericClient, name: &str) -> Result<bool> {
+/// The values of `column` in `catalog` among `names`, in one query.
+pub(super) fn present(
+    client: &mut impl GenericClient,
+    names: &[String],
+    catalog: &str,
+    column: &str,
+) -> Result<Vec<String>> {
     Ok(client
-        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&name])
-        .map_err(|e| Error::sql(format!("looking for role {name}"), e))?
-        .is_some())
+        .query(
+            &format!("SELECT {column}::text FROM {catalog} WHERE {column} = ANY($1)"),
+            &[&names],
+        )
+        .map_err(|e| Error::sql(format!("reading {catalog}"), e))?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
 }
 
 fn exec(client: &mut impl GenericClient, sql: &str, what: &str) -> Result<()> {
@@ -41,9 +52,11 @@ pub fn create(
     printer: &Printer,
 ) -> Result<RolesReport> {
     let mut report = RolesReport::default();
+    let names: Vec<String> = roles.iter().map(|r| r.name.clone()).collect();
+    let existing = present(client, &names, "pg_roles", "rolname")?;
     for role in roles {
         let name = quote_ident(&role.name);
-        if role_exists(client, &role.name)? {
+        if existing.contains(&role.name) {
             report.existing.push(role.name.clone());
         } else {
             exec(
@@ -85,14 +98,18 @@ pub fn grant_permissions(
     report: &mut RolesReport,
     printer: &Printer,
 ) -> Result<()> {
+    let mut schemas: Vec<String> = roles
+        .iter()
+        .flat_map(|r| r.permissions.iter().flat_map(|p| p.schemas.iter().cloned()))
+        .collect();
+    schemas.sort();
+    schemas.dedup();
+    let there = present(client, &schemas, "pg_namespace", "nspname")?;
+    let types = types_of(client, &there)?;
     for role in roles {
         for permission in &role.permissions {
             for schema in &permission.schemas {
-                let present = client
-                    .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[schema])
-                    .map_err(|e| Error::sql(format!("looking for schema {schema}"), e))?
-                    .is_some();
-                if !present {
+                if !there.contains(schema) {
                     printer.warn(format!(
                         "schema {schema} does not exist; {} permission for role {} skipped",
                         label(permission.kind),
@@ -103,7 +120,12 @@ pub fn grant_permissions(
                     }
                     continue;
                 }
-                grant_on_schema(client, &role.name, schema, permission.kind)?;
+                let own_types: Vec<&str> = types
+                    .iter()
+                    .filter(|(s, _)| s == schema)
+                    .map(|(_, t)| t.as_str())
+                    .collect();
+                grant_on_schema(client, &role.name, schema, permission.kind, &own_types)?;
                 report.granted.push(format!(
                     "{}: {} on {schema}",
                     role.name,
@@ -115,10 +137,63 @@ pub fn grant_permissions(
     Ok(())
 }
 
+/// Existing enums, composites, domains, base and range types of `schemas`,
+/// as (schema, type): array types and table row types are left out, since
+/// what matters for them is the element type's or the table's own privileges.
+fn types_of(client: &mut impl GenericClient, schemas: &[String]) -> Result<Vec<(String, String)>> {
+    Ok(client
+        .query(
+            "SELECT n.nspname::text, t.typname::text FROM pg_type t \
+             JOIN pg_namespace n ON n.oid = t.typnamespace \
+             WHERE n.nspname = ANY($1) AND t.typtype IN ('e', 'c', 'd', 'b', 'r') AND t.typelem = 0 \
+               AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c') \
+             ORDER BY 1, 2",
+            &[&schemas],
+        )
+        .map_err(|e| Error::sql("listing the types of the module's schemas", e))?
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect())
+}
+
 fn label(kind: PermissionKind) -> &'static str {
     match kind {
         PermissionKind::Read => "read",
         PermissionKind::Write => "write",
+    }
+}
+
+/// What a `read` or `write` permission gives a role in a schema: on the
+/// schema itself, on its tables, sequences, routines and types, and by
+/// default on sequences the current user creates later.
+pub(super) struct Privileges {
+    pub on_schema: &'static str,
+    pub tables: &'static str,
+    pub sequences: &'static str,
+    pub default_sequences: &'static str,
+    pub routines: &'static str,
+    pub types: &'static str,
+}
+
+/// The privileges pum 1.x grants for each permission kind.
+pub(super) fn privileges(kind: PermissionKind) -> Privileges {
+    match kind {
+        PermissionKind::Read => Privileges {
+            on_schema: "USAGE",
+            tables: "SELECT, REFERENCES, TRIGGER",
+            sequences: "USAGE, SELECT",
+            default_sequences: "SELECT",
+            routines: "EXECUTE",
+            types: "USAGE",
+        },
+        PermissionKind::Write => Privileges {
+            on_schema: "ALL",
+            tables: "ALL",
+            sequences: "ALL",
+            default_sequences: "ALL",
+            routines: "ALL",
+            types: "ALL",
+        },
     }
 }
 
@@ -127,26 +202,20 @@ fn grant_on_schema(
     role: &str,
     schema: &str,
     kind: PermissionKind,
+    types: &[&str],
 ) -> Result<()> {
     let (s, r) = (quote_ident(schema), quote_ident(role));
+    let Privileges {
+        on_schema,
+        tables,
+        sequences,
+        default_sequences,
+        routines,
+        types: type_privilege,
+    } = privileges(kind);
     // Privileges on what exists now, and default privileges for what the
     // current user creates later (so the next upgrade's objects are covered).
-    let (on_schema, tables, sequences, routines, types) = match kind {
-        PermissionKind::Read => (
-            "USAGE",
-            "SELECT, REFERENCES, TRIGGER",
-            "USAGE, SELECT",
-            "EXECUTE",
-            "USAGE",
-        ),
-        PermissionKind::Write => ("ALL", "ALL", "ALL", "ALL", "ALL"),
-    };
-    let default_sequences = if kind == PermissionKind::Read {
-        "SELECT"
-    } else {
-        "ALL"
-    };
-    let sql = format!(
+    let mut sql = format!(
         "GRANT {on_schema} ON SCHEMA {s} TO {r};
 GRANT {tables} ON ALL TABLES IN SCHEMA {s} TO {r};
 GRANT {sequences} ON ALL SEQUENCES IN SCHEMA {s} TO {r};
@@ -156,34 +225,17 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {tables} ON TABLES TO {r};
 ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {default_sequences} ON SEQUENCES TO {r};
 ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {routines} ON FUNCTIONS TO {r};
 ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {routines} ON ROUTINES TO {r};
-ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {types} ON TYPES TO {r};"
+ALTER DEFAULT PRIVILEGES IN SCHEMA {s} GRANT {type_privilege} ON TYPES TO {r};"
     );
+    for t in types {
+        sql.push_str(&format!(
+            "\nGRANT {type_privilege} ON TYPE {s}.{} TO {r};",
+            quote_ident(t)
+        ));
+    }
     exec(
         client,
         &sql,
         &format!("granting {} on {schema} to {role}", label(kind)),
-    )?;
-    // Existing enums, composites, domains, base and range types of the schema
-    // (array types and table row types excluded: what matters for them is
-    // the element type's or the table's own privileges).
-    let names: Vec<String> = client
-        .query(
-            "SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
-             WHERE n.nspname = $1 AND t.typtype IN ('e', 'c', 'd', 'b', 'r') AND t.typelem = 0 \
-               AND NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind <> 'c') \
-             ORDER BY 1",
-            &[&schema],
-        )
-        .map_err(|e| Error::sql(format!("listing the types of {schema}"), e))?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    for t in names {
-        exec(
-            client,
-            &format!("GRANT {types} ON TYPE {s}.{} TO {r}", quote_ident(&t)),
-            &format!("granting {types} on type {schema}.{t} to {role}"),
-        )?;
-    }
-    Ok(())
+    )
 }
