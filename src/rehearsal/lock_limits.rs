@@ -16,7 +16,8 @@ use crate::runner::measure::{strength, GATED_FROM, LOCK_MODES};
 /// Where a limit comes from, for the failure message.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
-    Default,
+    /// `max_lock`, named as it was set: the flag or the key.
+    Default(&'static str),
     Mode(String),
     Relation(String),
 }
@@ -24,7 +25,7 @@ pub enum Rule {
 impl Rule {
     pub fn describe(&self) -> String {
         match self {
-            Rule::Default => "--max-lock".into(),
+            Rule::Default(setting) => setting.to_string(),
             Rule::Mode(mode) => format!("rehearsal.max_lock_by_mode {mode}"),
             Rule::Relation(pattern) => format!("rehearsal.max_lock_by_relation \"{pattern}\""),
         }
@@ -41,6 +42,8 @@ struct RelationRule {
 #[derive(Debug, Clone)]
 pub struct LockLimits {
     pub default: Option<Duration>,
+    /// Where `default` was set: `--max-lock` or `rehearsal.max_lock`.
+    default_from: &'static str,
     /// The weakest mode the default and the relation rules apply to.
     pub from: &'static str,
     by_mode: Vec<(&'static str, Duration)>,
@@ -51,6 +54,7 @@ impl Default for LockLimits {
     fn default() -> Self {
         LockLimits {
             default: None,
+            default_from: "--max-lock",
             from: GATED_FROM,
             by_mode: Vec::new(),
             by_relation: Vec::new(),
@@ -116,14 +120,21 @@ impl LockLimits {
         max_lock: Option<&str>,
         max_lock_from: Option<&str>,
     ) -> Result<LockLimits> {
-        let default = match max_lock {
-            Some(text) => Some(
-                parse_duration(text).map_err(|why| Error::Usage(format!("--max-lock: {why}")))?,
+        let (default, default_from) = match max_lock {
+            Some(text) => (
+                Some(
+                    parse_duration(text)
+                        .map_err(|why| Error::Usage(format!("--max-lock: {why}")))?,
+                ),
+                "--max-lock",
             ),
-            None => config
-                .and_then(|c| c.max_lock.as_ref())
-                .map(|v| v.resolve("rehearsal.max_lock"))
-                .transpose()?,
+            None => (
+                config
+                    .and_then(|c| c.max_lock.as_ref())
+                    .map(|v| v.resolve("rehearsal.max_lock"))
+                    .transpose()?,
+                "rehearsal.max_lock",
+            ),
         };
         let from = match (
             max_lock_from,
@@ -158,6 +169,7 @@ impl LockLimits {
         .collect();
         Ok(LockLimits {
             default,
+            default_from,
             from,
             by_mode,
             by_relation,
@@ -188,7 +200,8 @@ impl LockLimits {
         if let Some((m, limit)) = mode_rule {
             return Some((*limit, Rule::Mode(m.to_string())));
         }
-        self.default.map(|limit| (limit, Rule::Default))
+        self.default
+            .map(|limit| (limit, Rule::Default(self.default_from)))
     }
 }
 
@@ -223,7 +236,14 @@ mod tests {
             "max_lock: 2s\nmax_lock_by_mode:\n  AccessExclusiveLock: 1s\n",
             Some("5s"),
         );
-        assert_eq!(f.limit_for("a.b", "ExclusiveLock").unwrap().0.as_secs(), 5);
+        assert_eq!(
+            f.limit_for("a.b", "ExclusiveLock").unwrap(),
+            (Duration::from_secs(5), Rule::Default("--max-lock"))
+        );
+        assert_eq!(
+            l.limit_for("a.b", "ExclusiveLock").unwrap().1,
+            Rule::Default("rehearsal.max_lock")
+        );
         assert_eq!(
             f.limit_for("a.b", "AccessExclusiveLock")
                 .unwrap()
