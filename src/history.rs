@@ -41,10 +41,11 @@ impl HistoryRow {
 
 /// Whether the table exists.
 pub fn exists(client: &mut impl GenericClient, table: &QualifiedName) -> Result<bool> {
-    let row = client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table.quoted()])
-        .map_err(|e| Error::sql(format!("looking for the upgrades table {table}"), e))?;
-    Ok(row.get(0))
+    crate::db::relation_exists(
+        client,
+        &table.quoted(),
+        format!("looking for the upgrades table {table}"),
+    )
 }
 
 /// Fails with a hint to run `pum baseline` when the table is missing.

@@ -14,6 +14,7 @@ pub mod dump;
 pub mod error;
 pub mod example;
 pub mod fleet;
+pub mod glob;
 pub mod history;
 pub mod interrupt;
 pub mod junit;

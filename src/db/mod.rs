@@ -17,7 +17,10 @@ use postgres_openssl::MakeTlsConnector;
 use crate::error::{describe_pg_error, Error, Result};
 use crate::service::{ConnParams, SslMode};
 
-pub use server::{server_version, server_version_num, SERVER_VERSION_SQL};
+pub use server::{
+    relation_exists, server_version, server_version_num, value, wal_position, wal_since,
+    SERVER_VERSION_SQL,
+};
 
 /// Schemas that belong to the system, never to the user, as a condition on
 /// `pg_namespace n`.

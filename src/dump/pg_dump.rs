@@ -161,13 +161,8 @@ impl PgDump<'_> {
     /// One `pg_dump` run; `watch` grows while it runs (the progress bar's bytes).
     fn run(&self, args: Vec<OsString>, watch: &Path) -> Result<()> {
         ChildRun {
-            program: "pg_dump",
-            exe: &self.tools.pg_dump,
-            config_key: "pg_dump_exe",
-            args,
-            params: self.params,
             watch: Some(watch),
-            tolerate_failure: false,
+            ..self.child(args)
         }
         .run(self.progress)
         .map(|_| ())

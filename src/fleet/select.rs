@@ -85,7 +85,7 @@ pub fn select(ctx: &Settings, args: &FleetSelectArgs) -> Result<Vec<Target>> {
 fn from_services(ctx: &Settings, globs: &[String]) -> Result<Vec<Target>> {
     service::service_names(&ctx.env)?
         .into_iter()
-        .filter(|name| globs.iter().any(|g| glob_match(g, name)))
+        .filter(|name| globs.iter().any(|g| crate::glob::matches(g, name)))
         .map(|name| {
             Ok(Target {
                 params: ctx.service(Some(&name))?,
@@ -103,7 +103,7 @@ fn from_server(ctx: &Settings, server: &str, glob: &str) -> Result<Vec<Target>> 
     let names = crate::db::database::names(&mut client)?;
     Ok(names
         .into_iter()
-        .filter(|name| glob_match(glob, name))
+        .filter(|name| crate::glob::matches(glob, name))
         .map(|name| Target {
             params: params.with_dbname(&name),
             service: None,
@@ -182,50 +182,9 @@ pub fn shard(targets: Vec<Target>, (i, n): (usize, usize)) -> Vec<Target> {
         .collect()
 }
 
-/// A shell-style pattern: `*` any run of characters, `?` one character,
-/// everything else itself.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Iterative matching with one backtrack point: linear for these patterns.
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("cust_*", "cust_a"));
-        assert!(glob_match("cust_*", "cust_"));
-        assert!(!glob_match("cust_*", "customer"));
-        assert!(glob_match("*_prod", "a_b_prod"));
-        assert!(glob_match("c?t", "cat"));
-        assert!(!glob_match("c?t", "ct"));
-        assert!(glob_match("*", ""));
-        assert!(glob_match("a*b*c", "axxbyyc"));
-        assert!(!glob_match("a*b*c", "axxbyy"));
-        assert!(glob_match("exact", "exact"));
-        assert!(!glob_match("exact", "exactly"));
-    }
 
     #[test]
     fn shard_specs() {

@@ -53,10 +53,7 @@ pub struct NewRow<'a> {
 }
 
 pub fn exists(client: &mut impl GenericClient, table: &QualifiedName) -> Result<bool> {
-    let row = client
-        .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table.quoted()])
-        .map_err(|e| Error::sql(format!("looking for {table}"), e))?;
-    Ok(row.get(0))
+    crate::db::relation_exists(client, &table.quoted(), format!("looking for {table}"))
 }
 
 /// Other schemas holding a `pum_migrations` table (another module in the same database).

@@ -171,10 +171,24 @@ pub fn pending<'a>(
     .map_err(Error::State)?;
     let current = plan::current_version(&rows);
     let statuses = plan::statuses(&rows, &loaded.changelogs, max);
+    below_baseline(loaded, &statuses, current.as_ref(), below, printer)?;
+    let prepared = prepare(loaded, &statuses)?;
+    Ok((current, prepared))
+}
+
+/// Versions older than the database's that it never recorded: refused, as
+/// pum 1.x refuses them, unless `below` says to skip them or only warn.
+fn below_baseline(
+    loaded: &Loaded,
+    statuses: &[VersionStatus],
+    current: Option<&ModuleVersion>,
+    below: BelowBaseline,
+    printer: &Printer,
+) -> Result<()> {
     let skipped: Vec<String> = loaded
         .changelogs
         .iter()
-        .zip(&statuses)
+        .zip(statuses)
         .filter(|(_, s)| **s == VersionStatus::BelowBaseline)
         .map(|(c, _)| c.version.to_string())
         .collect();
@@ -182,10 +196,7 @@ pub fn pending<'a>(
         let text = format!(
             "version(s) {} are older than the database's version {} but not recorded in {}",
             skipped.join(", "),
-            current
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            current.map(ToString::to_string).unwrap_or_default(),
             loaded.table
         );
         if below.strict {
@@ -209,10 +220,17 @@ pub fn pending<'a>(
             )));
         }
     }
+    Ok(())
+}
+
+/// The pending versions' SQL, comments stripped and parameters substituted;
+/// what a changelog may not do (set the search path, manage the
+/// transaction) is refused here, before anything runs.
+fn prepare<'a>(loaded: &'a Loaded, statuses: &[VersionStatus]) -> Result<Vec<Prepared<'a>>> {
     let app_only = loaded.config.app_only_parameters();
     let changelog_params = app_hooks::changelog_params(&loaded.params, &app_only);
     let mut prepared = Vec::new();
-    for (c, s) in loaded.changelogs.iter().zip(&statuses) {
+    for (c, s) in loaded.changelogs.iter().zip(statuses) {
         if *s != VersionStatus::Pending {
             continue;
         }
@@ -244,7 +262,7 @@ pub fn pending<'a>(
             stripped,
         });
     }
-    Ok((current, prepared))
+    Ok(prepared)
 }
 
 /// What `pum baseline -d MODULE_DIR` recorded.

@@ -401,29 +401,42 @@ pub fn drop(
 /// `role create-login --name NAME`: a role that can log in, with no
 /// password (set one with ALTER ROLE … PASSWORD, never on pum's command line).
 pub fn create_login(client: &mut Client, name: &str) -> Result<ChangeReport> {
-    exec(
+    login_change(
         client,
+        "create_login",
+        name,
         &format!("CREATE ROLE {} LOGIN", quote_ident(name)),
         format!("creating login role {name}"),
-    )?;
-    Ok(ChangeReport {
-        action: "create_login",
-        roles: vec![name.to_string()],
-        done: vec![format!("CREATE ROLE {name} LOGIN")],
-    })
+        format!("CREATE ROLE {name} LOGIN"),
+    )
 }
 
 /// `role drop-login --name NAME`.
 pub fn drop_login(client: &mut Client, name: &str) -> Result<ChangeReport> {
-    exec(
+    login_change(
         client,
+        "drop_login",
+        name,
         &format!("DROP ROLE IF EXISTS {}", quote_ident(name)),
         format!("dropping login role {name}"),
-    )?;
+        format!("DROP ROLE {name}"),
+    )
+}
+
+/// Runs `sql` on the login role `name` and reports it as `done`.
+fn login_change(
+    client: &mut Client,
+    action: &'static str,
+    name: &str,
+    sql: &str,
+    what: String,
+    done: String,
+) -> Result<ChangeReport> {
+    exec(client, sql, what)?;
     Ok(ChangeReport {
-        action: "drop_login",
+        action,
         roles: vec![name.to_string()],
-        done: vec![format!("DROP ROLE {name}")],
+        done: vec![done],
     })
 }
 

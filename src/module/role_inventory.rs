@@ -177,24 +177,7 @@ fn assemble(config: &ModuleConfig, rows: &[Row], include_superusers: bool) -> In
             // With database-specific variants the generic role holds no
             // grants of its own: only membership is expected of it.
             let checked = suffix.is_some() || !has_variants(def);
-            for permission in &def.permissions {
-                for schema in &permission.schemas {
-                    let row = mine.iter().find(|r| r.schema.as_deref() == Some(schema));
-                    let (read, write) = row.map_or((false, false), |r| (r.read, r.write));
-                    let expected = checked.then_some(permission.kind);
-                    access.schemas.push(SchemaAccess {
-                        schema: schema.clone(),
-                        expected,
-                        read,
-                        write,
-                        satisfied: match expected {
-                            Some(PermissionKind::Read) => read,
-                            Some(PermissionKind::Write) => write,
-                            None => true,
-                        },
-                    });
-                }
-            }
+            access.schemas = expected_access(def, &mine, checked);
             access.configured = Some(def.name.clone());
             access.suffix = suffix;
             inv.configured.push(access);
@@ -210,18 +193,7 @@ fn assemble(config: &ModuleConfig, rows: &[Row], include_superusers: bool) -> In
             }
             continue;
         }
-        access.schemas = mine
-            .iter()
-            .filter_map(|r| {
-                r.schema.as_ref().map(|s| SchemaAccess {
-                    schema: s.clone(),
-                    expected: None,
-                    read: r.read,
-                    write: r.write,
-                    satisfied: true,
-                })
-            })
-            .collect();
+        access.schemas = found_access(&mine);
         if access
             .member_of
             .iter()
@@ -232,6 +204,53 @@ fn assemble(config: &ModuleConfig, rows: &[Row], include_superusers: bool) -> In
             inv.others.push(access);
         }
     }
+    order_and_find_missing(config, &mut inv);
+    inv
+}
+
+/// What a configured role (or its variant) is expected to reach, schema by
+/// schema, against what its rows show; `checked: false` expects nothing.
+fn expected_access(def: &RoleDef, mine: &[&Row], checked: bool) -> Vec<SchemaAccess> {
+    let mut out = Vec::new();
+    for permission in &def.permissions {
+        for schema in &permission.schemas {
+            let row = mine.iter().find(|r| r.schema.as_deref() == Some(schema));
+            let (read, write) = row.map_or((false, false), |r| (r.read, r.write));
+            let expected = checked.then_some(permission.kind);
+            out.push(SchemaAccess {
+                schema: schema.clone(),
+                expected,
+                read,
+                write,
+                satisfied: match expected {
+                    Some(PermissionKind::Read) => read,
+                    Some(PermissionKind::Write) => write,
+                    None => true,
+                },
+            });
+        }
+    }
+    out
+}
+
+/// What a role the configuration does not name reaches, as its rows show.
+fn found_access(mine: &[&Row]) -> Vec<SchemaAccess> {
+    mine.iter()
+        .filter_map(|r| {
+            r.schema.as_ref().map(|s| SchemaAccess {
+                schema: s.clone(),
+                expected: None,
+                read: r.read,
+                write: r.write,
+                satisfied: true,
+            })
+        })
+        .collect()
+}
+
+/// Configured roles in the configuration's order, each before its
+/// variants; the configured roles the server lacks listed as missing.
+fn order_and_find_missing(config: &ModuleConfig, inv: &mut Inventory) {
     // In the configuration's order, each role before its variants.
     let rank = |a: &RoleAccess| {
         config
@@ -252,7 +271,6 @@ fn assemble(config: &ModuleConfig, rows: &[Row], include_superusers: bool) -> In
         })
         .map(|def| def.name.clone())
         .collect();
-    inv
 }
 
 #[cfg(test)]

@@ -55,11 +55,7 @@ pub fn install(
     let schema = &project.loaded.config.migration_table_schema;
     let others = module::migrations::other_schemas(client, schema)?;
     module::migrations::refuse_other_modules(&others, req.allow_multiple_modules, printer)?;
-    let options = RunOptions {
-        single_transaction: true,
-        ..req.options.clone()
-    };
-    runner::run(client, &project, params, None, &options, printer)
+    all_or_nothing(client, &project, params, req, printer)
 }
 
 /// `pum app`: the application's drop and/or create hooks alone, in one
@@ -81,11 +77,7 @@ pub fn app(
     // pum 1.9 grants after creating the application, when there are roles.
     project.grant = req.grant && create && !project.loaded.config.roles.is_empty();
     project.create_roles = project.grant;
-    let options = RunOptions {
-        single_transaction: true,
-        ..req.options.clone()
-    };
-    runner::run(client, &project, params, None, &options, printer)
+    all_or_nothing(client, &project, params, req, printer)
 }
 
 /// `pum uninstall`: the module's `uninstall:` hooks, in order, in one
@@ -108,9 +100,21 @@ pub fn uninstall(
     project.mode = RunMode::Uninstall;
     project.grant = false;
     project.create_roles = false;
+    all_or_nothing(client, &project, params, req, printer)
+}
+
+/// Runs `project` in one transaction, whatever `--single-transaction` says:
+/// pum 1.x's install, app and uninstall leave nothing half done.
+fn all_or_nothing(
+    client: &mut Client,
+    project: &ModuleProject,
+    params: &ConnParams,
+    req: &ModuleRequest,
+    printer: &Printer,
+) -> Result<UpgradeReport> {
     let options = RunOptions {
         single_transaction: true,
         ..req.options.clone()
     };
-    runner::run(client, &project, params, None, &options, printer)
+    runner::run(client, project, params, None, &options, printer)
 }

@@ -77,6 +77,30 @@ pub fn markdown(report: &RehearsalReport) -> String {
             format_ms(p.duration_ms)
         );
     }
+    measured_table(&mut out, report);
+    if let Some(ms) = report.copy_ms {
+        let _ = writeln!(out, "\n> {}", super::report::copy_line(report.copy, ms));
+    }
+    if let Some(ms) = report.recovery_ms {
+        let _ = writeln!(
+            out,
+            "\n> way back: restoring the kept production dump took {} (measured on the test server)",
+            format_ms(ms)
+        );
+    }
+    for f in &report.gate_failures {
+        let _ = writeln!(out, "\n> gate: {}", one_line(&f.message()));
+    }
+    if let Some(text) = &report.differences_text {
+        out.push_str("\n<details><summary>differences from the reference</summary>\n\n```\n");
+        out.push_str(&console::strip_ansi_codes(text).replace("```", "`\u{200b}``"));
+        out.push_str("\n```\n\n</details>\n");
+    }
+    out
+}
+
+/// The test upgrade's deltas, one row each with what was measured of it.
+fn measured_table(out: &mut String, report: &RehearsalReport) {
     if let Some(upgrade) = report
         .test_upgrade
         .as_ref()
@@ -111,25 +135,6 @@ pub fn markdown(report: &RehearsalReport) -> String {
             );
         }
     }
-    if let Some(ms) = report.copy_ms {
-        let _ = writeln!(out, "\n> {}", super::report::copy_line(report.copy, ms));
-    }
-    if let Some(ms) = report.recovery_ms {
-        let _ = writeln!(
-            out,
-            "\n> way back: restoring the kept production dump took {} (measured on the test server)",
-            format_ms(ms)
-        );
-    }
-    for f in &report.gate_failures {
-        let _ = writeln!(out, "\n> gate: {}", one_line(&f.message()));
-    }
-    if let Some(text) = &report.differences_text {
-        out.push_str("\n<details><summary>differences from the reference</summary>\n\n```\n");
-        out.push_str(&console::strip_ansi_codes(text).replace("```", "`\u{200b}``"));
-        out.push_str("\n```\n\n</details>\n");
-    }
-    out
 }
 
 /// Text for a table cell: one line, no column separators.

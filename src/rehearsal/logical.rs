@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::db;
 use crate::dump::{self, DumpFormat, DumpOptions, RestoreMode, RestoreOptions};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::output::Printer;
 use crate::sandbox::Cluster;
 use crate::service::ConnParams;
@@ -184,13 +184,12 @@ fn restore(
 /// tells whether the test role is a superuser (and so can keep owners).
 fn test_restore_mode(test: &ConnParams, targets: &Targets) -> Result<(RestoreMode, bool)> {
     let mut admin = db::connect(&db::maintenance(test))?;
-    let superuser: bool = admin
-        .query_one(
-            "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
-            &[],
-        )
-        .map_err(|e| Error::sql("reading the test role's attributes", e))?
-        .get(0);
+    let superuser: bool = crate::db::value(
+        &mut admin,
+        "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user",
+        &[],
+        "reading the test role's attributes",
+    )?;
     let exists = targets
         .test
         .as_ref()

@@ -138,7 +138,17 @@ fn run_steps(
     };
     // 2. A physical copy is refused (exit 2) before anything is copied
     // when production does not allow it; a logical one is copied below.
-    let private = physical::copy_if_asked(r, before, reached, &mut phases, &mut report, printer)?;
+    let private = match r.copy {
+        CopyMethod::Physical => Some(physical::copy(
+            r,
+            before,
+            reached,
+            &mut phases,
+            &mut report,
+            printer,
+        )?),
+        CopyMethod::Logical => None,
+    };
     // 2–4. Copy, rehearse, compare.
     let outcome = copy_and_rehearse(
         r,

@@ -16,7 +16,6 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::config::CopyMethod;
 use crate::db::identity;
 use crate::dump::child::ChildRun;
 use crate::dump::guard;
@@ -31,25 +30,9 @@ use super::physical_checks::{self as checks, Plan};
 use super::targets::{Before, Targets};
 use super::{Copied, Rehearsal, RehearsalReport};
 
-/// With `--copy physical`, [`copy`]; else nothing (the logical copy is
-/// made later, inside the rehearsal).
-pub(super) fn copy_if_asked(
-    r: &Rehearsal<'_>,
-    before: &Before,
-    reached: &mut Reached,
-    phases: &mut Phases<'_>,
-    report: &mut RehearsalReport,
-    printer: &Printer,
-) -> Result<Option<Cluster>> {
-    match r.copy {
-        CopyMethod::Physical => copy(r, before, reached, phases, report, printer).map(Some),
-        CopyMethod::Logical => Ok(None),
-    }
-}
-
 /// Checks, copies and starts; the private server is removed when the
 /// returned value is dropped (the rehearsal's end, a failure, a signal).
-fn copy(
+pub(super) fn copy(
     r: &Rehearsal<'_>,
     before: &Before,
     reached: &mut Reached,

@@ -166,6 +166,7 @@ impl Measurer {
     pub fn start(client: &mut Client, params: &ConnParams) -> Result<Measurer> {
         let flush = measure_stats::can_force_flush(client);
         let stats = measure_stats::mark(client, flush)?;
+        // One round trip for both.
         let row = client
             .query_one(
                 "SELECT pg_backend_pid(), pg_current_wal_insert_lsn()::text",
@@ -222,13 +223,7 @@ impl Measurer {
     pub fn finish(mut self, client: &mut Client) -> Result<Measured> {
         let ended = Instant::now();
         let seen = self.stop_sampler()?;
-        let wal_bytes: i64 = client
-            .query_one(
-                "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)::int8",
-                &[&self.lsn],
-            )
-            .map_err(|e| Error::sql("reading the WAL position", e))?
-            .get(0);
+        let wal_bytes = crate::db::wal_since(client, &self.lsn)?;
         let after = relations(client)?;
         let name = |oid: u32| {
             after

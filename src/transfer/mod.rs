@@ -9,7 +9,6 @@
 
 pub mod csv;
 mod export;
-pub mod glob;
 mod import;
 pub mod location;
 pub mod manifest;

@@ -8,8 +8,8 @@ use crate::config::Ordered;
 use crate::db::{QualifiedName, SYSTEM_SCHEMA_FILTER};
 use crate::error::{Error, Result};
 
-use super::glob;
 use super::location::Store;
+use crate::glob;
 
 /// One table of a run and its settings.
 #[derive(Debug, Clone)]

@@ -22,9 +22,15 @@ pub fn row_counts(client: &mut Client) -> Result<BTreeMap<String, i64>> {
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND {SYSTEM_SCHEMA_FILTER}"
     );
-    let rows = client
-        .query(&sql, &[])
-        .map_err(|e| Error::sql("counting the rows of every table", e))?;
+    by_name(client, &sql, "counting the rows of every table")
+}
+
+/// A two-column result (name, value) as a map by name.
+fn by_name<T>(client: &mut Client, sql: &str, what: &str) -> Result<BTreeMap<String, T>>
+where
+    T: for<'a> postgres::types::FromSql<'a>,
+{
+    let rows = client.query(sql, &[]).map_err(|e| Error::sql(what, e))?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
@@ -62,10 +68,7 @@ pub fn foreign_keys(client: &mut Client) -> Result<BTreeMap<String, bool>> {
            JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE k.contype = 'f' AND {SYSTEM_SCHEMA_FILTER}"
     );
-    let rows = client
-        .query(&sql, &[])
-        .map_err(|e| Error::sql("reading the foreign keys", e))?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    by_name(client, &sql, "reading the foreign keys")
 }
 
 /// The source's validated foreign keys the copy lacks or holds unvalidated.

@@ -278,7 +278,13 @@ impl RestoreJob<'_> {
                 None => Ok(()),
             }
         };
-        let child = ChildRun {
+        let child = self.pg_restore_child(params, args);
+        let out = child.run_feeding(progress, &mut feed)?;
+        Ok(ignored_errors(&out.stderr))
+    }
+
+    fn pg_restore_child<'a>(&'a self, params: &'a ConnParams, args: Vec<OsString>) -> ChildRun<'a> {
+        ChildRun {
             program: "pg_restore",
             exe: &self.tools.pg_restore,
             config_key: "pg_restore_exe",
@@ -286,9 +292,7 @@ impl RestoreJob<'_> {
             params,
             watch: None,
             tolerate_failure: !self.opts.exit_on_error,
-        };
-        let out = child.run_feeding(progress, &mut feed)?;
-        Ok(ignored_errors(&out.stderr))
+        }
     }
 
     fn pg_restore(
@@ -307,15 +311,7 @@ impl RestoreJob<'_> {
         progress: &Progress,
         stdin: std::process::Stdio,
     ) -> Result<u64> {
-        let child = ChildRun {
-            program: "pg_restore",
-            exe: &self.tools.pg_restore,
-            config_key: "pg_restore_exe",
-            args,
-            params,
-            watch: None,
-            tolerate_failure: !self.opts.exit_on_error,
-        };
+        let child = self.pg_restore_child(params, args);
         let out = child.run_with_stdin(progress, stdin)?;
         let errors = ignored_errors(&out.stderr);
         if out.failed && errors == 0 {

@@ -275,13 +275,12 @@ pub(super) fn suffixed(dbname: &str, suffix: &str) -> Result<String> {
 /// `<dbname>_previous_<UTC time>` (the database name shortened to fit
 /// PostgreSQL's 63 bytes), with a counter if that exists too.
 fn kept_name(admin: &mut Client, dbname: &str, kind: &str) -> Result<String> {
-    let stamp: String = admin
-        .query_one(
-            "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
-            &[],
-        )
-        .map_err(|e| Error::sql("reading the server's time", e))?
-        .get(0);
+    let stamp: String = db::value(
+        admin,
+        "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')",
+        &[],
+        "reading the server's time",
+    )?;
     for n in 1.. {
         let suffix = match n {
             1 => format!("{kind}_{stamp}"),

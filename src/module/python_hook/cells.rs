@@ -10,6 +10,8 @@ use bytes::BytesMut;
 use postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
 use serde_json::Value;
 
+use crate::clock::civil_from_days;
+
 type Boxed = Box<dyn StdError + Sync + Send>;
 
 /// A parameter as text, bound by the server (`None` is NULL).
@@ -164,19 +166,6 @@ fn numeric(raw: &[u8]) -> Result<String, Boxed> {
     Ok(out)
 }
 
-/// Year, month, day of a count of days since 1970-01-01.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
-}
-
 /// Days between 1970-01-01 and PostgreSQL's epoch, 2000-01-01.
 const PG_EPOCH_DAYS: i64 = 10_957;
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -186,7 +175,7 @@ fn date(days: i32) -> String {
         i32::MAX => "infinity".into(),
         i32::MIN => "-infinity".into(),
         d => {
-            let (y, m, d) = civil(d as i64 + PG_EPOCH_DAYS);
+            let (y, m, d) = civil_from_days(d as i64 + PG_EPOCH_DAYS);
             format!("{y:04}-{m:02}-{d:02}")
         }
     }
@@ -208,7 +197,7 @@ fn timestamp(micros: i64) -> String {
         i64::MAX => "infinity".into(),
         i64::MIN => "-infinity".into(),
         m => {
-            let (y, mo, d) = civil(m.div_euclid(DAY_MICROS) + PG_EPOCH_DAYS);
+            let (y, mo, d) = civil_from_days(m.div_euclid(DAY_MICROS) + PG_EPOCH_DAYS);
             format!("{y:04}-{mo:02}-{d:02}T{}", clock(m.rem_euclid(DAY_MICROS)))
         }
     }

@@ -126,34 +126,12 @@ pub(super) fn apply_without_transaction(
     let mut measured = options.measure.then(Vec::new);
     for (i, stmt) in statements.iter().enumerate() {
         let mark = match measured {
-            Some(_) => Some((wal_position(client)?, Instant::now())),
+            Some(_) => Some((crate::db::wal_position(client)?, Instant::now())),
             None => None,
         };
         if let Err(e) = client.batch_execute(stmt.text) {
             let _ = client.batch_execute(reset.sql());
-            let lead = stmt.text.len() - stmt.text.trim_start().len();
-            let mut err = delta_error(&delta.path, sql, &e, Some(stmt.start + lead));
-            if let Error::Delta(failure) = &mut err {
-                if position_of(&e).is_some() {
-                    // The server's position is relative to the statement alone.
-                    let offset = stmt.start
-                        + sql_lexer::char_position_to_byte(
-                            stmt.text,
-                            position_of(&e).unwrap_or(1) as usize,
-                        );
-                    let (l, c) = sql_lexer::line_col(sql, offset);
-                    failure.line = Some(l);
-                    failure.column = Some(c);
-                }
-                failure.message = format!(
-                    "{} (statement {} of {total}; this delta runs without a transaction, so statements 1 to {} \
-                     stayed applied and nothing was recorded: make the delta safe to re-run, fix it, and run upgrade again)",
-                    failure.message,
-                    i + 1,
-                    i
-                );
-            }
-            return Err(err);
+            return Err(statement_failure(delta, sql, stmt, &e, i, total));
         }
         if let (Some(list), Some((lsn, t0))) = (measured.as_mut(), mark) {
             let code = code_start(stmt.text);
@@ -161,7 +139,7 @@ pub(super) fn apply_without_transaction(
                 line: sql_lexer::line_col(sql, stmt.start + code).0,
                 sql: statement_label(&stmt.text[code..]),
                 duration_ms: t0.elapsed().as_millis() as u64,
-                wal_bytes: wal_since(client, &lsn)?,
+                wal_bytes: crate::db::wal_since(client, &lsn)?,
             });
         }
     }
@@ -192,6 +170,38 @@ pub(super) fn apply_without_transaction(
     Ok(measured)
 }
 
+/// The failure of statement `i` (of `total`) of a delta run without a
+/// transaction, placed at its line in the file and saying what stayed applied.
+fn statement_failure(
+    delta: &Delta,
+    sql: &str,
+    stmt: &sql_lexer::Statement<'_>,
+    e: &postgres::Error,
+    i: usize,
+    total: usize,
+) -> Error {
+    let lead = stmt.text.len() - stmt.text.trim_start().len();
+    let mut err = delta_error(&delta.path, sql, e, Some(stmt.start + lead));
+    if let Error::Delta(failure) = &mut err {
+        if position_of(e).is_some() {
+            // The server's position is relative to the statement alone.
+            let offset = stmt.start
+                + sql_lexer::char_position_to_byte(stmt.text, position_of(e).unwrap_or(1) as usize);
+            let (l, c) = sql_lexer::line_col(sql, offset);
+            failure.line = Some(l);
+            failure.column = Some(c);
+        }
+        failure.message = format!(
+            "{} (statement {} of {total}; this delta runs without a transaction, so statements 1 to {} \
+             stayed applied and nothing was recorded: make the delta safe to re-run, fix it, and run upgrade again)",
+            failure.message,
+            i + 1,
+            i
+        );
+    }
+    err
+}
+
 /// Where a statement's code starts, after the blank and `--` comment lines
 /// before it (the marker line of the first statement among them).
 fn code_start(text: &str) -> usize {
@@ -204,23 +214,6 @@ fn code_start(text: &str) -> usize {
         offset += line.len();
     }
     text.len() - text.trim_start().len()
-}
-
-fn wal_position(client: &mut Client) -> Result<String> {
-    Ok(client
-        .query_one("SELECT pg_current_wal_insert_lsn()::text", &[])
-        .map_err(|e| Error::sql("reading the WAL position", e))?
-        .get(0))
-}
-
-fn wal_since(client: &mut Client, lsn: &str) -> Result<i64> {
-    Ok(client
-        .query_one(
-            "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::text::pg_lsn)::int8",
-            &[&lsn],
-        )
-        .map_err(|e| Error::sql("reading the WAL position", e))?
-        .get(0))
 }
 
 /// Runs a pre-all/post-all hook. SQL hooks run in a transaction of their own.

@@ -1,5 +1,6 @@
-//! Shell-style patterns over table names (`public.s*`): `*`, `?`, `[seq]`
-//! and `[!seq]`, matched against the whole `schema.table` text.
+//! Shell-style patterns (`public.s*`, `cust_*`): `*`, `?`, `[seq]` and
+//! `[!seq]`, matched against the whole text: the tables of an export or
+//! import, the services and databases of a fleet.
 
 /// Whether `text` holds any pattern character (then it is a glob, not a name).
 pub fn is_glob(text: &str) -> bool {
@@ -74,6 +75,18 @@ mod tests {
         assert!(matches("*.t?", "app.t1"));
         assert!(!matches("*.t?", "app.t12"));
         assert!(matches("*", "a.b"));
+    }
+
+    #[test]
+    fn stars_anywhere() {
+        assert!(matches("cust_*", "cust_"));
+        assert!(!matches("cust_*", "customer"));
+        assert!(matches("*_prod", "a_b_prod"));
+        assert!(!matches("c?t", "ct"));
+        assert!(matches("*", ""));
+        assert!(matches("a*b*c", "axxbyyc"));
+        assert!(!matches("a*b*c", "axxbyy"));
+        assert!(!matches("exact", "exactly"));
     }
 
     #[test]
