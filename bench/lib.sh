@@ -64,7 +64,10 @@ ratio() {
     echo "$1 / $2" | bc -l | awk '{printf "%.2f", $1}'
 }
 
+# The release build of this checkout, or PUM_BIN when set (to compare
+# another build with the same script).
 pum_bin() {
+    if [ -n "${PUM_BIN:-}" ]; then echo "$PUM_BIN"; return; fi
     local root
     root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
     (cd "$root" && cargo build --release --quiet)

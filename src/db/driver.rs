@@ -211,22 +211,14 @@ mod tests {
         );
 
         use postgres::config::SslMode as DriverMode;
-        assert_eq!(
-            cfg("host=h sslmode=require").unwrap().get_ssl_mode(),
-            DriverMode::Require
-        );
-        assert_eq!(
-            cfg("host=h sslmode=verify-full").unwrap().get_ssl_mode(),
-            DriverMode::Require
-        );
-        assert_eq!(
-            cfg("host=h sslmode=allow").unwrap().get_ssl_mode(),
-            DriverMode::Prefer
-        );
-        assert_eq!(
-            cfg("host=h sslmode=disable").unwrap().get_ssl_mode(),
-            DriverMode::Disable
-        );
+        for (spec, mode) in [
+            ("host=h sslmode=require", DriverMode::Require),
+            ("host=h sslmode=verify-full", DriverMode::Require),
+            ("host=h sslmode=allow", DriverMode::Prefer),
+            ("host=h sslmode=disable", DriverMode::Disable),
+        ] {
+            assert_eq!(cfg(spec).unwrap().get_ssl_mode(), mode, "{spec}");
+        }
         assert_eq!(cfg("host=h").unwrap().get_ssl_mode(), DriverMode::Prefer);
 
         for (spec, needle) in [

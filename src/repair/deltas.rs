@@ -7,7 +7,7 @@
 
 use postgres::Transaction;
 
-use super::{same_file, shown, Change, Planned, RepairRequest};
+use super::{refuse_mark, same_file, Change, Planned, RepairRequest};
 use crate::db::QualifiedName;
 use crate::deltas::plan::{self, AppliedRow, Status};
 use crate::deltas::Delta;
@@ -107,19 +107,20 @@ fn marked(found: &[Delta], statuses: &[Status], req: &RepairRequest) -> Result<V
             let (d, status) = found
                 .iter()
                 .zip(statuses)
-                .find(|(d, _)| same_file(given, &d.path) || given.as_os_str() == d.file_name.as_str())
+                .find(|(d, _)| {
+                    same_file(given, &d.path) || given.as_os_str() == d.file_name.as_str()
+                })
                 .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--mark-applied {}: not a delta file of the delta directories; nothing was changed",
-                        shown(given)
-                    ))
+                    refuse_mark(
+                        given,
+                        format_args!("not a delta file of the delta directories"),
+                    )
                 })?;
             if *status != Status::Pending {
-                return Err(Error::Usage(format!(
-                    "--mark-applied {}: the delta is {}, not pending; nothing was changed",
-                    shown(given),
-                    status.label()
-                )));
+                return Err(refuse_mark(
+                    given,
+                    format_args!("the delta is {}, not pending", status.label()),
+                ));
             }
             Ok(Change::MarkApplied {
                 file: d.path.display().to_string(),

@@ -182,9 +182,13 @@ fn plan_and_write(
     Ok(planned)
 }
 
-/// The `--mark-applied` argument as the user wrote it, for messages.
-fn shown(path: &std::path::Path) -> String {
-    path.display().to_string()
+/// A `--mark-applied` file refused (named as the user wrote it), and why;
+/// nothing is changed then.
+fn refuse_mark(given: &std::path::Path, why: std::fmt::Arguments<'_>) -> crate::error::Error {
+    crate::error::Error::Usage(format!(
+        "--mark-applied {}: {why}; nothing was changed",
+        given.display()
+    ))
 }
 
 /// Whether `given` names `candidate`: the same file on disk, or the same

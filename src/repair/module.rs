@@ -7,7 +7,7 @@
 
 use postgres::Transaction;
 
-use super::{same_file, shown, Change, Planned, RepairRequest};
+use super::{refuse_mark, same_file, Change, Planned, RepairRequest};
 use crate::error::{Error, Result};
 use crate::module::changelog::Changelog;
 use crate::module::migrations::{self, MigrationRow, NewRow};
@@ -62,20 +62,24 @@ fn plan(rows: &[MigrationRow], loaded: &Loaded, req: &RepairRequest) -> Result<P
             .changelogs
             .iter()
             .zip(&statuses)
-            .find(|(c, _)| same_file(given, &c.dir) || c.files.iter().any(|f| same_file(given, &f.path)))
+            .find(|(c, _)| {
+                same_file(given, &c.dir) || c.files.iter().any(|f| same_file(given, &f.path))
+            })
             .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--mark-applied {}: not a version directory or changelog file of the module; nothing was changed",
-                    shown(given)
-                ))
+                refuse_mark(
+                    given,
+                    format_args!("not a version directory or changelog file of the module"),
+                )
             })?;
         if *status != VersionStatus::Pending {
-            return Err(Error::Usage(format!(
-                "--mark-applied {}: version {} is {}, not pending; nothing was changed",
-                shown(given),
-                changelog.version,
-                status.label()
-            )));
+            return Err(refuse_mark(
+                given,
+                format_args!(
+                    "version {} is {}, not pending",
+                    changelog.version,
+                    status.label()
+                ),
+            ));
         }
         let change = Change::MarkApplied {
             file: changelog.dir.display().to_string(),

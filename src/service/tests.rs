@@ -259,31 +259,38 @@ fn password_precedence() {
         let p = ConnParams::resolve(spec, e).unwrap();
         (p.password.clone(), p.password_source())
     };
-    assert_eq!(
-        pw("host=h password=explicit", &with_env),
-        (Some("explicit".into()), PasswordSource::Explicit)
-    );
-    assert_eq!(
-        pw("postgresql://u:from%20uri@h/db", &with_env),
-        (Some("from uri".into()), PasswordSource::Explicit)
-    );
-    assert_eq!(
-        pw("withpw", &with_env),
-        (Some("from-service".into()), PasswordSource::Explicit)
-    );
-    assert_eq!(
-        pw("nopw", &with_env),
-        (Some("from-env".into()), PasswordSource::Environment)
-    );
-    assert_eq!(
-        pw("nopw", &plain),
-        (Some("from-passfile".into()), PasswordSource::Passfile)
-    );
-    // An empty explicit password hides PGPASSWORD but not the passfile.
-    assert_eq!(
-        pw("host=h password=''", &with_env),
-        (Some("from-passfile".into()), PasswordSource::Passfile)
-    );
+    let cases = [
+        (
+            "host=h password=explicit",
+            &with_env,
+            "explicit",
+            PasswordSource::Explicit,
+        ),
+        (
+            "postgresql://u:from%20uri@h/db",
+            &with_env,
+            "from uri",
+            PasswordSource::Explicit,
+        ),
+        (
+            "withpw",
+            &with_env,
+            "from-service",
+            PasswordSource::Explicit,
+        ),
+        ("nopw", &with_env, "from-env", PasswordSource::Environment),
+        ("nopw", &plain, "from-passfile", PasswordSource::Passfile),
+        // An empty explicit password hides PGPASSWORD but not the passfile.
+        (
+            "host=h password=''",
+            &with_env,
+            "from-passfile",
+            PasswordSource::Passfile,
+        ),
+    ];
+    for (spec, e, password, source) in cases {
+        assert_eq!(pw(spec, e), (Some(password.into()), source), "{spec}");
+    }
     // passfile= beats PGPASSFILE beats ~/.pgpass.
     let other = home.path().join("other.pgpass");
     write_private(&other, "*:*:*:*:from-other\n");
