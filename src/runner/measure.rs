@@ -164,17 +164,18 @@ impl Measurer {
     /// Reads the relations and the WAL position on `client`, then starts
     /// sampling its backend's locks on a connection of its own to `params`.
     pub fn start(client: &mut Client, params: &ConnParams) -> Result<Measurer> {
-        let flush = measure_stats::can_force_flush(client);
-        let stats = measure_stats::mark(client, flush)?;
-        // One round trip for both.
+        // One round trip for the session, the WAL position and the version.
         let row = client
             .query_one(
-                "SELECT pg_backend_pid(), pg_current_wal_insert_lsn()::text",
+                "SELECT pg_backend_pid(), pg_current_wal_insert_lsn()::text, \
+                 current_setting('server_version_num')::int",
                 &[],
             )
             .map_err(|e| Error::sql("reading the WAL position", e))?;
         let pid: i32 = row.get(0);
         let lsn: String = row.get(1);
+        let flush = measure_stats::can_force_flush(row.get(2));
+        let stats = measure_stats::mark(client, flush)?;
         let before = relations(client)?;
         let mut watcher = crate::db::connect(params)?;
         let stmt = watcher

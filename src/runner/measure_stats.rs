@@ -38,10 +38,11 @@ pub struct StatsDelta {
     pub rows: Vec<RowsTouched>,
 }
 
-/// Whether this server can be asked to report its counters now; older
-/// servers report them within half a second of each transaction instead.
-pub fn can_force_flush(client: &mut Client) -> bool {
-    crate::db::server_version_num(client).is_ok_and(|v| v >= 150_000)
+/// Whether a server of `server_version_num` can be asked to report its
+/// counters now; older servers report them within half a second of each
+/// transaction instead.
+pub fn can_force_flush(server_version_num: i32) -> bool {
+    server_version_num >= 150_000
 }
 
 /// Reads the counters. `flush`: ask the backend to hand its pending
