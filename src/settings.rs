@@ -208,6 +208,12 @@ impl Settings {
                 || self.config.on_checksum_change == Some(OnChecksumChange::Fail),
             measure: false,
             single_transaction: flags.single_transaction,
+            python: self
+                .env
+                .get("PUM_PYTHON")
+                .filter(|p| !p.trim().is_empty())
+                .unwrap_or(crate::runner::DEFAULT_PYTHON)
+                .to_string(),
         })
     }
 }

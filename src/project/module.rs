@@ -156,7 +156,11 @@ impl ModuleProject {
     /// or the uninstall hooks. The parameters are checked against the
     /// installed module's, as pum 1.x checks them before creating the
     /// application.
-    fn hooks_only_plan<'a>(&'a self, client: &mut Client) -> Result<ModulePlan<'a>> {
+    fn hooks_only_plan<'a>(
+        &'a self,
+        client: &mut Client,
+        run: &RunContext<'_>,
+    ) -> Result<ModulePlan<'a>> {
         let (drop_hooks, create_hooks, current) = if self.mode == RunMode::Uninstall {
             (self.app_hooks("uninstall")?, Vec::new(), None)
         } else {
@@ -174,7 +178,11 @@ impl ModuleProject {
             }
             (self.app_hooks("drop")?, self.app_hooks("create")?, current)
         };
-        let python = module_hooks::start_python(&self.loaded, &[&drop_hooks, &create_hooks])?;
+        let python = module_hooks::start_python(
+            &self.loaded,
+            &[&drop_hooks, &create_hooks],
+            &run.options.python,
+        )?;
         Ok(ModulePlan {
             project: self,
             demo: Vec::new(),
@@ -237,7 +245,7 @@ impl Layout for ModuleProject {
 
     fn plan<'a>(&'a self, client: &mut Client, run: &RunContext<'_>) -> Result<ModulePlan<'a>> {
         if self.mode != RunMode::Versions {
-            return self.hooks_only_plan(client);
+            return self.hooks_only_plan(client, run);
         }
         module::migrations::update_layout(client, &self.loaded.table)?;
         let beta_testing = self.beta_testing(client)?;
@@ -255,7 +263,11 @@ impl Layout for ModuleProject {
         let current = current.map(|v| v.to_string());
         let drop_hooks = self.app_hooks("drop")?;
         let create_hooks = self.app_hooks("create")?;
-        let python = module_hooks::start_python(&self.loaded, &[&drop_hooks, &create_hooks])?;
+        let python = module_hooks::start_python(
+            &self.loaded,
+            &[&drop_hooks, &create_hooks],
+            &run.options.python,
+        )?;
         Ok(ModulePlan {
             project: self,
             beta_testing,

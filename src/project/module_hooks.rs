@@ -19,7 +19,11 @@ use crate::runner::failure::{delta_error_in, set_timeouts};
 use crate::runner::{scope, RunContext};
 
 /// Starts the Python runner for the Python hooks among `lists`, if any.
-pub fn start_python(loaded: &Loaded, lists: &[&[PreparedHook]]) -> Result<Option<PythonHooks>> {
+pub fn start_python(
+    loaded: &Loaded,
+    lists: &[&[PreparedHook]],
+    python: &str,
+) -> Result<Option<PythonHooks>> {
     let files: Vec<PathBuf> = lists
         .iter()
         .flat_map(|l| l.iter())
@@ -36,6 +40,7 @@ pub fn start_python(loaded: &Loaded, lists: &[&[PreparedHook]]) -> Result<Option
         &loaded.config.dir,
         &loaded.params,
         &loaded.config.dependencies,
+        python,
     )
     .map(Some)
 }

@@ -46,6 +46,9 @@ pub struct RunOptions {
     /// The whole run in one transaction, each unit a savepoint in it
     /// (`--single-transaction`, and every `install`): all or nothing.
     pub single_transaction: bool,
+    /// The interpreter of Python deltas and hooks (`PUM_PYTHON`, else
+    /// `python3` on PATH).
+    pub python: String,
 }
 
 impl Default for RunOptions {
@@ -58,9 +61,13 @@ impl Default for RunOptions {
             strict_checksums: false,
             measure: false,
             single_transaction: false,
+            python: DEFAULT_PYTHON.into(),
         }
     }
 }
+
+/// The Python interpreter when `PUM_PYTHON` does not name one.
+pub const DEFAULT_PYTHON: &str = "python3";
 
 /// One delta that was applied.
 #[derive(Debug, Clone, Serialize)]

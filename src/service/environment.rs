@@ -1,5 +1,5 @@
-//! The slice of the process environment the resolver reads (`PG*`
-//! variables, the home directory, the OS user), captured once, and the
+//! The slice of the process environment pum reads (`PG*`, `AWS_*` and
+//! `PUM_*` variables, the home directory, the OS user), captured once, and the
 //! program asked for libpq's compiled-in sysconfdir.
 
 use std::collections::BTreeMap;
@@ -26,8 +26,9 @@ impl Environment {
     /// The environment of this process.
     pub fn from_process() -> Self {
         let vars = std::env::vars()
-            // AWS_* for S3 dump stores; nothing else is read.
-            .filter(|(k, _)| k.starts_with("PG") || k.starts_with("AWS_"))
+            // AWS_* for S3 dump stores, PUM_* for pum's own (PUM_PYTHON);
+            // nothing else is read.
+            .filter(|(k, _)| k.starts_with("PG") || k.starts_with("AWS_") || k.starts_with("PUM_"))
             .collect();
         let home = std::env::var_os("HOME")
             .filter(|h| !h.is_empty())

@@ -135,3 +135,37 @@ fn delta_with_its_own_transaction_is_applied_and_marked_not_atomic() {
         .stderr_has("not atomic");
     assert!(db.exists_table("public.tx"));
 }
+
+#[test]
+fn pum_python_names_the_interpreter_of_python_deltas() {
+    let db = TestDb::new();
+    db.pum()
+        .args(["baseline", "-p", "test", "-t", TABLE, "-b", "1.0.0"])
+        .run()
+        .success();
+    let deltas = delta_dir(&[
+        ("delta_1.0.1_a.sql", "CREATE TABLE a ();"),
+        (
+            "delta_1.0.2_b.py",
+            "from pum.core.deltapy import DeltaPy\n\nclass B(DeltaPy):\n    def run(self):\n        self.write_message('ran')\n",
+        ),
+    ]);
+    // An interpreter that cannot be started: refused before anything runs,
+    // naming it.
+    let missing = db.home.path().join("no-such-python");
+    db.upgrade(deltas.path())
+        .env("PUM_PYTHON", &missing)
+        .run()
+        .code(2)
+        .stderr_has(&missing.display().to_string())
+        .stderr_has("nothing was applied");
+    assert!(!db.exists_table("public.a"));
+    // The interpreter it names is the one that runs the delta.
+    db.upgrade(deltas.path())
+        .env("PUM_PYTHON", "python3")
+        .run()
+        .success()
+        .stderr_has("ran");
+    let rows = db.query_strings("SELECT version FROM public.pum_upgrades ORDER BY id");
+    assert_eq!(rows, ["1.0.0", "1.0.1", "1.0.2"]);
+}

@@ -46,14 +46,6 @@ const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The interpreter: `PUM_PYTHON`, else `python3` found on PATH.
-pub fn interpreter() -> String {
-    std::env::var("PUM_PYTHON")
-        .ok()
-        .filter(|p| !p.trim().is_empty())
-        .unwrap_or_else(|| "python3".into())
-}
-
 /// One runner process for a run, with every Python hook of the run loaded.
 pub struct PythonHooks {
     child: Child,
@@ -77,9 +69,10 @@ impl PythonHooks {
         module_dir: &Path,
         params: &Resolved,
         dependencies: &[String],
+        python: &str,
     ) -> Result<PythonHooks> {
         let dir = write_runner()?;
-        let python = interpreter();
+        let python = python.to_string();
         let mut child = Command::new(&python)
             .arg(dir.path().join("runner.py"))
             .env("PYTHONDONTWRITEBYTECODE", "1")

@@ -199,7 +199,7 @@ impl Layout for DeltaProject {
             refuse_outside_transaction(&pending.deltas, needs_python)?;
         }
         if needs_python {
-            python::require_python()?;
+            python::require_python(&run.options.python)?;
         }
         let mut units = Vec::new();
         for d in &pending.deltas {
@@ -218,7 +218,11 @@ impl Layout for DeltaProject {
             self.hook_sql(h)?;
         }
         let python = match needs_python {
-            true => Some(python::PythonRunner::new(run.params, run.service_name)?),
+            true => Some(python::PythonRunner::new(
+                run.params,
+                run.service_name,
+                &run.options.python,
+            )?),
             false => None,
         };
         Ok(DeltaPlan {

@@ -1,5 +1,5 @@
-//! Python deltas and pre/post-all `.py` hooks, run with the system `python3`
-//! against a copy of pum 0.x's `pum.core.deltapy` module shipped inside the
+//! Python deltas and pre/post-all `.py` hooks, run with the run's interpreter
+//! (`PUM_PYTHON`, else `python3`) against a copy of pum 0.x's `pum.core.deltapy` module shipped inside the
 //! binary, so existing hooks (dropping and recreating views around deltas,
 //! for instance) keep working unchanged.
 //!
@@ -20,12 +20,9 @@ use crate::service::ConnParams;
 const DELTAPY: &str = include_str!("python/deltapy.py");
 const RUNNER: &str = include_str!("python/run_delta.py");
 
-/// The Python program used for hooks.
-pub const PYTHON: &str = "python3";
-
-/// Fails unless `python3` can be started.
-pub fn require_python() -> Result<()> {
-    match Command::new(PYTHON)
+/// Fails unless `python` can be started.
+pub fn require_python(python: &str) -> Result<()> {
+    match Command::new(python)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -33,8 +30,8 @@ pub fn require_python() -> Result<()> {
     {
         Ok(s) if s.success() => Ok(()),
         _ => Err(Error::State(format!(
-            "{PYTHON} is needed for the pending Python deltas/hooks but cannot be run; \
-             install Python 3 (nothing was applied)"
+            "{python} is needed for the pending Python deltas/hooks but cannot be run; \
+             install Python 3 or set PUM_PYTHON (nothing was applied)"
         ))),
     }
 }
@@ -44,6 +41,7 @@ pub fn require_python() -> Result<()> {
 pub struct PythonRunner {
     dir: tempfile::TempDir,
     service_name: String,
+    python: String,
     /// Where the hooks connect: exported to each run's environment.
     params: ConnParams,
 }
@@ -59,7 +57,11 @@ pub struct HookContext<'a> {
 impl PythonRunner {
     /// `service_name`: what the user called the target (a service name is
     /// kept so hooks print familiar names); `params`: where it really is.
-    pub fn new(params: &ConnParams, service_name: Option<&str>) -> Result<PythonRunner> {
+    pub fn new(
+        params: &ConnParams,
+        service_name: Option<&str>,
+        python: &str,
+    ) -> Result<PythonRunner> {
         let dir = tempfile::Builder::new()
             .prefix("pum-python-")
             .tempdir()
@@ -85,6 +87,7 @@ impl PythonRunner {
         write("pg_service.conf", &params.service_section(&service_name))?;
         Ok(PythonRunner {
             dir,
+            python: python.to_string(),
             service_name,
             params: params.clone(),
         })
@@ -106,7 +109,8 @@ impl PythonRunner {
             "upgrades_table": ctx.upgrades_table.to_string(),
             "variables": vars,
         });
-        let mut cmd = Command::new(PYTHON);
+        let python = &self.python;
+        let mut cmd = Command::new(python);
         cmd.arg(self.dir.path().join("run_delta.py"));
         let mut pythonpath = std::ffi::OsString::from(self.dir.path());
         if let Some(existing) = std::env::var_os("PYTHONPATH") {
@@ -126,8 +130,8 @@ impl PythonRunner {
             .stdout(stderr_copy)
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|e| Error::Child {
-            program: PYTHON.into(),
-            command: format!("{PYTHON} run_delta.py {}", file.display()),
+            program: python.clone(),
+            command: format!("{python} run_delta.py {}", file.display()),
             status: "could not start".into(),
             stderr: e.to_string(),
         })?;
@@ -144,7 +148,7 @@ impl PythonRunner {
         if !out.status.success() {
             let err = Error::Child {
                 program: format!("python hook {}", file.display()),
-                command: format!("{PYTHON} run_delta.py {}", file.display()),
+                command: format!("{python} run_delta.py {}", file.display()),
                 status: out.status.to_string(),
                 stderr: stderr.trim().to_string(),
             };
