@@ -10,19 +10,27 @@ use crate::error::{Error, Result};
 
 use super::manifest::{self, DumpKind, Manifest};
 
-/// One dump found in a directory; also the `pum dumps --format json` item.
+/// One dump found in a directory or a store; also the `pum dumps --format
+/// json` item.
 #[derive(Debug, Clone, Serialize)]
 pub struct Listed {
-    pub path: PathBuf,
+    /// The local path or the `s3://` URL.
+    pub path: String,
     pub database: String,
     pub created_at: String,
-    pub kind: DumpKind,
+    /// The `--name` in a store's key.
+    pub name: Option<String>,
+    /// `null` when the manifest is missing (a store's object without one).
+    pub kind: Option<DumpKind>,
     pub size: u64,
+    /// The database's version the manifest records (`-t`).
     pub version: Option<String>,
     /// The pum that wrote the dump, when its manifest says.
     pub pum_version: Option<String>,
-    /// `true`/`false` after checking the hashes, `null` when not checked.
-    pub verified: Option<bool>,
+    /// `true`/`false` after checking the hashes against the manifest,
+    /// `null` when not checked; `verified` in JSON.
+    #[serde(rename = "verified")]
+    pub manifest_ok: Option<bool>,
     /// What did not match, when `verified` is false.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<String>,
@@ -63,14 +71,15 @@ pub fn list(dir: &Path, verify: bool) -> Result<Vec<Listed>> {
         }
         let problems = if verify { m.verify(&dump)? } else { Vec::new() };
         found.push(Listed {
-            path: dump,
+            path: dump.display().to_string(),
             database: m.database.clone(),
             created_at: m.created_at.clone(),
-            kind: m.kind,
+            name: None,
+            kind: Some(m.kind),
             size: m.total_size(),
             version: m.version.clone(),
             pum_version: m.pum_version.clone(),
-            verified: verify.then_some(problems.is_empty()),
+            manifest_ok: verify.then_some(problems.is_empty()),
             problems,
         });
     }
@@ -88,7 +97,7 @@ pub fn latest(dir: &Path, database: &str) -> Result<PathBuf> {
     list(dir, false)?
         .into_iter()
         .find(|d| d.database == database)
-        .map(|d| d.path)
+        .map(|d| PathBuf::from(d.path))
         .ok_or_else(|| {
             Error::State(format!(
                 "no dump of database {database} in {} (dumps are found by their manifests)",
@@ -144,10 +153,16 @@ mod tests {
         let found = list(dir.path(), true).unwrap();
         let names: Vec<_> = found
             .iter()
-            .map(|d| d.path.file_name().unwrap().to_string_lossy().into_owned())
+            .map(|d| {
+                Path::new(&d.path)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["c.dump", "b.dump", "a.dump"]);
-        assert!(found.iter().all(|d| d.verified == Some(true)));
+        assert!(found.iter().all(|d| d.manifest_ok == Some(true)));
         assert_eq!(
             latest(dir.path(), "net").unwrap(),
             dir.path().join("b.dump")
@@ -160,7 +175,7 @@ mod tests {
             .into_iter()
             .find(|d| d.path.ends_with("a.dump"))
             .unwrap();
-        assert_eq!(a.verified, Some(false));
+        assert_eq!(a.manifest_ok, Some(false));
         assert_eq!(a.problems.len(), 1);
     }
 }

@@ -6,10 +6,9 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
-use crate::dump::manifest::{DumpKind, Manifest};
-use crate::dump::{self, listing, RestoreOptions, RestoreReport, Tools};
+use crate::dump::listing::{self, Listed};
+use crate::dump::manifest::Manifest;
+use crate::dump::{self, RestoreOptions, RestoreReport, Tools};
 use crate::error::{Error, Result};
 use crate::output::Printer;
 use crate::service::{ConnParams, Environment};
@@ -18,36 +17,13 @@ use super::key::{manifest_key, DumpKey, DUMP_SUFFIX};
 use super::s3::Bucket;
 use super::{object_key, Location};
 
-/// One dump in a store; also the `pum dumps --format json` item.
-#[derive(Debug, Clone, Serialize)]
-pub struct Stored {
-    /// The local path or the `s3://` URL.
-    pub path: String,
-    pub database: String,
-    pub created_at: String,
-    /// The `--name` in the key.
-    pub name: Option<String>,
-    pub kind: Option<DumpKind>,
-    pub size: u64,
-    /// The database's version the manifest records (`-t`).
-    pub version: Option<String>,
-    /// The pum that wrote the dump.
-    pub pum_version: Option<String>,
-    /// The manifest was found and (unless `--no-verify`) every byte
-    /// matches it; `verified` in JSON, as for a directory of dumps.
-    #[serde(rename = "verified")]
-    pub manifest_ok: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub problems: Vec<String>,
-}
-
 /// Every dump at `location`, newest first; only `database`'s when given.
 pub fn list(
     location: &Location,
     database: Option<&str>,
     verify: bool,
     env: &Environment,
-) -> Result<Vec<Stored>> {
+) -> Result<Vec<Listed>> {
     let mut found = match location {
         Location::Local(dir) => list_local(dir, verify)?,
         Location::S3 { bucket, prefix } => list_s3(&Bucket::open(bucket, env)?, prefix, verify)?,
@@ -64,7 +40,7 @@ pub fn list(
 }
 
 /// The dumps directly in `dir` and in its database folders.
-fn list_local(dir: &Path, verify: bool) -> Result<Vec<Stored>> {
+fn list_local(dir: &Path, verify: bool) -> Result<Vec<Listed>> {
     let mut all = listing::list(dir, verify)?;
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
@@ -76,24 +52,10 @@ fn list_local(dir: &Path, verify: bool) -> Result<Vec<Stored>> {
             all.extend(listing::list(&path, verify)?);
         }
     }
-    Ok(all
-        .into_iter()
-        .map(|d| {
-            let rel = relative_key(&d.path);
-            Stored {
-                path: d.path.display().to_string(),
-                name: DumpKey::parse(&rel).and_then(|k| k.name),
-                database: d.database,
-                created_at: d.created_at,
-                kind: Some(d.kind),
-                size: d.size,
-                version: d.version,
-                pum_version: d.pum_version,
-                manifest_ok: d.verified,
-                problems: d.problems,
-            }
-        })
-        .collect())
+    for d in &mut all {
+        d.name = DumpKey::parse(&relative_key(Path::new(&d.path))).and_then(|k| k.name);
+    }
+    Ok(all)
 }
 
 /// `folder/file` of a path: how a key reads back.
@@ -111,7 +73,7 @@ fn relative_key(path: &Path) -> String {
 }
 
 /// The `.dump` objects under `prefix`, each with what its manifest says.
-fn list_s3(bucket: &Bucket, prefix: &str, verify: bool) -> Result<Vec<Stored>> {
+fn list_s3(bucket: &Bucket, prefix: &str, verify: bool) -> Result<Vec<Listed>> {
     let objects = bucket.list(prefix)?;
     let mut out = Vec::new();
     for object in objects.iter().filter(|o| o.key.ends_with(DUMP_SUFFIX)) {
@@ -133,7 +95,7 @@ fn list_s3(bucket: &Bucket, prefix: &str, verify: bool) -> Result<Vec<Stored>> {
             (None, Some(k)) => (k.database.clone(), k.time()),
             (None, None) => (String::new(), String::new()),
         };
-        out.push(Stored {
+        out.push(Listed {
             path: bucket.url(&object.key),
             database,
             created_at,
