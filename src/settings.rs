@@ -31,13 +31,20 @@ pub struct Settings {
     pub config: Config,
     pub env: Environment,
     pub printer: Printer,
-    /// pg_dump, pg_restore and psql as pum.yaml names them.
+    /// pg_dump and pg_restore as pum.yaml names them, and where the server
+    /// programs are looked for first (`PUM_PG_BINDIR`).
     pub tools: Tools,
 }
 
 impl Settings {
     pub fn new(config: Config, env: Environment, printer: Printer) -> Settings {
-        let tools = Tools::from_config(&config);
+        let tools = Tools {
+            pg_bindir: env
+                .get("PUM_PG_BINDIR")
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from),
+            ..Tools::from_config(&config)
+        };
         Settings {
             config,
             env,

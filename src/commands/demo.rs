@@ -21,10 +21,10 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
     let deltas_dir = example::write_example(work.path())?;
     p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
     let mut cluster = Cluster::start(&ClusterOptions {
-        tcp: false,
         // A kept sandbox must outlive pum.
         die_with_parent: !args.keep_sandbox,
-        replication: false,
+        bindir: ctx.tools.pg_bindir.clone(),
+        ..ClusterOptions::default()
     })?;
     p.step(format!(
         "sandbox: PostgreSQL {} from {}",

@@ -20,6 +20,9 @@ use super::progress::Progress;
 pub struct Tools {
     pub pg_dump: PathBuf,
     pub pg_restore: PathBuf,
+    /// Where the server programs of sandboxes and physical copies are
+    /// looked for first (`PUM_PG_BINDIR`).
+    pub pg_bindir: Option<PathBuf>,
 }
 
 impl Default for Tools {
@@ -27,6 +30,7 @@ impl Default for Tools {
         Tools {
             pg_dump: PathBuf::from("pg_dump"),
             pg_restore: PathBuf::from("pg_restore"),
+            pg_bindir: None,
         }
     }
 }
@@ -39,6 +43,7 @@ impl Tools {
         Tools {
             pg_dump: config.pg_dump_exe.clone().unwrap_or(default.pg_dump),
             pg_restore: config.pg_restore_exe.clone().unwrap_or(default.pg_restore),
+            pg_bindir: None,
         }
     }
 

@@ -65,7 +65,7 @@ fn dump_production(
     printer: &Printer,
 ) -> Result<(Option<PathBuf>, Option<Cluster>)> {
     let major = before.facts.major;
-    let start = || sandbox::start(major, r.keep_sandbox);
+    let start = || sandbox::start(major, r.keep_sandbox, r.tools.pg_bindir.as_deref());
     if r.dump_file.is_none() && r.jobs.is_none() {
         let cluster = match needs_sandbox {
             true => Some(phases.run("start sandbox cluster", || {

@@ -68,7 +68,7 @@ pub(super) fn check(r: &Rehearsal<'_>, major: i32, dir: &Path) -> Result<Plan> {
     }
     let size: i64 = row.get(6);
     check_room(dir, size.max(0) as u64)?;
-    let binaries = ServerBinaries::of_major(major as u32, PROGRAMS)?;
+    let binaries = ServerBinaries::of_major(major as u32, PROGRAMS, r.tools.pg_bindir.as_deref())?;
     let tablespaces = client
         .query(TABLESPACES_SQL, &[])
         .map_err(|e| Error::sql("listing production's tablespaces", e))?

@@ -3,7 +3,7 @@
 //! memberships, a test database owned like production's, and — with
 //! `--reference-sql` — the reference built by production's own role.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::db;
 use crate::deltas::vars;
@@ -26,11 +26,11 @@ const REFERENCE_DB: &str = "pum_reference";
 
 /// A sandbox whose server is at least production's major version. A kept
 /// sandbox must outlive pum, so only a throw-away one dies with it.
-pub fn start(prod_major: i32, keep: bool) -> Result<Cluster> {
+pub fn start(prod_major: i32, keep: bool, bindir: Option<&Path>) -> Result<Cluster> {
     let cluster = Cluster::start(&ClusterOptions {
-        tcp: false,
         die_with_parent: !keep,
-        replication: false,
+        bindir: bindir.map(Path::to_path_buf),
+        ..ClusterOptions::default()
     })?;
     if (cluster.binaries.major as i32) < prod_major {
         return Err(Error::State(format!(

@@ -14,12 +14,12 @@ pub struct ServerBinaries {
     pub major: u32,
 }
 
-/// The directories searched, in order: `PUM_PG_BINDIR`, `pg_config
+/// The directories searched, in order: `first` (`PUM_PG_BINDIR`), `pg_config
 /// --bindir`, `/usr/lib/postgresql/*/bin` newest first, then `PATH`.
-fn candidates() -> Vec<PathBuf> {
+fn candidates(first: Option<&Path>) -> Vec<PathBuf> {
     let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(dir) = std::env::var_os("PUM_PG_BINDIR") {
-        candidates.push(dir.into());
+    if let Some(dir) = first {
+        candidates.push(dir.to_path_buf());
     }
     if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
         if out.status.success() {
@@ -48,10 +48,10 @@ fn candidates() -> Vec<PathBuf> {
 
 impl ServerBinaries {
     /// Finds `initdb`/`postgres`, the first directory of [`candidates`]
-    /// that holds both.
-    pub fn find() -> Result<ServerBinaries> {
+    /// that holds both; `first` is looked in before the others.
+    pub fn find(first: Option<&Path>) -> Result<ServerBinaries> {
         let mut tried = Vec::new();
-        for dir in candidates() {
+        for dir in candidates(first) {
             if dir.join("initdb").is_file() && dir.join("postgres").is_file() {
                 let major = server_major(&dir.join("postgres"))?;
                 return Ok(ServerBinaries { bindir: dir, major });
@@ -68,9 +68,9 @@ impl ServerBinaries {
     /// The first directory holding every one of `programs` whose `postgres`
     /// is of major version `major`; the error names the version, the
     /// programs and every directory looked in.
-    pub fn of_major(major: u32, programs: &[&str]) -> Result<ServerBinaries> {
+    pub fn of_major(major: u32, programs: &[&str], first: Option<&Path>) -> Result<ServerBinaries> {
         let mut tried = Vec::new();
-        for dir in candidates() {
+        for dir in candidates(first) {
             if programs.iter().all(|p| dir.join(p).is_file()) {
                 match server_major(&dir.join("postgres")) {
                     Ok(found) if found == major => {

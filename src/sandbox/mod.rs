@@ -31,6 +31,8 @@ pub struct ClusterOptions {
     /// WAL for replicas (`wal_level = replica`, WAL senders), so that
     /// `pg_basebackup` can copy this cluster.
     pub replication: bool,
+    /// Where the server programs are looked for first (`PUM_PG_BINDIR`).
+    pub bindir: Option<PathBuf>,
 }
 
 /// How to start a server on a data directory that is already there (a
@@ -63,7 +65,7 @@ pub struct Cluster {
 impl Cluster {
     /// Initialises and starts a new cluster.
     pub fn start(options: &ClusterOptions) -> Result<Cluster> {
-        let binaries = ServerBinaries::find()?;
+        let binaries = ServerBinaries::find(options.bindir.as_deref())?;
         let dir = tempfile::Builder::new()
             .prefix("pum-sandbox-")
             .tempdir()

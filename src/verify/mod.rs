@@ -114,9 +114,9 @@ pub fn verify_all(
         None => {
             printer.step("starting a sandbox PostgreSQL cluster for the copies ...");
             Some(Target::Sandbox(Cluster::start(&ClusterOptions {
-                tcp: false,
                 die_with_parent: true,
-                replication: false,
+                bindir: opts.tools.pg_bindir.clone(),
+                ..ClusterOptions::default()
             })?))
         }
     };

@@ -232,6 +232,7 @@ impl Private {
             tcp: false,
             die_with_parent: true,
             replication: false,
+            bindir: crate::support::server_bindir(),
         })
         .unwrap_or_else(|e| panic!("cannot start a private cluster: {e}"));
         cluster.create_database("faults").unwrap();

@@ -27,6 +27,14 @@ extern "C" fn stop_cluster() {
     }
 }
 
+/// `PUM_PG_BINDIR`, where the harness's servers are looked for first (as
+/// pum itself does).
+pub fn server_bindir() -> Option<PathBuf> {
+    std::env::var_os("PUM_PG_BINDIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The shared cluster, started on first use. Missing server binaries fail
 /// the tests with a message saying what to install.
 pub fn cluster() -> &'static Cluster {
@@ -36,6 +44,7 @@ pub fn cluster() -> &'static Cluster {
             die_with_parent: false,
             // Physical copies of this cluster are tested: pg_basebackup needs WAL senders.
             replication: true,
+            bindir: server_bindir(),
         })
         .unwrap_or_else(|e| panic!("cannot start the test cluster: {e}"));
         // SAFETY: registering a plain extern "C" function with atexit.
