@@ -84,12 +84,10 @@ pub struct FleetRunArgs {
     pub keep_going: bool,
 }
 
+/// The upgrades table and deltas each database's project is loaded with
+/// (a fleet file's entry may name its own table and directory).
 #[derive(Debug, Args)]
-pub struct FleetUpgradeArgs {
-    #[command(flatten)]
-    pub select: FleetSelectArgs,
-    #[command(flatten)]
-    pub run: FleetRunArgs,
+pub struct FleetProjectArgs {
     #[command(flatten)]
     pub table: TableArg,
     #[command(flatten)]
@@ -97,13 +95,21 @@ pub struct FleetUpgradeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FleetUpgradeArgs {
+    #[command(flatten)]
+    pub select: FleetSelectArgs,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+    #[command(flatten)]
+    pub project: FleetProjectArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct FleetInfoArgs {
     #[command(flatten)]
     pub select: FleetSelectArgs,
     #[command(flatten)]
-    pub table: TableArg,
-    #[command(flatten)]
-    pub deltas: DeltaArgs,
+    pub project: FleetProjectArgs,
 }
 
 /// The reference a fleet is compared with (pum 0.x: -pc).
@@ -131,9 +137,7 @@ pub struct FleetRehearsalArgs {
     #[command(flatten)]
     pub reference: ReferenceArgs,
     #[command(flatten)]
-    pub table: TableArg,
-    #[command(flatten)]
-    pub deltas: DeltaArgs,
+    pub project: FleetProjectArgs,
     #[command(flatten)]
     pub check: CheckFilterArgs,
     /// Upgrade each database whose rehearsal passed, without asking.

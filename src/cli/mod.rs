@@ -28,8 +28,8 @@ pub use database::{
 pub use db::{DbAccessArgs, DbAction, DbArgs};
 pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs, SchemaArgs};
 pub use fleet::{
-    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
-    FleetSelectArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetProjectArgs, FleetRehearsalArgs,
+    FleetRunArgs, FleetSelectArgs, FleetUpgradeArgs,
 };
 pub use lint::LintArgs;
 pub use rehearsal::{

@@ -35,20 +35,9 @@ pub fn run(ctx: &Settings, args: &AppArgs) -> Result<Outcome> {
         create,
         &ctx.printer,
     )?;
-    if ctx.printer.is_json() {
-        ctx.printer.json(&serde_json::json!({
-            "database": params.dbname(),
-            "action": name,
-            "hooks_run": report.hooks_run,
-            "duration_ms": report.duration_ms,
-        }));
-    } else {
-        ctx.printer.out(format!(
-            "{}: app {name}: {} step{} run, committed",
-            params.dbname(),
-            report.hooks_run.len(),
-            if report.hooks_run.len() == 1 { "" } else { "s" }
-        ));
-    }
+    let database = params.dbname();
+    super::print_hooks_run(ctx, database, ("action", name), &report, "step", |ran| {
+        format!("{database}: app {name}: {ran} run, committed")
+    });
     Ok(Outcome::Success)
 }

@@ -41,21 +41,10 @@ pub fn run(ctx: &Settings, args: &UninstallArgs) -> Result<Outcome> {
     }
     let mut client = db::connect(&params)?;
     let report = module::uninstall(&mut client, &params, &dir, &request, &ctx.printer)?;
-    if ctx.printer.is_json() {
-        ctx.printer.json(&serde_json::json!({
-            "database": params.dbname(),
-            "module": config.module,
-            "hooks_run": report.hooks_run,
-            "duration_ms": report.duration_ms,
-        }));
-    } else {
-        ctx.printer.out(format!(
-            "{}: uninstalled {} ({} hook{} run, committed)",
-            params.dbname(),
-            config.module,
-            report.hooks_run.len(),
-            if report.hooks_run.len() == 1 { "" } else { "s" }
-        ));
-    }
+    let database = params.dbname();
+    let module = config.module.as_str();
+    super::print_hooks_run(ctx, database, ("module", module), &report, "hook", |ran| {
+        format!("{database}: uninstalled {module} ({ran} run, committed)")
+    });
     Ok(Outcome::Success)
 }

@@ -138,21 +138,12 @@ fn module_dir(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// The flags `install` and `upgrade` share, as our delta flags.
-fn module_deltas(
-    dirs: DirArgs,
-    parameters: Pum1Parameters,
-    max_version: Option<String>,
-    skip_grant: bool,
-    beta_testing: bool,
-    hooks: Pum1AppHooks,
-) -> DeltaArgs {
+/// Our delta flags for the module and its parameters, with the
+/// application hooks `install` and `upgrade` may both leave out.
+fn module_deltas(dirs: DirArgs, parameters: Pum1Parameters, hooks: Pum1AppHooks) -> DeltaArgs {
     DeltaArgs {
         dirs,
-        max_version,
         parameters: parameters.parameters,
-        grant: !skip_grant,
-        beta_testing,
         skip_drop_app: hooks.skip_drop_app,
         skip_create_app: hooks.skip_create_app,
         ..Default::default()
@@ -160,42 +151,32 @@ fn module_deltas(
 }
 
 fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Command {
-    let shared = module_deltas(
-        dirs,
-        args.parameters,
-        args.max_version,
-        args.skip_grant,
-        args.beta_testing,
-        args.app_hooks,
-    );
     Command::Install(InstallArgs {
         service,
         deltas: DeltaArgs {
+            max_version: args.max_version,
             // As pum 1.x: granting creates the roles it grants to, so
             // --skip-roles alone still creates them.
+            grant: !args.skip_grant,
             create_roles: !args.skip_roles,
+            beta_testing: args.beta_testing,
             allow_multiple_modules: args.allow_multiple_modules,
             demo_data: args.demo_data,
-            ..shared
+            ..module_deltas(dirs, args.parameters, args.app_hooks)
         },
     })
 }
 
 fn upgrade(service: ServiceArg, dirs: DirArgs, args: Pum1Upgrade) -> Command {
-    let shared = module_deltas(
-        dirs,
-        args.parameters,
-        args.max_version,
-        args.skip_grant,
-        args.beta_testing,
-        args.app_hooks,
-    );
     Command::Upgrade(UpgradeArgs {
         service,
         deltas: DeltaArgs {
+            max_version: args.max_version,
+            grant: !args.skip_grant,
+            beta_testing: args.beta_testing,
             force: args.force,
             skip_baseline_check: args.skip_baseline_check,
-            ..shared
+            ..module_deltas(dirs, args.parameters, args.app_hooks)
         },
         ..Default::default()
     })
