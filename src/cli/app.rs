@@ -5,7 +5,35 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, ValueEnum};
 
-use super::ServiceArg;
+use super::{DeltaArgs, DirArgs, ServiceArg};
+
+/// The module whose hooks run: where, in which directory, with which
+/// parameters.
+#[derive(Debug, Args)]
+pub struct ModuleArgs {
+    #[command(flatten)]
+    pub service: ServiceArg,
+    /// The module directory (holding .pum.yaml).
+    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// A module parameter, typed as .pum.yaml declares it. Repeatable.
+    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = ArgAction::Append)]
+    pub parameters: Vec<String>,
+}
+
+impl ModuleArgs {
+    /// The delta flags that name this module and its parameters, as
+    /// settings read them to load the module.
+    pub fn deltas(&self) -> DeltaArgs {
+        DeltaArgs {
+            dirs: DirArgs {
+                dirs: vec![self.dir.clone()],
+            },
+            parameters: self.parameters.clone(),
+            ..Default::default()
+        }
+    }
+}
 
 /// Which application hooks `pum app` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,13 +50,7 @@ pub enum AppAction {
 pub struct AppArgs {
     pub action: AppAction,
     #[command(flatten)]
-    pub service: ServiceArg,
-    /// The module directory (holding .pum.yaml).
-    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
-    /// A module parameter, typed as .pum.yaml declares it. Repeatable.
-    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = ArgAction::Append)]
-    pub parameters: Vec<String>,
+    pub module: ModuleArgs,
     /// Grant the roles no permissions after the create hooks.
     #[arg(long = "skip-grant")]
     pub skip_grant: bool,
@@ -41,13 +63,7 @@ pub struct AppArgs {
 #[derive(Debug, Args)]
 pub struct UninstallArgs {
     #[command(flatten)]
-    pub service: ServiceArg,
-    /// The module directory (holding .pum.yaml).
-    #[arg(short = 'd', long = "dir", value_name = "DIR", default_value = ".")]
-    pub dir: PathBuf,
-    /// A module parameter, typed as .pum.yaml declares it. Repeatable.
-    #[arg(long = "parameter", num_args = 2, value_names = ["NAME", "VALUE"], action = ArgAction::Append)]
-    pub parameters: Vec<String>,
+    pub module: ModuleArgs,
     /// Run the uninstall hooks without asking first (pum 1.x: --force).
     #[arg(long = "force", visible_alias = "yes", short = 'y')]
     pub force: bool,

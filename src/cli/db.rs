@@ -35,6 +35,14 @@ pub struct DbArgs {
     /// drop: do not ask for confirmation (pum 1.x: --force).
     #[arg(short = 'y', long = "yes", visible_alias = "force")]
     pub yes: bool,
+    #[command(flatten)]
+    pub access: DbAccessArgs,
+}
+
+/// Who may connect, for `db access`; the same flags in both command-line
+/// shapes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbAccessArgs {
     /// access: grant CONNECT on the database to these roles.
     #[arg(long = "grant-connect", value_name = "ROLE", num_args = 1..)]
     pub grant_connect: Vec<String>,

@@ -4,10 +4,30 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{DeltaArgs, ServiceArg};
+use super::{own_help, DeltaArgs, ServiceArg};
 use crate::dump::DumpFormat;
 
+/// `-n` / `-N`: the schemas a dump or a restore takes. pg_dump reads them
+/// as patterns, a restore as exact names, so each command gives the two
+/// flags its own help.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SchemaArgs {
+    #[arg(short = 'n', long = "schema", value_name = "SCHEMA")]
+    pub schemas: Vec<String>,
+    #[arg(
+        short = 'N',
+        long = "exclude-schema",
+        visible_alias = "exclude_schema",
+        value_name = "SCHEMA"
+    )]
+    pub exclude_schemas: Vec<String>,
+}
+
 #[derive(Debug, Args, Default)]
+#[command(mut_args(own_help(&[
+    ("schemas", "Dump only this schema (pg_dump pattern); repeatable"),
+    ("exclude_schemas", "Leave this schema out (pg_dump pattern); repeatable"),
+])))]
 pub struct DumpArgs {
     /// Service name (pg_service.conf), postgresql:// URI or conninfo string
     /// [default: PGSERVICE, then the PG* environment variables]; repeat with
@@ -50,17 +70,8 @@ pub struct DumpArgs {
     /// Parallel pg_dump workers (directory format only).
     #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
-    /// Dump only this schema (pg_dump pattern); repeatable.
-    #[arg(short = 'n', long = "schema", value_name = "SCHEMA")]
-    pub schemas: Vec<String>,
-    /// Leave this schema out (pg_dump pattern); repeatable.
-    #[arg(
-        short = 'N',
-        long = "exclude-schema",
-        visible_alias = "exclude_schema",
-        value_name = "SCHEMA"
-    )]
-    pub exclude_schemas: Vec<String>,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
     /// Definitions only, no table rows.
     #[arg(long = "schema-only")]
     pub schema_only: bool,
@@ -103,6 +114,10 @@ pub struct DumpsArgs {
 }
 
 #[derive(Debug, Args, Default)]
+#[command(mut_args(own_help(&[
+    ("schemas", "Restore only this schema (exact name); repeatable"),
+    ("exclude_schemas", "Leave this schema out (exact name); repeatable"),
+])))]
 pub struct RestoreArgs {
     #[command(flatten)]
     pub service: ServiceArg,
@@ -152,17 +167,8 @@ pub struct RestoreArgs {
     /// Keep the owners recorded in the dump (the roles must exist).
     #[arg(long = "owner")]
     pub owner: bool,
-    /// Restore only this schema (exact name); repeatable.
-    #[arg(short = 'n', long = "schema", value_name = "SCHEMA")]
-    pub schemas: Vec<String>,
-    /// Leave this schema out (exact name); repeatable.
-    #[arg(
-        short = 'N',
-        long = "exclude-schema",
-        visible_alias = "exclude_schema",
-        value_name = "SCHEMA"
-    )]
-    pub exclude_schemas: Vec<String>,
+    #[command(flatten)]
+    pub schemas: SchemaArgs,
     /// Go on after errors and report how many there were (pum 0.x behaviour).
     #[arg(short = 'x', long = "ignore-errors")]
     pub ignore_errors: bool,

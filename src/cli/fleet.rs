@@ -34,7 +34,7 @@ pub enum FleetCommand {
 /// --fleet or --databases.
 #[derive(Debug, Args, Clone)]
 pub struct FleetSelectArgs {
-    /// Every service of the service files whose name matches GLOB (`*`, `?`);
+    /// Every service of the service files whose name matches GLOB (`*`, `?`, `[seq]`);
     /// repeat for several patterns. Listed in libpq's lookup order, each name once.
     #[arg(
         long = "services",
@@ -84,12 +84,10 @@ pub struct FleetRunArgs {
     pub keep_going: bool,
 }
 
+/// The upgrades table and deltas each database's project is loaded with
+/// (a fleet file's entry may name its own table and directory).
 #[derive(Debug, Args)]
-pub struct FleetUpgradeArgs {
-    #[command(flatten)]
-    pub select: FleetSelectArgs,
-    #[command(flatten)]
-    pub run: FleetRunArgs,
+pub struct FleetProjectArgs {
     #[command(flatten)]
     pub table: TableArg,
     #[command(flatten)]
@@ -97,13 +95,21 @@ pub struct FleetUpgradeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FleetUpgradeArgs {
+    #[command(flatten)]
+    pub select: FleetSelectArgs,
+    #[command(flatten)]
+    pub run: FleetRunArgs,
+    #[command(flatten)]
+    pub project: FleetProjectArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct FleetInfoArgs {
     #[command(flatten)]
     pub select: FleetSelectArgs,
     #[command(flatten)]
-    pub table: TableArg,
-    #[command(flatten)]
-    pub deltas: DeltaArgs,
+    pub project: FleetProjectArgs,
 }
 
 /// The reference a fleet is compared with (pum 0.x: -pc).
@@ -131,9 +137,7 @@ pub struct FleetRehearsalArgs {
     #[command(flatten)]
     pub reference: ReferenceArgs,
     #[command(flatten)]
-    pub table: TableArg,
-    #[command(flatten)]
-    pub deltas: DeltaArgs,
+    pub project: FleetProjectArgs,
     #[command(flatten)]
     pub check: CheckFilterArgs,
     /// Upgrade each database whose rehearsal passed, without asking.

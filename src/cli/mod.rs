@@ -20,16 +20,16 @@ mod rehearsal;
 mod transfer;
 
 pub use crate::output::Format;
-pub use app::{AppAction, AppArgs, UninstallArgs};
+pub use app::{AppAction, AppArgs, ModuleArgs, UninstallArgs};
 pub use database::{
     BaselineArgs, DeltaArgs, InfoArgs, InstallArgs, NewArgs, RepairArgs, RoleFlags, RolesAction,
     RolesArgs, UpgradeArgs,
 };
-pub use db::{DbAction, DbArgs};
-pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs};
+pub use db::{DbAccessArgs, DbAction, DbArgs};
+pub use dumps::{DumpArgs, DumpsArgs, RestoreArgs, SchemaArgs};
 pub use fleet::{
-    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
-    FleetSelectArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetProjectArgs, FleetRehearsalArgs,
+    FleetRunArgs, FleetSelectArgs, FleetUpgradeArgs,
 };
 pub use lint::LintArgs;
 pub use rehearsal::{
@@ -190,6 +190,19 @@ pub struct DirArgs {
     /// [default: delta_dirs / delta_dir in pum.yaml].
     #[arg(short = 'd', long = "dir", value_name = "DIR", num_args = 1..)]
     pub dirs: Vec<PathBuf>,
+}
+
+/// For `#[command(mut_args(own_help(&[(ID, HELP), ...])))]`: a command
+/// words some flags of a shared group its own way. In place, unlike
+/// `Command::mut_arg`, which would move each flag to the end of the
+/// command's list, and so of its completion scripts.
+pub(crate) fn own_help(
+    helps: &'static [(&'static str, &'static str)],
+) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |arg| match helps.iter().find(|(id, _)| arg.get_id() == id) {
+        Some((_, help)) => arg.help(*help),
+        None => arg,
+    }
 }
 
 /// pum 0.x's multi-letter short flags and the long flags they stand for.

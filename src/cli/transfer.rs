@@ -4,7 +4,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::{own_help, ServiceArg};
+
+// `-p` here overrides the service each export or import section names.
 #[derive(Debug, Args)]
+#[command(mut_args(own_help(&[(
+    "pg_service",
+    "Service, URI or conninfo to use instead of the section's `service`",
+)])))]
 pub struct TransferArgs {
     /// Stop at the first failing table (otherwise the others go on and the
     /// run ends with exit 2, listing the failures).
@@ -14,14 +21,8 @@ pub struct TransferArgs {
     /// finished are skipped.
     #[arg(long = "resume", value_name = "RUN_ID")]
     pub resume: Option<String>,
-    /// Service, URI or conninfo to use instead of the section's `service`.
-    #[arg(
-        short = 'p',
-        long = "pg_service",
-        visible_alias = "pg-service",
-        value_name = "SERVICE"
-    )]
-    pub pg_service: Option<String>,
+    #[command(flatten)]
+    pub service: ServiceArg,
 }
 
 #[derive(Debug, Args)]

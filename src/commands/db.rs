@@ -27,8 +27,9 @@ pub fn run(ctx: &Settings, args: &DbArgs) -> Result<Outcome> {
 
 /// Refuses flags that belong to another action, before connecting.
 fn check_flags(args: &DbArgs) -> Result<()> {
-    let access_flags =
-        !args.grant_connect.is_empty() || !args.revoke_connect.is_empty() || args.keep_public;
+    let access_flags = !args.access.grant_connect.is_empty()
+        || !args.access.revoke_connect.is_empty()
+        || args.access.keep_public;
     let why = match args.action {
         DbAction::Create | DbAction::Drop if access_flags => {
             "--grant-connect, --revoke-connect and --keep-public belong to `db access`"
@@ -37,9 +38,9 @@ fn check_flags(args: &DbArgs) -> Result<()> {
             "--template belongs to `db create`"
         }
         DbAction::Access
-            if args.grant_connect.is_empty()
-                && args.revoke_connect.is_empty()
-                && args.keep_public =>
+            if args.access.grant_connect.is_empty()
+                && args.access.revoke_connect.is_empty()
+                && args.access.keep_public =>
         {
             "db access --keep-public without --grant-connect or --revoke-connect changes nothing"
         }
@@ -64,19 +65,25 @@ fn access(
     database::set_connect(
         admin,
         &args.name,
-        !args.keep_public,
-        &args.revoke_connect,
-        &args.grant_connect,
+        !args.access.keep_public,
+        &args.access.revoke_connect,
+        &args.access.grant_connect,
     )?;
     let mut done = Vec::new();
-    if !args.keep_public {
+    if !args.access.keep_public {
         done.push("revoked from PUBLIC".to_string());
     }
-    if !args.revoke_connect.is_empty() {
-        done.push(format!("revoked from {}", args.revoke_connect.join(", ")));
+    if !args.access.revoke_connect.is_empty() {
+        done.push(format!(
+            "revoked from {}",
+            args.access.revoke_connect.join(", ")
+        ));
     }
-    if !args.grant_connect.is_empty() {
-        done.push(format!("granted to {}", args.grant_connect.join(", ")));
+    if !args.access.grant_connect.is_empty() {
+        done.push(format!(
+            "granted to {}",
+            args.access.grant_connect.join(", ")
+        ));
     }
     ctx.printer.out(format!(
         "CONNECT on database {}: {}",

@@ -1,7 +1,7 @@
 //! `pum demo`: test-and-upgrade on the shipped example in a sandbox cluster.
 
 use crate::cli::DemoArgs;
-use crate::deltas::{self, vars::Variables, Version};
+use crate::deltas::{self, vars::Variables, Discovered, Version};
 use crate::diff;
 use crate::error::{Error, Result};
 use crate::output::Style;
@@ -9,6 +9,7 @@ use crate::project::{DeltaProject, Project};
 use crate::rehearsal::{self, Reference, Rehearsal};
 use crate::runner::RunOptions;
 use crate::sandbox::{Cluster, ClusterOptions};
+use crate::service::ConnParams;
 use crate::settings::Settings;
 use crate::{db::QualifiedName, example, Outcome};
 
@@ -19,18 +20,7 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         .tempdir()
         .map_err(|e| Error::io(std::env::temp_dir(), e))?;
     let deltas_dir = example::write_example(work.path())?;
-    p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
-    let mut cluster = Cluster::start(&ClusterOptions {
-        // A kept sandbox must outlive pum.
-        die_with_parent: !args.keep_sandbox,
-        bindir: ctx.tools.pg_bindir.clone(),
-        ..ClusterOptions::default()
-    })?;
-    p.step(format!(
-        "sandbox: PostgreSQL {} from {}",
-        cluster.binaries.major,
-        cluster.binaries.bindir.display()
-    ));
+    let mut cluster = start_sandbox(ctx, args)?;
     let first = Version::parse("1.0.0").expect("valid");
     p.step("building \"production\" at version 1.0.0 with sample rows ...");
     let prod = example::build_database(&cluster, "production", &deltas_dir, Some(&first), p)?;
@@ -47,7 +37,57 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         p.out(p.paint("== pum test-and-upgrade --yes ==", Style::Heading));
     }
     let discovered = deltas::discover(&dirs)?;
-    let rehearsal = Rehearsal {
+    let rehearsal = demo_rehearsal(ctx, &cluster, &prod, reference, &table, discovered);
+    let report = rehearsal::run(&rehearsal, p)?;
+    if p.is_json() {
+        p.json(&rehearsal::to_json(&report));
+    } else {
+        p.out(rehearsal::render_text(&report, p));
+        p.out("");
+        p.out(p.paint("== production after ==", Style::Heading));
+        crate::render::info::deltas(ctx, &prod, &table, &dirs, None)?;
+    }
+    if args.keep_sandbox {
+        cluster.keep();
+        p.out(format!("\n{}", cluster.kept_instructions("production")));
+    }
+    Ok(if report.exit_is_failure() {
+        Outcome::Differences
+    } else {
+        Outcome::Success
+    })
+}
+
+/// The sandbox the demo runs in; only --keep-sandbox lets it outlive pum.
+fn start_sandbox(ctx: &Settings, args: &DemoArgs) -> Result<Cluster> {
+    let p = &ctx.printer;
+    p.step("starting a sandbox PostgreSQL cluster (nothing of yours is touched) ...");
+    let cluster = Cluster::start(&ClusterOptions {
+        // A kept sandbox must outlive pum.
+        die_with_parent: !args.keep_sandbox,
+        bindir: ctx.tools.pg_bindir.clone(),
+        ..ClusterOptions::default()
+    })?;
+    p.step(format!(
+        "sandbox: PostgreSQL {} from {}",
+        cluster.binaries.major,
+        cluster.binaries.bindir.display()
+    ));
+    Ok(cluster)
+}
+
+/// The rehearsal `pum test-and-upgrade --yes` would run on the example:
+/// production copied into the sandbox's `rehearsal` database, compared
+/// with the reference built from scratch.
+fn demo_rehearsal(
+    ctx: &Settings,
+    cluster: &Cluster,
+    prod: &ConnParams,
+    reference: ConnParams,
+    table: &QualifiedName,
+    discovered: Discovered,
+) -> Rehearsal<'static> {
+    Rehearsal {
         prod: prod.clone(),
         prod_name: None,
         test: Some(cluster.params("rehearsal")),
@@ -73,23 +113,5 @@ pub fn run(ctx: &Settings, args: &DemoArgs) -> Result<Outcome> {
         protected: Vec::new(),
         gate: Default::default(),
         copy: Default::default(),
-    };
-    let report = rehearsal::run(&rehearsal, p)?;
-    if p.is_json() {
-        p.json(&rehearsal::to_json(&report));
-    } else {
-        p.out(rehearsal::render_text(&report, p));
-        p.out("");
-        p.out(p.paint("== production after ==", Style::Heading));
-        crate::render::info::deltas(ctx, &prod, &table, &dirs, None)?;
     }
-    if args.keep_sandbox {
-        cluster.keep();
-        p.out(format!("\n{}", cluster.kept_instructions("production")));
-    }
-    Ok(if report.exit_is_failure() {
-        Outcome::Differences
-    } else {
-        Outcome::Success
-    })
 }

@@ -25,8 +25,8 @@ pub fn run(ctx: &Settings, args: &DumpArgs) -> Result<Outcome> {
     let opts = DumpOptions {
         format: args.dump_format,
         jobs: args.jobs,
-        schemas: args.schemas.clone(),
-        exclude_schemas: args.exclude_schemas.clone(),
+        schemas: args.schemas.schemas.clone(),
+        exclude_schemas: args.schemas.exclude_schemas.clone(),
         schema_only: args.schema_only,
         exclude_table_data: args.exclude_table_data.clone(),
         schema_wise: args.schema_wise.is_some(),

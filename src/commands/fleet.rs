@@ -2,8 +2,8 @@
 //! command over many databases, one report for all of them.
 
 use crate::cli::{
-    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetRehearsalArgs, FleetRunArgs,
-    FleetSelectArgs, FleetUpgradeArgs,
+    FleetArgs, FleetCheckArgs, FleetCommand, FleetInfoArgs, FleetProjectArgs, FleetRehearsalArgs,
+    FleetRunArgs, FleetSelectArgs, FleetUpgradeArgs,
 };
 use crate::error::{Error, Result};
 use crate::fleet::progress::FleetProgress;
@@ -25,32 +25,15 @@ pub fn run(ctx: &Settings, args: &FleetArgs) -> Result<Outcome> {
 
 fn upgrade(ctx: &Settings, args: &FleetUpgradeArgs) -> Result<Outcome> {
     let pool = writing(&args.select, &args.run)?;
-    let targets = fleet::select(ctx, &args.select)?;
-    let (projects, index) =
-        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
-    let runs = work_through(
-        ctx,
-        &targets,
-        pool,
-        Kind::Upgrade,
-        projects.first(),
-        |i, t| fleet::upgrade(&projects[index[i]], t, &ctx.printer),
-    );
-    report(ctx, &runs, projects.first(), Kind::Upgrade);
-    finish(Kind::Upgrade, &runs)
+    let work = |project: &Project, t: &Target| fleet::upgrade(project, t, &ctx.printer);
+    per_project(ctx, &args.select, &args.project, pool, Kind::Upgrade, work)
 }
 
 fn info(ctx: &Settings, args: &FleetInfoArgs) -> Result<Outcome> {
     // Reading never halts: every database is asked, failures reported.
     let pool = reading(args.select.jobs)?;
-    let targets = fleet::select(ctx, &args.select)?;
-    let (projects, index) =
-        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
-    let runs = work_through(ctx, &targets, pool, Kind::Info, projects.first(), |i, t| {
-        fleet::info(&projects[index[i]], t, &ctx.printer)
-    });
-    report(ctx, &runs, projects.first(), Kind::Info);
-    finish(Kind::Info, &runs)
+    let work = |project: &Project, t: &Target| fleet::info(project, t, &ctx.printer);
+    per_project(ctx, &args.select, &args.project, pool, Kind::Info, work)
 }
 
 fn check(ctx: &Settings, args: &FleetCheckArgs) -> Result<Outcome> {
@@ -76,19 +59,35 @@ fn test_and_upgrade(ctx: &Settings, args: &FleetRehearsalArgs) -> Result<Outcome
         protected: crate::dump::guard::protected_services(&ctx.config, &ctx.env, &ctx.printer),
         gate: crate::rehearsal::gate::Gate::from_args(ctx, &args.gate)?,
     };
-    let targets = fleet::select(ctx, &args.select)?;
-    let (projects, index) =
-        fleet::projects(ctx, &targets, args.table.table.as_deref(), &args.deltas)?;
-    let runs = work_through(
+    let work =
+        |project: &Project, t: &Target| rehearse::rehearse(&shared, project, t, &ctx.printer);
+    per_project(ctx, &args.select, &args.project, pool, Kind::Rehearse, work)
+}
+
+/// The fleet commands that run each database's own project (upgrade,
+/// info, test-and-upgrade): the databases selected, the project of each
+/// loaded (one per distinct table and directories), `work` run on every
+/// database through the pool, then the report.
+fn per_project(
+    ctx: &Settings,
+    select: &FleetSelectArgs,
+    loaded_with: &FleetProjectArgs,
+    pool: Pool,
+    kind: Kind,
+    work: impl Fn(&Project, &Target) -> DatabaseRun + Sync,
+) -> Result<Outcome> {
+    let targets = fleet::select(ctx, select)?;
+    let (projects, index) = fleet::projects(
         ctx,
         &targets,
-        pool,
-        Kind::Rehearse,
-        projects.first(),
-        |i, t| rehearse::rehearse(&shared, &projects[index[i]], t, &ctx.printer),
-    );
-    report(ctx, &runs, projects.first(), Kind::Rehearse);
-    finish(Kind::Rehearse, &runs)
+        loaded_with.table.table.as_deref(),
+        &loaded_with.deltas,
+    )?;
+    let runs = work_through(ctx, &targets, pool, kind, projects.first(), |i, t| {
+        work(&projects[index[i]], t)
+    });
+    report(ctx, &runs, projects.first(), kind);
+    finish(kind, &runs)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

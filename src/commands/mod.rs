@@ -25,6 +25,7 @@ pub mod verify_backups;
 
 use crate::cli::Command;
 use crate::error::Result;
+use crate::runner::UpgradeReport;
 use crate::settings::Settings;
 use crate::Outcome;
 
@@ -86,5 +87,31 @@ fn name(command: &Command) -> &'static str {
         Command::Lint(_) => "lint",
         Command::Completions(_) => "completions",
         Command::Man(_) => "man",
+    }
+}
+
+/// How `app` and `uninstall` end: the hooks run, in JSON with the one field
+/// `what` saying what ran, or as the line `text` makes of the count ("1
+/// hook", "3 hooks" for `noun` hook).
+fn print_hooks_run(
+    ctx: &Settings,
+    database: &str,
+    what: (&str, &str),
+    report: &UpgradeReport,
+    noun: &str,
+    text: impl FnOnce(&str) -> String,
+) {
+    if ctx.printer.is_json() {
+        let mut doc = serde_json::json!({
+            "database": database,
+            "hooks_run": report.hooks_run,
+            "duration_ms": report.duration_ms,
+        });
+        doc[what.0] = what.1.into();
+        ctx.printer.json(&doc);
+    } else {
+        let n = report.hooks_run.len();
+        let count = format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+        ctx.printer.out(text(&count));
     }
 }

@@ -42,7 +42,12 @@ fn run<T>(
     let section = section.ok_or_else(|| transfer::missing_section(file, key))?;
     let store = location::open(&section.location, &format!("{key}.location"), file)?;
     let manifest = transfer::manifest_name(&section.manifest, &format!("{key}.manifest"))?;
-    let params = ctx.service(args.pg_service.as_deref().or(section.service.as_deref()))?;
+    let params = ctx.service(
+        args.service
+            .pg_service
+            .as_deref()
+            .or(section.service.as_deref()),
+    )?;
     let setup = Setup {
         store: store.as_ref(),
         location: &section.location,

@@ -1,7 +1,7 @@
 //! `pum uninstall`: a pum 1.x module's `uninstall:` hooks, in one
 //! transaction, after a confirmation (pum 1.x asks too, unless --force).
 
-use crate::cli::{DeltaArgs, DirArgs, UninstallArgs};
+use crate::cli::UninstallArgs;
 use crate::error::{Error, Result};
 use crate::module::config::{ModuleConfig, FILE_NAME};
 use crate::project::{module, Project};
@@ -9,17 +9,10 @@ use crate::settings::Settings;
 use crate::{db, Outcome};
 
 pub fn run(ctx: &Settings, args: &UninstallArgs) -> Result<Outcome> {
-    let flags = DeltaArgs {
-        dirs: DirArgs {
-            dirs: vec![args.dir.clone()],
-        },
-        parameters: args.parameters.clone(),
-        ..Default::default()
-    };
-    let Project::Module { dir, request } = ctx.project(None, &flags)? else {
+    let Project::Module { dir, request } = ctx.project(None, &args.module.deltas())? else {
         return Err(Error::Usage(format!(
             "{}: no .pum.yaml here; `uninstall` runs a pum 1.x module's uninstall hooks (-d DIR)",
-            args.dir.display()
+            args.module.dir.display()
         )));
     };
     let config = ModuleConfig::load(&dir)?;
@@ -29,7 +22,7 @@ pub fn run(ctx: &Settings, args: &UninstallArgs) -> Result<Outcome> {
             dir.join(FILE_NAME).display()
         )));
     }
-    let params = ctx.service(args.service.pg_service.as_deref())?;
+    let params = ctx.service(args.module.service.pg_service.as_deref())?;
     if !args.force {
         let question = format!(
             "run the {} uninstall hook{} of {} on {}? They may drop schemas and data",
@@ -48,21 +41,10 @@ pub fn run(ctx: &Settings, args: &UninstallArgs) -> Result<Outcome> {
     }
     let mut client = db::connect(&params)?;
     let report = module::uninstall(&mut client, &params, &dir, &request, &ctx.printer)?;
-    if ctx.printer.is_json() {
-        ctx.printer.json(&serde_json::json!({
-            "database": params.dbname(),
-            "module": config.module,
-            "hooks_run": report.hooks_run,
-            "duration_ms": report.duration_ms,
-        }));
-    } else {
-        ctx.printer.out(format!(
-            "{}: uninstalled {} ({} hook{} run, committed)",
-            params.dbname(),
-            config.module,
-            report.hooks_run.len(),
-            if report.hooks_run.len() == 1 { "" } else { "s" }
-        ));
-    }
+    let database = params.dbname();
+    let module = config.module.as_str();
+    super::print_hooks_run(ctx, database, ("module", module), &report, "hook", |ran| {
+        format!("{database}: uninstalled {module} ({ran} run, committed)")
+    });
     Ok(Outcome::Success)
 }

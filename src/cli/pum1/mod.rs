@@ -164,6 +164,17 @@ pub struct Pum1Parameters {
     pub parameters: Vec<String>,
 }
 
+/// The application hooks `install` and `upgrade` may leave out.
+#[derive(Debug, Args, Default)]
+pub struct Pum1AppHooks {
+    /// Do not run the application's drop hooks.
+    #[arg(long = "skip-drop-app")]
+    pub skip_drop_app: bool,
+    /// Do not run the application's create hooks.
+    #[arg(long = "skip-create-app")]
+    pub skip_create_app: bool,
+}
+
 #[derive(Debug, Args, Default)]
 pub struct Pum1Install {
     #[command(flatten)]
@@ -183,12 +194,8 @@ pub struct Pum1Install {
     /// Record the versions as beta testing.
     #[arg(long = "beta-testing")]
     pub beta_testing: bool,
-    /// Do not run the application's drop hooks.
-    #[arg(long = "skip-drop-app")]
-    pub skip_drop_app: bool,
-    /// Do not run the application's create hooks.
-    #[arg(long = "skip-create-app")]
-    pub skip_create_app: bool,
+    #[command(flatten)]
+    pub app_hooks: Pum1AppHooks,
     /// Install next to another module's pum_migrations.
     #[arg(long = "allow-multiple-modules")]
     pub allow_multiple_modules: bool,
@@ -210,12 +217,8 @@ pub struct Pum1Upgrade {
     /// Upgrade a database installed for beta testing.
     #[arg(long = "force")]
     pub force: bool,
-    /// Do not run the application's drop hooks.
-    #[arg(long = "skip-drop-app")]
-    pub skip_drop_app: bool,
-    /// Do not run the application's create hooks.
-    #[arg(long = "skip-create-app")]
-    pub skip_create_app: bool,
+    #[command(flatten)]
+    pub app_hooks: Pum1AppHooks,
     /// Leave out unrecorded versions below the database's instead of refusing.
     #[arg(long = "skip-baseline-check")]
     pub skip_baseline_check: bool,
@@ -264,6 +267,14 @@ pub struct Pum1Check {
     pub format: Option<CheckFormat>,
 }
 
+/// `-N`: the schemas `dump` and `restore` leave out.
+#[derive(Debug, Args, Default)]
+pub struct Pum1ExcludeSchema {
+    /// Schema to leave out; repeatable.
+    #[arg(short = 'N', long = "exclude-schema", value_name = "EXCLUDE_SCHEMA", action = ArgAction::Append)]
+    pub exclude_schema: Vec<String>,
+}
+
 /// `dump -f`: the two formats pum 1.x writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Pum1DumpFormat {
@@ -277,9 +288,8 @@ pub struct Pum1Dump {
     /// Dump format [default: plain, as pum 1.x].
     #[arg(short = 'f', long = "format", value_enum, ignore_case = true, default_value_t = Pum1DumpFormat::Plain)]
     pub format: Pum1DumpFormat,
-    /// Schema to leave out; repeatable.
-    #[arg(short = 'N', long = "exclude-schema", value_name = "EXCLUDE_SCHEMA", action = ArgAction::Append)]
-    pub exclude_schema: Vec<String>,
+    #[command(flatten)]
+    pub exclude: Pum1ExcludeSchema,
     /// The dump file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -290,9 +300,8 @@ pub struct Pum1Restore {
     /// Go on after pg_restore errors.
     #[arg(short = 'x')]
     pub ignore_errors: bool,
-    /// Schema to leave out; repeatable.
-    #[arg(short = 'N', long = "exclude-schema", value_name = "EXCLUDE_SCHEMA", action = ArgAction::Append)]
-    pub exclude_schema: Vec<String>,
+    #[command(flatten)]
+    pub exclude: Pum1ExcludeSchema,
     /// The dump file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -320,7 +329,12 @@ pub enum Pum1DbAction {
     Access,
 }
 
+// pum 1.x words the access flags more briefly; the flags themselves are ours.
 #[derive(Debug, Args)]
+#[command(mut_args(crate::cli::own_help(&[
+    ("grant_connect", "access: grant CONNECT to these roles"),
+    ("revoke_connect", "access: revoke CONNECT from these roles"),
+])))]
 pub struct Pum1Db {
     pub action: Pum1DbAction,
     /// The database to create or drop.
@@ -332,15 +346,8 @@ pub struct Pum1Db {
     /// Drop without asking.
     #[arg(long = "force")]
     pub force: bool,
-    /// access: grant CONNECT to these roles.
-    #[arg(long = "grant-connect", value_name = "ROLE", num_args = 1..)]
-    pub grant_connect: Vec<String>,
-    /// access: revoke CONNECT from these roles.
-    #[arg(long = "revoke-connect", value_name = "ROLE", num_args = 1..)]
-    pub revoke_connect: Vec<String>,
-    /// access: leave PUBLIC's CONNECT as it is.
-    #[arg(long = "keep-public")]
-    pub keep_public: bool,
+    #[command(flatten)]
+    pub access: crate::cli::DbAccessArgs,
 }
 
 /// A pum 1.x command this tool does not run yet: its arguments are taken

@@ -7,13 +7,14 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    Pum1Baseline, Pum1Check, Pum1Cli, Pum1Command, Pum1Db, Pum1DbAction, Pum1DumpFormat,
-    Pum1Install, Pum1Role, Pum1RoleAction, Pum1Upgrade,
+    Pum1AppHooks, Pum1Baseline, Pum1Check, Pum1Cli, Pum1Command, Pum1Db, Pum1DbAction, Pum1Dump,
+    Pum1DumpFormat, Pum1ExcludeSchema, Pum1Install, Pum1Parameters, Pum1Restore, Pum1Role,
+    Pum1RoleAction, Pum1Upgrade,
 };
 use crate::cli::{
     AppArgs, BaselineArgs, CheckArgs, CheckFilterArgs, Cli, Command, DbAction, DbArgs, DeltaArgs,
-    DirArgs, DumpArgs, GlobalArgs, InfoArgs, InstallArgs, RestoreArgs, RolesAction, RolesArgs,
-    ServiceArg, UninstallArgs, UpgradeArgs,
+    DirArgs, DumpArgs, GlobalArgs, InfoArgs, InstallArgs, ModuleArgs, RestoreArgs, RolesAction,
+    RolesArgs, SchemaArgs, ServiceArg, UninstallArgs, UpgradeArgs,
 };
 use crate::dump::DumpFormat;
 use crate::error::{Error, Result};
@@ -42,77 +43,7 @@ fn unsupported(what: &str, hint: &str) -> Error {
 
 pub fn translate(line: Pum1Cli) -> Result<Translated> {
     let dir = module_dir(line.config.as_deref(), line.dir.as_deref())?;
-    let service = ServiceArg {
-        pg_service: line.pg_connection.clone(),
-    };
-    let dirs = DirArgs {
-        dirs: vec![dir.clone()],
-    };
-    let (command, needs_module) = match line.command {
-        Pum1Command::Info => (
-            Command::Info(InfoArgs {
-                service,
-                dirs,
-                ..Default::default()
-            }),
-            true,
-        ),
-        Pum1Command::Install(args) => (install(service, dirs, args)?, true),
-        Pum1Command::Upgrade(args) => (upgrade(service, dirs, args)?, true),
-        Pum1Command::Baseline(args) => (baseline(service, dir.clone(), args), true),
-        Pum1Command::Role(args) => (role(service, dir.clone(), args), true),
-        Pum1Command::Check(args) => (check(line.pg_connection.as_deref(), args)?, false),
-        Pum1Command::Dump(args) => (
-            Command::Dump(DumpArgs {
-                services: service.pg_service.into_iter().collect(),
-                file: Some(args.file.display().to_string()),
-                dump_format: match args.format {
-                    Pum1DumpFormat::Custom => DumpFormat::Custom,
-                    Pum1DumpFormat::Plain => DumpFormat::Plain,
-                },
-                exclude_schemas: args.exclude_schema,
-                ..Default::default()
-            }),
-            false,
-        ),
-        Pum1Command::Restore(args) => (
-            Command::Restore(RestoreArgs {
-                service,
-                file: Some(args.file.display().to_string()),
-                ignore_errors: args.ignore_errors,
-                exclude_schemas: args.exclude_schema,
-                ..Default::default()
-            }),
-            false,
-        ),
-        Pum1Command::Db(args) => (db(service, args)?, false),
-        Pum1Command::Uninstall(args) => (
-            Command::Uninstall(UninstallArgs {
-                service,
-                dir: dir.clone(),
-                parameters: args.parameters.parameters,
-                force: args.force,
-            }),
-            true,
-        ),
-        Pum1Command::Cache(_) => {
-            return Err(unsupported(
-                "cache",
-                "this pum does not fetch module dependencies, so it keeps no cache",
-            ))
-        }
-        Pum1Command::App(args) => {
-            let app = AppArgs {
-                action: args.action,
-                service,
-                dir: dir.clone(),
-                parameters: args.parameters.parameters,
-                skip_grant: args.skip_grant,
-                suffix: args.suffix,
-            };
-            (Command::App(app), true)
-        }
-    };
+    let (command, needs_module) = our_command(line.command, line.pg_connection, &dir)?;
     Ok(Translated {
         cli: Cli {
             version: None,
@@ -126,6 +57,66 @@ pub fn translate(line: Pum1Cli) -> Result<Translated> {
         },
         module_dir: needs_module.then_some(dir),
         config_file: line.config,
+    })
+}
+
+/// Our command doing what pum 1.x's does, and whether it works on the
+/// module directory (which [`prepare`] then checks).
+fn our_command(
+    command: Pum1Command,
+    connection: Option<String>,
+    dir: &Path,
+) -> Result<(Command, bool)> {
+    let service = ServiceArg {
+        pg_service: connection.clone(),
+    };
+    let dirs = DirArgs {
+        dirs: vec![dir.to_path_buf()],
+    };
+    let module = |service, parameters: Pum1Parameters| ModuleArgs {
+        service,
+        dir: dir.to_path_buf(),
+        parameters: parameters.parameters,
+    };
+    Ok(match command {
+        Pum1Command::Info => (
+            Command::Info(InfoArgs {
+                service,
+                dirs,
+                ..Default::default()
+            }),
+            true,
+        ),
+        Pum1Command::Install(args) => (install(service, dirs, args), true),
+        Pum1Command::Upgrade(args) => (upgrade(service, dirs, args), true),
+        Pum1Command::Baseline(args) => (baseline(service, dir.to_path_buf(), args), true),
+        Pum1Command::Role(args) => (role(service, dir.to_path_buf(), args), true),
+        Pum1Command::Check(args) => (check(connection.as_deref(), args)?, false),
+        Pum1Command::Dump(args) => (dump(service, args), false),
+        Pum1Command::Restore(args) => (restore(service, args), false),
+        Pum1Command::Db(args) => (db(service, args), false),
+        Pum1Command::Uninstall(args) => (
+            Command::Uninstall(UninstallArgs {
+                module: module(service, args.parameters),
+                force: args.force,
+            }),
+            true,
+        ),
+        Pum1Command::Cache(_) => {
+            return Err(unsupported(
+                "cache",
+                "this pum does not fetch module dependencies, so it keeps no cache",
+            ))
+        }
+        Pum1Command::App(args) => (
+            Command::App(AppArgs {
+                action: args.action,
+                module: module(service, args.parameters),
+                skip_grant: args.skip_grant,
+                suffix: args.suffix,
+            }),
+            true,
+        ),
     })
 }
 
@@ -147,44 +138,48 @@ fn module_dir(config: Option<&Path>, dir: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Result<Command> {
-    Ok(Command::Install(InstallArgs {
+/// Our delta flags for the module and its parameters, with the
+/// application hooks `install` and `upgrade` may both leave out.
+fn module_deltas(dirs: DirArgs, parameters: Pum1Parameters, hooks: Pum1AppHooks) -> DeltaArgs {
+    DeltaArgs {
+        dirs,
+        parameters: parameters.parameters,
+        skip_drop_app: hooks.skip_drop_app,
+        skip_create_app: hooks.skip_create_app,
+        ..Default::default()
+    }
+}
+
+fn install(service: ServiceArg, dirs: DirArgs, args: Pum1Install) -> Command {
+    Command::Install(InstallArgs {
         service,
         deltas: DeltaArgs {
-            dirs,
             max_version: args.max_version,
-            parameters: args.parameters.parameters,
             // As pum 1.x: granting creates the roles it grants to, so
             // --skip-roles alone still creates them.
             grant: !args.skip_grant,
             create_roles: !args.skip_roles,
             beta_testing: args.beta_testing,
-            skip_drop_app: args.skip_drop_app,
-            skip_create_app: args.skip_create_app,
             allow_multiple_modules: args.allow_multiple_modules,
             demo_data: args.demo_data,
-            ..Default::default()
+            ..module_deltas(dirs, args.parameters, args.app_hooks)
         },
-    }))
+    })
 }
 
-fn upgrade(service: ServiceArg, dirs: DirArgs, args: Pum1Upgrade) -> Result<Command> {
-    Ok(Command::Upgrade(UpgradeArgs {
+fn upgrade(service: ServiceArg, dirs: DirArgs, args: Pum1Upgrade) -> Command {
+    Command::Upgrade(UpgradeArgs {
         service,
         deltas: DeltaArgs {
-            dirs,
             max_version: args.max_version,
-            parameters: args.parameters.parameters,
             grant: !args.skip_grant,
             beta_testing: args.beta_testing,
             force: args.force,
             skip_baseline_check: args.skip_baseline_check,
-            skip_drop_app: args.skip_drop_app,
-            skip_create_app: args.skip_create_app,
-            ..Default::default()
+            ..module_deltas(dirs, args.parameters, args.app_hooks)
         },
         ..Default::default()
-    }))
+    })
 }
 
 fn baseline(service: ServiceArg, dir: PathBuf, args: Pum1Baseline) -> Command {
@@ -240,8 +235,40 @@ fn check(connection: Option<&str>, args: Pum1Check) -> Result<Command> {
     }))
 }
 
-fn db(service: ServiceArg, args: Pum1Db) -> Result<Command> {
-    Ok(Command::Db(DbArgs {
+fn dump(service: ServiceArg, args: Pum1Dump) -> Command {
+    Command::Dump(DumpArgs {
+        services: service.pg_service.into_iter().collect(),
+        file: Some(args.file.display().to_string()),
+        dump_format: match args.format {
+            Pum1DumpFormat::Custom => DumpFormat::Custom,
+            Pum1DumpFormat::Plain => DumpFormat::Plain,
+        },
+        schemas: args.exclude.into(),
+        ..Default::default()
+    })
+}
+
+fn restore(service: ServiceArg, args: Pum1Restore) -> Command {
+    Command::Restore(RestoreArgs {
+        service,
+        file: Some(args.file.display().to_string()),
+        ignore_errors: args.ignore_errors,
+        schemas: args.exclude.into(),
+        ..Default::default()
+    })
+}
+
+impl From<Pum1ExcludeSchema> for SchemaArgs {
+    fn from(exclude: Pum1ExcludeSchema) -> Self {
+        SchemaArgs {
+            exclude_schemas: exclude.exclude_schema,
+            ..Default::default()
+        }
+    }
+}
+
+fn db(service: ServiceArg, args: Pum1Db) -> Command {
+    Command::Db(DbArgs {
         action: match args.action {
             Pum1DbAction::Create => DbAction::Create,
             Pum1DbAction::Drop => DbAction::Drop,
@@ -251,10 +278,8 @@ fn db(service: ServiceArg, args: Pum1Db) -> Result<Command> {
         service,
         template: args.template,
         yes: args.force,
-        grant_connect: args.grant_connect,
-        revoke_connect: args.revoke_connect,
-        keep_public: args.keep_public,
-    }))
+        access: args.access,
+    })
 }
 
 /// Checks on disk what the translation could not: that the module
@@ -480,7 +505,7 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (d.dump_format, d.exclude_schemas),
+            (d.dump_format, d.schemas.exclude_schemas),
             (DumpFormat::Custom, vec!["x".into()])
         );
         assert!(!d.overwrite);
@@ -490,7 +515,7 @@ mod tests {
             panic!()
         };
         assert!(r.ignore_errors && !r.clean && !r.swap && !r.create);
-        assert_eq!(r.exclude_schemas, ["s"]);
+        assert_eq!(r.schemas.exclude_schemas, ["s"]);
     }
 
     #[test]
@@ -530,8 +555,8 @@ mod tests {
             panic!()
         };
         assert_eq!((d.action, d.name.as_str()), (DbAction::Access, "d"));
-        assert_eq!(d.grant_connect, ["r1", "r2"]);
-        assert!(d.keep_public && d.revoke_connect.is_empty());
+        assert_eq!(d.access.grant_connect, ["r1", "r2"]);
+        assert!(d.access.keep_public && d.access.revoke_connect.is_empty());
         let t = run(&["pum", "-p", "a", "db", "drop", "d", "--force"]).unwrap();
         assert!(matches!(t.cli.command, Command::Db(d) if d.yes && d.action == DbAction::Drop));
     }
