@@ -20,6 +20,9 @@ ext AS (
     SELECT d.classid, d.objid FROM pg_depend d
     WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
 ),
+-- The NOT MATERIALIZED ones below are spellings shared by the queries, not
+-- results: each use is planned as if written in its place, so names are made
+-- only for the rows a query keeps.
 -- What makes an object part of another rather than the user's own: it was
 -- created as an internal part of it (a serial's sequence is the column's, a
 -- range type's constructor the type's), or by an extension.
