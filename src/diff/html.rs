@@ -131,14 +131,13 @@ mod tests {
     #[test]
     fn everything_from_the_databases_is_escaped() {
         let report = Report {
-            differences: vec![Difference {
-                kind: Kind::Comments,
-                object: "table public.\"<b>\"".into(),
-                side: Side::Both,
-                field: Some("comment".into()),
-                left: Some("<script>alert('x')</script> & more".into()),
-                right: None,
-            }],
+            differences: vec![Difference::changed(
+                Kind::Comments,
+                "table public.\"<b>\"",
+                "comment",
+                Some("<script>alert('x')</script> & more"),
+                None,
+            )],
             same_database: false,
             compared: Kind::ALL.to_vec(),
         };

@@ -87,6 +87,36 @@ pub struct Difference {
 }
 
 impl Difference {
+    /// The object is in one database only.
+    pub fn one_side(kind: Kind, object: &str, side: Side) -> Difference {
+        Difference {
+            kind,
+            object: object.to_string(),
+            side,
+            field: None,
+            left: None,
+            right: None,
+        }
+    }
+
+    /// The object is in both databases, and `field` differs.
+    pub fn changed(
+        kind: Kind,
+        object: &str,
+        field: &str,
+        left: Option<&str>,
+        right: Option<&str>,
+    ) -> Difference {
+        Difference {
+            kind,
+            object: object.to_string(),
+            side: Side::Both,
+            field: Some(field.to_string()),
+            left: left.map(str::to_string),
+            right: right.map(str::to_string),
+        }
+    }
+
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self.json_view()).expect("JSON values always serialise")
     }
@@ -247,13 +277,13 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
                 Ordering::Less => {
                     let (name, obj) = lefts.next().unwrap();
                     if !folded(kind, name, obj, left, right, &opts.ignore) {
-                        out.push(one_side(kind, name, Side::Left));
+                        out.push(Difference::one_side(kind, name, Side::Left));
                     }
                 }
                 Ordering::Greater => {
                     let (name, obj) = rights.next().unwrap();
                     if !folded(kind, name, obj, right, left, &opts.ignore) {
-                        out.push(one_side(kind, name, Side::Right));
+                        out.push(Difference::one_side(kind, name, Side::Right));
                     }
                 }
                 Ordering::Equal => {
@@ -263,14 +293,7 @@ pub fn compare(left: &Catalog, right: &Catalog, opts: &Options) -> Vec<Differenc
                         let lv = at_left.and_then(|i| lo.values.get(i)?.as_deref());
                         let rv = at_right.and_then(|i| ro.values.get(i)?.as_deref());
                         if lv != rv && !equivalent(kind, field, lv, rv, opts) {
-                            out.push(Difference {
-                                kind,
-                                object: name.clone(),
-                                side: Side::Both,
-                                field: Some(field.to_string()),
-                                left: lv.map(str::to_string),
-                                right: rv.map(str::to_string),
-                            });
+                            out.push(Difference::changed(kind, name, field, lv, rv));
                         }
                     }
                 }
@@ -319,23 +342,22 @@ fn folded(
     false
 }
 
-/// Fields holding SQL that the server deparses, compared in a canonical
-/// form (see [`normalize::expression`]).
-const DEPARSED: &[(Kind, &str)] = &[
-    (Kind::Columns, "default"),
-    (Kind::Columns, "generated"),
-    (Kind::Constraints, "definition"),
-    (Kind::Indexes, "definition"),
-    (Kind::Views, "definition"),
-    (Kind::MaterializedViews, "definition"),
-    (Kind::Triggers, "definition"),
-    (Kind::Rules, "definition"),
-    (Kind::Policies, "using"),
-    (Kind::Policies, "with_check"),
-    (Kind::Types, "constraints"),
-    (Kind::Types, "default"),
-    (Kind::Partitions, "bound"),
-];
+/// Whether the field holds SQL that the server deparses, compared in a
+/// canonical form (see [`normalize::expression`]).
+fn deparsed(kind: Kind, field: &str) -> bool {
+    use Kind::*;
+    matches!(
+        (kind, field),
+        (Columns, "default" | "generated")
+            | (
+                Constraints | Indexes | Views | MaterializedViews | Triggers | Rules,
+                "definition"
+            )
+            | (Policies, "using" | "with_check")
+            | (Types, "constraints" | "default")
+            | (Partitions, "bound")
+    )
+}
 
 /// Whether two different texts of one field say the same thing: a
 /// deparsed expression spelt differently, or (unless `--column-order`) a
@@ -350,7 +372,7 @@ fn equivalent(
     let (Some(l), Some(r)) = (left, right) else {
         return false;
     };
-    if !DEPARSED.contains(&(kind, field)) {
+    if !deparsed(kind, field) {
         return false;
     }
     let (l, r) = (normalize::expression(l), normalize::expression(r));
@@ -362,38 +384,19 @@ fn equivalent(
         && normalize::unordered_columns(&l) == normalize::unordered_columns(&r)
 }
 
-fn one_side(kind: Kind, name: &str, side: Side) -> Difference {
-    Difference {
-        kind,
-        object: name.to_string(),
-        side,
-        field: None,
-        left: None,
-        right: None,
-    }
-}
-
 /// A table on one side only and a column whose type differs: the
 /// differences the renderers' tests start from.
 #[cfg(test)]
 pub(crate) fn sample_differences() -> Vec<Difference> {
     vec![
-        Difference {
-            kind: Kind::Tables,
-            object: "public.gone".into(),
-            side: Side::Left,
-            field: None,
-            left: None,
-            right: None,
-        },
-        Difference {
-            kind: Kind::Columns,
-            object: "public.t.a".into(),
-            side: Side::Both,
-            field: Some("type".into()),
-            left: Some("integer".into()),
-            right: Some("bigint".into()),
-        },
+        Difference::one_side(Kind::Tables, "public.gone", Side::Left),
+        Difference::changed(
+            Kind::Columns,
+            "public.t.a",
+            "type",
+            Some("integer"),
+            Some("bigint"),
+        ),
     ]
 }
 

@@ -156,13 +156,8 @@ fn array_cast_at(text: &str, at: usize) -> Option<(Vec<&str>, &str, usize)> {
 fn type_before_brackets(text: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            i = end;
-            continue;
-        }
-        match bytes[i] {
+    for (i, b) in unquoted(bytes, 0) {
+        match b {
             b'(' => depth += 1,
             b')' if depth > 0 => depth -= 1,
             b'[' if depth == 0 => {
@@ -171,7 +166,6 @@ fn type_before_brackets(text: &str) -> Option<usize> {
             b')' | b',' | b']' | b':' if depth == 0 => return None,
             _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -236,34 +230,19 @@ fn is_simple(text: &str) -> bool {
 
 /// Runs of white space outside literals become one space; none at the ends.
 fn collapse_space(text: &str) -> String {
-    let bytes = text.trim().as_bytes();
-    let text = text.trim();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut space = false;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push_str(&text[i..end]);
-            i = end;
-            continue;
+    // Trimmed first, every run left has text after it: its space is due.
+    rewrite_unquoted(text.trim(), |text, i, out| {
+        let run: usize = text[i..]
+            .chars()
+            .take_while(|c| c.is_whitespace())
+            .map(char::len_utf8)
+            .sum();
+        if run == 0 {
+            return None;
         }
-        let c = text[i..].chars().next().expect("inside the text");
-        if c.is_whitespace() {
-            space = true;
-        } else {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            out.push(c);
-        }
-        i += c.len_utf8();
-    }
-    out
+        out.push(' ');
+        Some(i + run)
+    })
 }
 
 /// Where a string literal or quoted identifier starting at `at` ends (one
@@ -288,6 +267,20 @@ fn skip_quoted(bytes: &[u8], at: usize) -> Option<usize> {
     Some(bytes.len())
 }
 
+/// The bytes from `from` on that are outside string literals and quoted
+/// identifiers, each with its offset: what every scan here looks at.
+fn unquoted(bytes: &[u8], from: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut i = from;
+    std::iter::from_fn(move || {
+        while let Some(end) = skip_quoted(bytes, i) {
+            i = end;
+        }
+        let b = *bytes.get(i)?;
+        i += 1;
+        Some((i - 1, b))
+    })
+}
+
 /// The index of the bracket closing the one at `open`.
 fn matching(text: &str, open: usize, left: u8, right: u8) -> Option<usize> {
     let bytes = text.as_bytes();
@@ -295,21 +288,15 @@ fn matching(text: &str, open: usize, left: u8, right: u8) -> Option<usize> {
         return None;
     }
     let mut depth = 0usize;
-    let mut i = open;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            i = end;
-            continue;
-        }
-        if bytes[i] == left {
+    for (i, b) in unquoted(bytes, open) {
+        if b == left {
             depth += 1;
-        } else if bytes[i] == right {
+        } else if b == right {
             depth -= 1;
             if depth == 0 {
                 return Some(i);
             }
         }
-        i += 1;
     }
     None
 }
@@ -320,13 +307,8 @@ fn split_top_level(text: &str, sep: u8) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            i = end;
-            continue;
-        }
-        match bytes[i] {
+    for (i, b) in unquoted(bytes, 0) {
+        match b {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
             b if b == sep && depth == 0 => {
@@ -335,7 +317,6 @@ fn split_top_level(text: &str, sep: u8) -> Vec<&str> {
             }
             _ => {}
         }
-        i += 1;
     }
     parts.push(&text[start..]);
     parts
@@ -346,29 +327,21 @@ fn top_level_words(text: &str) -> Vec<(usize, String)> {
     let bytes = text.as_bytes();
     let mut words = Vec::new();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(end) = skip_quoted(bytes, i) {
-            i = end;
-            continue;
-        }
-        let b = bytes[i];
+    for (i, b) in unquoted(bytes, 0) {
         match b {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth = depth.saturating_sub(1),
-            _ if (b.is_ascii_alphabetic() || b == b'_')
+            // The rest of a word is word bytes, which start no word of
+            // their own: walking through it finds nothing more.
+            _ if depth == 0
+                && (b.is_ascii_alphabetic() || b == b'_')
                 && (i == 0 || !is_word_byte(bytes[i - 1])) =>
             {
                 let len = bytes[i..].iter().take_while(|b| is_word_byte(**b)).count();
-                if depth == 0 {
-                    words.push((i, text[i..i + len].to_ascii_uppercase()));
-                }
-                i += len;
-                continue;
+                words.push((i, text[i..i + len].to_ascii_uppercase()));
             }
             _ => {}
         }
-        i += 1;
     }
     words
 }

@@ -141,14 +141,13 @@ mod tests {
         Report {
             differences: [
                 super::super::sample_differences(),
-                vec![Difference {
-                    kind: Kind::Functions,
-                    object: "public.f()".into(),
-                    side: Side::Both,
-                    field: Some("definition".into()),
-                    left: Some("BEGIN\n  RETURN 1;\nEND".into()),
-                    right: Some("BEGIN\n  RETURN 2;\nEND".into()),
-                }],
+                vec![Difference::changed(
+                    Kind::Functions,
+                    "public.f()",
+                    "definition",
+                    Some("BEGIN\n  RETURN 1;\nEND"),
+                    Some("BEGIN\n  RETURN 2;\nEND"),
+                )],
             ]
             .concat(),
             same_database: false,

@@ -5,10 +5,11 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::{delta_json, mode_cell, show, Shown};
 use crate::deltas::{self, plan};
 use crate::error::Result;
 use crate::module;
-use crate::output::{format_ms, Style};
+use crate::output::{format_ms, Printer, Style};
 use crate::project::deltas::{dirs_label, display_version};
 use crate::settings::Settings;
 use crate::{db, history};
@@ -48,11 +49,7 @@ pub fn deltas(
         pending,
         rows,
     };
-    if ctx.printer.is_json() {
-        ctx.printer.json(&info.to_json());
-    } else {
-        info.print(ctx);
-    }
+    show(ctx, &info);
     Ok(())
 }
 
@@ -69,7 +66,7 @@ struct DeltaInfo<'a> {
     rows: Vec<history::HistoryRow>,
 }
 
-impl DeltaInfo<'_> {
+impl Shown for DeltaInfo<'_> {
     fn to_json(&self) -> serde_json::Value {
         let deltas: Vec<_> = self
             .found
@@ -77,17 +74,14 @@ impl DeltaInfo<'_> {
             .iter()
             .zip(&self.statuses)
             .map(|(d, s)| {
-                json!({
-                    "file": d.path.display().to_string(),
-                    "version": d.version.to_string(),
-                    "name": d.description,
-                    "type": d.kind,
+                let more = json!({
                     "type_code": d.kind.type_code(),
                     "status": s,
                     "atomic": d.mode.is_atomic(),
                     "mode": d.mode,
                     "checksum": d.checksum,
-                })
+                });
+                delta_json(d, more)
             })
             .collect();
         let missing: Vec<_> = self
@@ -108,13 +102,13 @@ impl DeltaInfo<'_> {
 
     fn print(&self, ctx: &Settings) {
         let p = &ctx.printer;
-        p.out(format!(
-            "{} {} (upgrades table {}): version {}, {} pending",
-            p.paint("database", Style::Heading),
+        let version = display_version(self.current.as_ref());
+        p.out(database_line(
+            p,
             self.dbname,
-            self.table,
-            p.paint(&display_version(self.current.as_ref()), Style::Heading),
-            self.pending
+            &format!("upgrades table {}", self.table),
+            Some(&version),
+            self.pending,
         ));
         p.out("");
         p.out(p.paint(
@@ -132,17 +126,12 @@ impl DeltaInfo<'_> {
                     plan::Status::ChangedSinceApplied => Style::Bad,
                     _ => Style::Dim,
                 };
-                let mode = if d.mode.is_atomic() {
-                    d.mode.label().to_string()
-                } else {
-                    p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
-                };
                 table_out.add_row(vec![
                     d.version.to_string(),
                     d.description.clone(),
                     d.kind.label().to_string(),
                     p.paint(s.label(), style),
-                    mode,
+                    mode_cell(p, d.mode),
                 ]);
             }
             p.out(table_out.to_string());
@@ -192,24 +181,15 @@ pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
         return;
     }
     let p = &ctx.printer;
-    p.out(format!(
-        "{} {} (module {}, {}): {}, {} pending",
-        p.paint("database", Style::Heading),
-        info.database,
-        info.module,
-        info.table,
-        if info.installed {
-            format!(
-                "version {}",
-                p.paint(
-                    info.current_version.as_deref().unwrap_or("(none)"),
-                    Style::Heading
-                )
-            )
-        } else {
-            "not installed".to_string()
-        },
-        info.pending
+    let version = info
+        .installed
+        .then(|| super::or_none(info.current_version.as_deref()));
+    p.out(database_line(
+        p,
+        &info.database,
+        &format!("module {}, {}", info.module, info.table),
+        version,
+        info.pending,
     ));
     let changelogs = info.changelogs.iter().map(|c| {
         let style = match c.status {
@@ -257,4 +237,23 @@ pub fn module(ctx: &Settings, dir: &Path, info: &module::ModuleInfo) {
         "Written by",
     ];
     p.section("history", &header, rows);
+}
+
+/// The head line of `info`: the database, where its history is kept, its
+/// version (`None`: not installed) and how many units are pending.
+fn database_line(
+    p: &Printer,
+    database: &str,
+    history: &str,
+    version: Option<&str>,
+    pending: usize,
+) -> String {
+    let state = match version {
+        Some(v) => format!("version {}", p.paint(v, Style::Heading)),
+        None => "not installed".to_string(),
+    };
+    format!(
+        "{} {database} ({history}): {state}, {pending} pending",
+        p.paint("database", Style::Heading)
+    )
 }

@@ -3,10 +3,11 @@
 
 use serde_json::json;
 
+use super::{delta_json, mode_cell, or_none, plural, show, Shown};
 use crate::deltas::vars;
 use crate::error::{Error, Result};
 use crate::module;
-use crate::output::{format_ms, Style};
+use crate::output::format_ms;
 use crate::project::deltas::{self, display_version, DeltaProject};
 use crate::runner::{RunOptions, UpgradeReport};
 use crate::service::ConnParams;
@@ -23,10 +24,10 @@ pub fn report(ctx: &Settings, params: &ConnParams, report: &UpgradeReport, unit:
         ctx.printer.out(format!(
             "{}: {} → {} ({} {unit}{} applied in {})",
             params.dbname(),
-            report.version_before.as_deref().unwrap_or("(none)"),
-            report.version_after.as_deref().unwrap_or("(none)"),
+            or_none(report.version_before.as_deref()),
+            or_none(report.version_after.as_deref()),
             report.applied.len(),
-            if report.applied.len() == 1 { "" } else { "s" },
+            plural(report.applied.len()),
             format_ms(report.duration_ms)
         ));
         if let Some(table) = crate::render::measure::table(report, &ctx.printer) {
@@ -85,11 +86,7 @@ pub fn deltas_dry_run(
         steps,
         hooks,
     };
-    if ctx.printer.is_json() {
-        ctx.printer.json(&dry.to_json());
-    } else {
-        dry.print(ctx);
-    }
+    show(ctx, &dry);
     Ok(())
 }
 
@@ -102,21 +99,12 @@ struct DryRun<'a> {
     hooks: Vec<String>,
 }
 
-impl DryRun<'_> {
+impl Shown for DryRun<'_> {
     fn to_json(&self) -> serde_json::Value {
         let deltas: Vec<_> = self
             .steps
             .iter()
-            .map(|(d, sql)| {
-                json!({
-                    "file": d.path.display().to_string(),
-                    "version": d.version.to_string(),
-                    "name": d.description,
-                    "type": d.kind,
-                    "mode": d.mode,
-                    "sql": sql,
-                })
-            })
+            .map(|(d, sql)| delta_json(d, json!({"mode": d.mode, "sql": sql})))
             .collect();
         json!({
             "dry_run": true,
@@ -136,21 +124,16 @@ impl DryRun<'_> {
             display_version(self.before),
             display_version(self.after),
             self.steps.len(),
-            if self.steps.len() == 1 { "" } else { "s" }
+            plural(self.steps.len())
         ));
         if !self.steps.is_empty() {
             let mut t = p.table(&["Version", "File", "Type", "Mode"]);
             for (d, _) in &self.steps {
-                let mode = if d.mode.is_atomic() {
-                    d.mode.label().to_string()
-                } else {
-                    p.paint(&format!("{} (not atomic)", d.mode.label()), Style::Changed)
-                };
                 t.add_row(vec![
                     d.version.to_string(),
                     d.file_name.clone(),
                     d.kind.label().to_string(),
-                    mode,
+                    mode_cell(p, d.mode),
                 ]);
             }
             p.out(t.to_string());
@@ -171,10 +154,10 @@ pub fn module_dry_run(ctx: &Settings, plan: &module::DryRun) {
     p.out(format!(
         "dry run: {} would go from {} to {} with {} version{} of {} (nothing is changed)",
         plan.database,
-        plan.version_before.as_deref().unwrap_or("(none)"),
-        plan.version_after.as_deref().unwrap_or("(none)"),
+        or_none(plan.version_before.as_deref()),
+        or_none(plan.version_after.as_deref()),
         plan.versions.len(),
-        if plan.versions.len() == 1 { "" } else { "s" },
+        plural(plan.versions.len()),
         plan.module
     ));
     if !plan.versions.is_empty() {

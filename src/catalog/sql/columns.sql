@@ -4,8 +4,7 @@
 -- refer to columns, so it is deparsed without the table (relid 0), which
 -- spares a catalog lookup of the table per column: a third of this query's
 -- time on a cold backend. Generated expressions do refer to columns.
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname) AS object,
-       'tables' AS parent_kind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS parent,
+SELECT c.name || '.' || quote_ident(a.attname) AS object, 'tables' AS parent_kind, c.name AS parent,
        format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull::text AS not_null,
        CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) END AS default,
@@ -24,8 +23,7 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_i
        END AS collation,
        a.attnum::text AS position
 FROM pg_attribute a
-JOIN pg_class c ON c.oid = a.attrelid
-JOIN ns n ON n.oid = c.relnamespace
+JOIN rel c ON c.oid = a.attrelid
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation

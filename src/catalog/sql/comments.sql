@@ -7,29 +7,15 @@ FROM (
            'pg_namespace'::regclass AS classoid, n.oid AS objoid, 0 AS objsubid
     FROM ns n
     UNION ALL
-    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
-                          WHEN 'i' THEN 'index' WHEN 'I' THEN 'index' ELSE 'table' END,
-           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views' WHEN 'S' THEN 'sequences'
-                          WHEN 'i' THEN 'indexes' WHEN 'I' THEN 'indexes' ELSE 'tables' END,
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-           'pg_class'::regclass, c.oid, 0
+    SELECT c.label, c.kind, c.name, c.name, 'pg_class'::regclass, c.oid, 0
     FROM pg_description dd
-    JOIN pg_class c ON dd.classoid = 'pg_class'::regclass AND dd.objoid = c.oid AND dd.objsubid = 0
-    JOIN ns n ON n.oid = c.relnamespace
+    JOIN rel c ON dd.classoid = 'pg_class'::regclass AND dd.objoid = c.oid AND dd.objsubid = 0
     WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm', 'S', 'i', 'I')
     UNION ALL
-    SELECT 'column',
-           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views' ELSE 'columns' END,
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-               || CASE WHEN c.relkind IN ('v', 'm') THEN '' ELSE '.' || quote_ident(a.attname) END,
-           'pg_class'::regclass, c.oid, a.attnum
+    SELECT 'column', a.kind, a.name, a.parent, 'pg_class'::regclass, a.attrelid, a.attnum
     FROM pg_description dd
-    JOIN pg_attribute a ON dd.classoid = 'pg_class'::regclass AND dd.objoid = a.attrelid AND dd.objsubid = a.attnum
-    JOIN pg_class c ON c.oid = a.attrelid
-    JOIN ns n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT a.attisdropped
+    JOIN col a ON dd.classoid = 'pg_class'::regclass AND dd.objoid = a.attrelid AND dd.objsubid = a.attnum
+    WHERE a.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT a.attisdropped
     UNION ALL
     SELECT CASE WHEN k.conrelid <> 0 THEN 'constraint' ELSE 'domain constraint' END,
            CASE WHEN k.conrelid <> 0 THEN 'constraints' ELSE 'types' END,
@@ -46,16 +32,9 @@ FROM (
     LEFT JOIN pg_type t ON t.oid = k.contypid
     JOIN ns n ON n.oid = coalesce(c.relnamespace, t.typnamespace)
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
-           'functions',
-           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           'pg_proc'::regclass, p.oid, 0
+    SELECT p.label, 'functions', p.name, p.name, 'pg_proc'::regclass, p.oid, 0
     FROM pg_description dd
-    JOIN pg_proc p ON dd.classoid = 'pg_proc'::regclass AND dd.objoid = p.oid
-    JOIN ns n ON n.oid = p.pronamespace
+    JOIN proc p ON dd.classoid = 'pg_proc'::regclass AND dd.objoid = p.oid
     UNION ALL
     SELECT 'type', 'types',
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),
@@ -65,35 +44,22 @@ FROM (
     JOIN pg_type t ON dd.classoid = 'pg_type'::regclass AND dd.objoid = t.oid
     JOIN ns n ON n.oid = t.typnamespace
     UNION ALL
-    SELECT 'trigger',
-           'triggers',
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(tg.tgname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(tg.tgname),
-           'pg_trigger'::regclass, tg.oid, 0
-    FROM pg_description dd
-    JOIN pg_trigger tg ON dd.classoid = 'pg_trigger'::regclass AND dd.objoid = tg.oid
-    JOIN pg_class c ON c.oid = tg.tgrelid
-    JOIN ns n ON n.oid = c.relnamespace
-    UNION ALL
-    SELECT 'rule',
-           'rules',
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(r.rulename),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(r.rulename),
-           'pg_rewrite'::regclass, r.oid, 0
-    FROM pg_description dd
-    JOIN pg_rewrite r ON dd.classoid = 'pg_rewrite'::regclass AND dd.objoid = r.oid
-    JOIN pg_class c ON c.oid = r.ev_class
-    JOIN ns n ON n.oid = c.relnamespace
-    UNION ALL
-    SELECT 'policy',
-           'policies',
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(pl.polname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(pl.polname),
-           'pg_policy'::regclass, pl.oid, 0
-    FROM pg_description dd
-    JOIN pg_policy pl ON dd.classoid = 'pg_policy'::regclass AND dd.objoid = pl.oid
-    JOIN pg_class c ON c.oid = pl.polrelid
-    JOIN ns n ON n.oid = c.relnamespace
+    -- Triggers, rules and policies are named within their table.
+    SELECT m.label, m.kind, c.name || '.' || quote_ident(m.name), c.name || '.' || quote_ident(m.name),
+           m.classoid, m.oid, 0
+    FROM (
+        SELECT 'trigger' AS label, 'triggers' AS kind, 'pg_trigger'::regclass AS classoid,
+               tg.oid, tg.tgrelid AS relid, tg.tgname AS name
+        FROM pg_trigger tg
+        UNION ALL
+        SELECT 'rule', 'rules', 'pg_rewrite'::regclass, r.oid, r.ev_class, r.rulename
+        FROM pg_rewrite r
+        UNION ALL
+        SELECT 'policy', 'policies', 'pg_policy'::regclass, pl.oid, pl.polrelid, pl.polname
+        FROM pg_policy pl
+    ) m
+    JOIN pg_description dd ON dd.classoid = m.classoid AND dd.objoid = m.oid
+    JOIN rel c ON c.oid = m.relid
     UNION ALL
     SELECT 'collation', 'collations',
            quote_ident(n.nspname) || '.' || quote_ident(co.collname),

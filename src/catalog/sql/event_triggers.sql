@@ -2,8 +2,8 @@
 SELECT quote_ident(e.evtname) AS object, NULL::text AS parent_kind, NULL::text AS parent,
        e.evtevent::text AS event,
        e.evtfoid::regprocedure::text AS function,
-       CASE e.evtenabled WHEN 'O' THEN 'enabled' WHEN 'D' THEN 'disabled'
-                         WHEN 'R' THEN 'replica' WHEN 'A' THEN 'always' END AS enabled,
+       f.state AS enabled,
        array_to_string(e.evttags, ', ') AS tags
 FROM pg_event_trigger e
+LEFT JOIN firing f ON f.code = e.evtenabled
 WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_event_trigger'::regclass AND ext.objid = e.oid)

@@ -2,9 +2,7 @@
 -- pg_get_functiondef; their support functions and state stand in for it.
 -- Functions created along with another object (a range type's
 -- constructors) are part of that object.
-SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-           || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS object,
-       'schemas' AS parent_kind, quote_ident(n.nspname) AS parent,
+SELECT p.name AS object, 'schemas' AS parent_kind, p.schema AS parent,
        CASE p.prokind WHEN 'f' THEN 'function' WHEN 'p' THEN 'procedure'
                       WHEN 'a' THEN 'aggregate' WHEN 'w' THEN 'window function' END AS type,
        CASE WHEN p.prokind = 'a' THEN
@@ -20,4 +18,3 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
        ELSE pg_get_functiondef(p.oid)
        END AS definition
 FROM user_proc p
-JOIN ns n ON n.oid = p.pronamespace

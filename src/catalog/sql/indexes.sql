@@ -1,13 +1,12 @@
 -- Indexes that implement a primary key, unique or exclusion constraint are
 -- compared as that constraint.
-SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname) AS object,
+SELECT ic.name AS object,
        CASE c.relkind WHEN 'm' THEN 'materialized_views' ELSE 'tables' END AS parent_kind,
        quote_ident(tn.nspname) || '.' || quote_ident(c.relname) AS parent,
        pg_get_indexdef(i.indexrelid) AS definition
 FROM pg_index i
-JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN rel ic ON ic.oid = i.indexrelid
 JOIN pg_class c ON c.oid = i.indrelid
-JOIN ns n ON n.oid = ic.relnamespace
 JOIN pg_namespace tn ON tn.oid = c.relnamespace
 WHERE NOT EXISTS (
           SELECT 1 FROM pg_constraint k

@@ -5,21 +5,11 @@ FROM (
     SELECT 'schema' AS label, 'schemas' AS parent_kind, quote_ident(n.nspname) AS name, n.nspowner AS owner
     FROM ns n
     UNION ALL
-    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                          WHEN 'S' THEN 'sequence' ELSE 'table' END,
-           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views'
-                          WHEN 'S' THEN 'sequences' ELSE 'tables' END,
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relowner
+    SELECT c.label, c.kind, c.name, c.relowner
     FROM user_rel c
-    JOIN ns n ON n.oid = c.relnamespace
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
-           'functions',
-           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proowner
+    SELECT p.label, 'functions', p.name, p.proowner
     FROM user_proc p
-    JOIN ns n ON n.oid = p.pronamespace
     UNION ALL
     SELECT 'type', 'types', quote_ident(n.nspname) || '.' || quote_ident(t.typname), t.typowner
     FROM user_type t

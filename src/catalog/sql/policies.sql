@@ -1,18 +1,15 @@
 -- Row-level security: every table's switches (as the table itself) and
 -- every policy (as table.policy).
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS object,
-       'tables' AS parent_kind, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS parent,
+SELECT c.name AS object, 'tables' AS parent_kind, c.name AS parent,
        CASE WHEN c.relrowsecurity THEN 'enabled' ELSE 'disabled' END AS row_security,
        CASE WHEN c.relforcerowsecurity THEN 'forced' ELSE 'not forced' END AS force_row_security,
        NULL::text AS command, NULL::text AS type, NULL::text AS roles,
        NULL::text AS using, NULL::text AS with_check
-FROM pg_class c
-JOIN ns n ON n.oid = c.relnamespace
+FROM rel c
 WHERE c.relkind IN ('r', 'p')
   AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
 UNION ALL
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(p.polname),
-       'tables', quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+SELECT c.name || '.' || quote_ident(p.polname), 'tables', c.name,
        NULL, NULL,
        CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE'
                      WHEN 'd' THEN 'DELETE' ELSE 'ALL' END,
@@ -23,6 +20,5 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_i
        pg_get_expr(p.polqual, p.polrelid),
        pg_get_expr(p.polwithcheck, p.polrelid)
 FROM pg_policy p
-JOIN pg_class c ON c.oid = p.polrelid
-JOIN ns n ON n.oid = c.relnamespace
+JOIN rel c ON c.oid = p.polrelid
 WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)

@@ -13,39 +13,17 @@
            n.nspacl AS acl, 'n'::"char" AS deftype, NULL::aclitem[] AS builtin
     FROM ns n
     UNION ALL
-    SELECT CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                          WHEN 'S' THEN 'sequence' ELSE 'table' END,
-           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views'
-                          WHEN 'S' THEN 'sequences' ELSE 'tables' END,
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-           c.relowner,
+    SELECT c.label, c.kind, c.name, c.name, c.relowner,
            c.relacl, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::"char", NULL
     FROM user_rel c
-    JOIN ns n ON n.oid = c.relnamespace
     UNION ALL
-    SELECT 'column',
-           CASE c.relkind WHEN 'v' THEN 'views' WHEN 'm' THEN 'materialized_views' ELSE 'columns' END,
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname) || '.' || quote_ident(a.attname),
-           quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-               || CASE WHEN c.relkind IN ('v', 'm') THEN '' ELSE '.' || quote_ident(a.attname) END,
-           c.relowner, a.attacl, NULL, NULL
-    FROM pg_attribute a
-    JOIN pg_class c ON c.oid = a.attrelid
-    JOIN ns n ON n.oid = c.relnamespace
+    SELECT 'column', a.kind, a.name, a.parent, a.relowner, a.attacl, NULL, NULL
+    FROM col a
     WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped
-      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+      AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = a.attrelid)
     UNION ALL
-    SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END,
-           'functions',
-           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           quote_ident(n.nspname) || '.' || quote_ident(p.proname)
-               || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-           p.proowner,
-           p.proacl, 'f', NULL
+    SELECT p.label, 'functions', p.name, p.name, p.proowner, p.proacl, 'f', NULL
     FROM user_proc p
-    JOIN ns n ON n.oid = p.pronamespace
     UNION ALL
     SELECT 'type', 'types',
            quote_ident(n.nspname) || '.' || quote_ident(t.typname),

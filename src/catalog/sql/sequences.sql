@@ -1,8 +1,8 @@
 -- Identity sequences are part of their column. A sequence OWNED BY a column
 -- goes with its table: a table missing on one side is one difference.
-SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS object,
+SELECT c.name AS object,
        CASE WHEN o.tbl IS NULL THEN 'schemas' ELSE 'tables' END AS parent_kind,
-       coalesce(o.tbl, quote_ident(n.nspname)) AS parent,
+       coalesce(o.tbl, c.schema) AS parent,
        format_type(s.seqtypid, NULL) AS type,
        s.seqstart::text AS start,
        s.seqincrement::text AS increment,
@@ -13,7 +13,6 @@ SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS object,
        o.tbl || '.' || o.col AS owned_by
 FROM user_rel c
 JOIN pg_sequence s ON s.seqrelid = c.oid
-JOIN ns n ON n.oid = c.relnamespace
 LEFT JOIN LATERAL (
     SELECT quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) AS tbl, quote_ident(ta.attname) AS col
     FROM pg_depend d
