@@ -109,31 +109,15 @@ pub fn latest(dir: &Path, database: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dump::manifest::{hash_file, FileEntry, SchemaSelection, MANIFEST_VERSION};
+    use crate::dump::manifest::hash_file;
 
     fn write_dump(dir: &Path, name: &str, database: &str, created_at: &str) {
         let path = dir.join(name);
         std::fs::write(&path, format!("PGDMP {name}")).unwrap();
         let (size, sha256) = hash_file(&path).unwrap();
         Manifest {
-            pum_manifest: MANIFEST_VERSION,
-            kind: DumpKind::Custom,
-            database: database.into(),
-            created_at: created_at.into(),
-            server_version: "15.1".into(),
-            pg_dump_version: "15.1".into(),
             version: Some("1.0.0".into()),
-            upgrades_table: None,
-            pum_version: None,
-            schemas: SchemaSelection::default(),
-            schema_only: false,
-            exclude_table_data: vec![],
-            files: vec![FileEntry {
-                path: name.into(),
-                size,
-                sha256,
-                schema: None,
-            }],
+            ..Manifest::sample(database, created_at, name, size, sha256)
         }
         .write(&manifest::beside(&path))
         .unwrap();

@@ -278,6 +278,33 @@ pub fn sibling_temp(path: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
+impl Manifest {
+    /// A manifest of one custom-format file, for tests.
+    pub fn sample(database: &str, created_at: &str, file: &str, size: u64, sha256: String) -> Self {
+        Manifest {
+            pum_manifest: MANIFEST_VERSION,
+            kind: DumpKind::Custom,
+            database: database.into(),
+            created_at: created_at.into(),
+            server_version: "15.1".into(),
+            pg_dump_version: "15.1".into(),
+            version: None,
+            upgrades_table: None,
+            pum_version: None,
+            schemas: SchemaSelection::default(),
+            schema_only: false,
+            exclude_table_data: vec![],
+            files: vec![FileEntry {
+                path: file.into(),
+                size,
+                sha256,
+                schema: None,
+            }],
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -292,26 +319,7 @@ mod tests {
             sha,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        let manifest = Manifest {
-            pum_manifest: MANIFEST_VERSION,
-            kind: DumpKind::Custom,
-            database: "db".into(),
-            created_at: "2026-01-01T00:00:00Z".into(),
-            server_version: "15.1".into(),
-            pg_dump_version: "15.1".into(),
-            version: None,
-            upgrades_table: None,
-            pum_version: None,
-            schemas: SchemaSelection::default(),
-            schema_only: false,
-            exclude_table_data: vec![],
-            files: vec![FileEntry {
-                path: "db.dump".into(),
-                size,
-                sha256: sha,
-                schema: None,
-            }],
-        };
+        let manifest = Manifest::sample("db", "2026-01-01T00:00:00Z", "db.dump", size, sha);
         manifest.write(&beside(&dump)).unwrap();
         let back = find(&dump).unwrap().unwrap();
         assert!(back.verify(&dump).unwrap().is_empty());

@@ -178,6 +178,18 @@ impl ModuleProject {
             }
             (self.app_hooks("drop")?, self.app_hooks("create")?, current)
         };
+        self.new_plan(run, drop_hooks, create_hooks, current)
+    }
+
+    /// A plan with these hooks (their Python runner started and the files
+    /// checked) from version `current`, no versions, no demo data.
+    fn new_plan<'a>(
+        &'a self,
+        run: &RunContext<'_>,
+        drop_hooks: Vec<PreparedHook>,
+        create_hooks: Vec<PreparedHook>,
+        current: Option<String>,
+    ) -> Result<ModulePlan<'a>> {
         let python = module_hooks::start_python(
             &self.loaded,
             &[&drop_hooks, &create_hooks],
@@ -263,22 +275,12 @@ impl Layout for ModuleProject {
         let current = current.map(|v| v.to_string());
         let drop_hooks = self.app_hooks("drop")?;
         let create_hooks = self.app_hooks("create")?;
-        let python = module_hooks::start_python(
-            &self.loaded,
-            &[&drop_hooks, &create_hooks],
-            &run.options.python,
-        )?;
+        let demo = self.demo_files()?;
         Ok(ModulePlan {
-            project: self,
             beta_testing,
-            demo: self.demo_files()?,
-            drop_hooks,
-            create_hooks,
-            python,
-            before: current.clone(),
-            current,
+            demo,
             units,
-            recorded_params: serde_json::Value::Object(self.loaded.params.clone()),
+            ..self.new_plan(run, drop_hooks, create_hooks, current)?
         })
     }
 
