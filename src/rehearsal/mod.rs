@@ -138,17 +138,7 @@ fn run_steps(
     };
     // 2. A physical copy is refused (exit 2) before anything is copied
     // when production does not allow it; a logical one is copied below.
-    let private = match r.copy {
-        CopyMethod::Physical => Some(physical::copy(
-            r,
-            before,
-            reached,
-            &mut phases,
-            &mut report,
-            printer,
-        )?),
-        CopyMethod::Logical => None,
-    };
+    let private = physical::copy(r, before, reached, &mut phases, &mut report, printer)?;
     // 2–4. Copy, rehearse, compare.
     let outcome = copy_and_rehearse(
         r,

@@ -16,6 +16,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::config::CopyMethod;
 use crate::db::identity;
 use crate::dump::child::ChildRun;
 use crate::dump::guard;
@@ -30,8 +31,10 @@ use super::physical_checks::{self as checks, Plan};
 use super::targets::{Before, Targets};
 use super::{Copied, Rehearsal, RehearsalReport};
 
-/// Checks, copies and starts; the private server is removed when the
-/// returned value is dropped (the rehearsal's end, a failure, a signal).
+/// With `--copy physical`: checks, copies and starts; the private server
+/// is removed when the returned value is dropped (the rehearsal's end, a
+/// failure, a signal). With `--copy logical`, nothing (that copy is made
+/// later, inside the rehearsal).
 pub(super) fn copy(
     r: &Rehearsal<'_>,
     before: &Before,
@@ -39,7 +42,10 @@ pub(super) fn copy(
     phases: &mut Phases<'_>,
     report: &mut RehearsalReport,
     printer: &Printer,
-) -> Result<Cluster> {
+) -> Result<Option<Cluster>> {
+    if r.copy == CopyMethod::Logical {
+        return Ok(None);
+    }
     let t0 = std::time::Instant::now();
     let dir = tempfile::Builder::new()
         .prefix("pum-copy-")
@@ -67,7 +73,7 @@ pub(super) fn copy(
         private.socket_dir().display()
     ));
     report.copy_ms = Some(t0.elapsed().as_millis() as u64);
-    Ok(private)
+    Ok(Some(private))
 }
 
 /// Production's database in the private server. Asked of the servers, it
