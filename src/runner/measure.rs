@@ -19,6 +19,7 @@ use postgres::Client;
 use serde::Serialize;
 
 use super::measure_stats::{self, StatsDelta, StatsMark};
+use crate::db::SYSTEM_SCHEMA_FILTER;
 use crate::error::{Error, Result};
 use crate::service::ConnParams;
 
@@ -117,15 +118,14 @@ struct Relation {
 
 /// Relations outside the system schemas, by OID.
 fn relations(client: &mut Client) -> Result<BTreeMap<u32, Relation>> {
+    let sql = format!(
+        "SELECT c.oid, c.relfilenode, c.relkind, \
+                quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE {SYSTEM_SCHEMA_FILTER} AND c.relkind IN ('r', 'm', 'i', 'p', 'I')"
+    );
     let rows = client
-        .query(
-            "SELECT c.oid, c.relfilenode, c.relkind, \
-                    quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
-             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname NOT LIKE 'pg\\_toast%' AND c.relkind IN ('r', 'm', 'i', 'p', 'I')",
-            &[],
-        )
+        .query(&sql, &[])
         .map_err(|e| Error::sql("reading relations to measure a delta", e))?;
     Ok(rows
         .iter()

@@ -122,7 +122,12 @@ pub(crate) fn server_in(
     let limit = Duration::from_secs(120);
     wait_up_to(limit, &format!("a server in {prefix}* to start"), || {
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("pum exited ({status}) before its server in {prefix}* started");
+            let mut stderr = String::new();
+            if let Some(mut pipe) = child.stderr.take() {
+                use std::io::Read;
+                let _ = pipe.read_to_string(&mut stderr);
+            }
+            panic!("pum exited ({status}) before its server in {prefix}* started:\n{stderr}");
         }
         found = entries(tmp)
             .into_iter()
