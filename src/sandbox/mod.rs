@@ -122,8 +122,10 @@ impl Cluster {
              autovacuum = off\n",
             socket = dir.path().display().to_string().replace('\'', "''"),
             listen = if options.tcp { "127.0.0.1" } else { "" },
+            // Each pg_basebackup -X stream at the same time takes two WAL
+            // senders and a temporary slot.
             wal = if options.replication {
-                "wal_level = replica\nmax_wal_senders = 10"
+                "wal_level = replica\nmax_wal_senders = 32\nmax_replication_slots = 32"
             } else {
                 "wal_level = minimal\nmax_wal_senders = 0"
             },
