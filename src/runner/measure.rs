@@ -146,6 +146,28 @@ fn relations(client: &mut Client) -> Result<BTreeMap<u32, Relation>> {
 /// released (None while still held).
 type Seen = BTreeMap<(u32, String), (Instant, Option<Instant>)>;
 
+/// The lock sampler's own connection, its statement prepared: opened for
+/// the first measured unit of a run and handed on from unit to unit, so
+/// that a run of many units opens one connection, not one per unit.
+pub struct Watcher {
+    client: Client,
+    stmt: postgres::Statement,
+}
+
+impl Watcher {
+    pub fn open(params: &ConnParams) -> Result<Watcher> {
+        let mut client = crate::db::connect(params)?;
+        let stmt = client
+            .prepare(SAMPLE)
+            .map_err(|e| Error::sql("preparing the lock sampler", e))?;
+        Ok(Watcher { client, stmt })
+    }
+}
+
+/// What the sampler thread hands back: its connection (for the next unit)
+/// and the locks it saw.
+type Sampled = (Watcher, Result<Seen>);
+
 /// Watches one unit: started just before it, finished just after.
 pub struct Measurer {
     before: BTreeMap<u32, Relation>,
@@ -153,7 +175,7 @@ pub struct Measurer {
     stats: StatsMark,
     lsn: String,
     stop: Arc<AtomicBool>,
-    sampler: Option<JoinHandle<Result<Seen>>>,
+    sampler: Option<JoinHandle<Sampled>>,
 }
 
 const SAMPLE: &str = "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l \
@@ -162,8 +184,8 @@ const SAMPLE: &str = "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l \
 
 impl Measurer {
     /// Reads the relations and the WAL position on `client`, then starts
-    /// sampling its backend's locks on a connection of its own to `params`.
-    pub fn start(client: &mut Client, params: &ConnParams) -> Result<Measurer> {
+    /// sampling its backend's locks on `watcher`'s connection.
+    pub fn start(client: &mut Client, watcher: Watcher) -> Result<Measurer> {
         // One round trip for the session, the WAL position and the version.
         let row = client
             .query_one(
@@ -177,38 +199,12 @@ impl Measurer {
         let flush = measure_stats::can_force_flush(row.get(2));
         let stats = measure_stats::mark(client, flush)?;
         let before = relations(client)?;
-        let mut watcher = crate::db::connect(params)?;
-        let stmt = watcher
-            .prepare(SAMPLE)
-            .map_err(|e| Error::sql("preparing the lock sampler", e))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
         let sampler = std::thread::spawn(move || {
-            let mut seen = Seen::new();
-            // One more sample after the stop, so nothing the unit held at
-            // its end is missed.
-            loop {
-                let last = stopping.load(Ordering::Acquire);
-                let rows = watcher
-                    .query(&stmt, &[&pid])
-                    .map_err(|e| Error::sql("sampling the delta's locks", e))?;
-                let now = Instant::now();
-                let held: Vec<(u32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-                for (key, (_, released)) in seen.iter_mut() {
-                    if released.is_none() && !held.contains(key) {
-                        *released = Some(now);
-                    }
-                }
-                for key in held {
-                    let entry = seen.entry(key).or_insert((now, None));
-                    // Taken again after a release (a retried statement).
-                    entry.1 = None;
-                }
-                if last {
-                    return Ok(seen);
-                }
-                std::thread::sleep(SAMPLE_INTERVAL);
-            }
+            let mut watcher = watcher;
+            let seen = sample(&mut watcher, pid, &stopping);
+            (watcher, seen)
         });
         Ok(Measurer {
             before,
@@ -220,10 +216,18 @@ impl Measurer {
         })
     }
 
-    /// Stops the sampler and compares the catalog and WAL with the start.
-    pub fn finish(mut self, client: &mut Client) -> Result<Measured> {
+    /// Stops the sampler and compares the catalog and WAL with the start;
+    /// hands back the sampler's connection unless it failed.
+    pub fn finish(mut self, client: &mut Client) -> (Option<Watcher>, Result<Measured>) {
         let ended = Instant::now();
-        let seen = self.stop_sampler()?;
+        match self.stop_sampler() {
+            Some((watcher, Ok(seen))) => (Some(watcher), self.compare(client, seen, ended)),
+            Some((_, Err(e))) => (None, Err(e)),
+            None => (None, self.compare(client, Seen::new(), ended)),
+        }
+    }
+
+    fn compare(&self, client: &mut Client, seen: Seen, ended: Instant) -> Result<Measured> {
         let wal_bytes = crate::db::wal_since(client, &self.lsn)?;
         let after = relations(client)?;
         let name = |oid: u32| {
@@ -298,12 +302,43 @@ impl Measurer {
         ))
     }
 
-    fn stop_sampler(&mut self) -> Result<Seen> {
+    fn stop_sampler(&mut self) -> Option<Sampled> {
         self.stop.store(true, Ordering::Release);
-        match self.sampler.take() {
-            Some(handle) => handle.join().expect("the lock sampler does not panic"),
-            None => Ok(Seen::new()),
+        self.sampler.take().map(|handle| {
+            handle.thread().unpark();
+            handle.join().expect("the lock sampler does not panic")
+        })
+    }
+}
+
+/// Samples `pid`'s relation locks until `stop`, and once more after it, so
+/// that nothing the unit held at its end is missed.
+fn sample(watcher: &mut Watcher, pid: i32, stop: &AtomicBool) -> Result<Seen> {
+    let mut seen = Seen::new();
+    loop {
+        let last = stop.load(Ordering::Acquire);
+        let rows = watcher
+            .client
+            .query(&watcher.stmt, &[&pid])
+            .map_err(|e| Error::sql("sampling the delta's locks", e))?;
+        let now = Instant::now();
+        let held: Vec<(u32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        for (key, (_, released)) in seen.iter_mut() {
+            if released.is_none() && !held.contains(key) {
+                *released = Some(now);
+            }
         }
+        for key in held {
+            let entry = seen.entry(key).or_insert((now, None));
+            // Taken again after a release (a retried statement).
+            entry.1 = None;
+        }
+        if last {
+            return Ok(seen);
+        }
+        // Woken early by the stop: the unit's end need not wait out the
+        // interval.
+        std::thread::park_timeout(SAMPLE_INTERVAL);
     }
 }
 

@@ -307,13 +307,21 @@ fn run_locked<L: Layout>(
         run.printer.step(plan.nothing_to_apply(run.params.dbname()));
     }
     let bar = progress_bar(run.printer, plan.len(), plan.noun());
+    // The lock sampler's connection, opened once and lent to each unit.
+    let mut watcher = None;
     for unit in 0..plan.len() {
         if let Some(bar) = &bar {
             bar.set_message(plan.label(unit));
         }
         crate::interrupt::check(&format!("upgrade of {}", run.params.dbname()))?;
         let measurer = match run.options.measure {
-            true => Some(measure::Measurer::start(client, run.params)?),
+            true => {
+                let watcher = match watcher.take() {
+                    Some(w) => w,
+                    None => measure::Watcher::open(run.params)?,
+                };
+                Some(measure::Measurer::start(client, watcher)?)
+            }
             false => None,
         };
         let t0 = Instant::now();
@@ -326,7 +334,9 @@ fn run_locked<L: Layout>(
         if let Some(measurer) = measurer {
             // The unit is committed: a measurement that failed is a
             // warning, never a failed unit.
-            match measurer.finish(client) {
+            let (back, measured) = measurer.finish(client);
+            watcher = back;
+            match measured {
                 Ok(measured) => applied.entry.measured = Some(measured),
                 Err(e) => run
                     .printer
