@@ -17,11 +17,7 @@ PUM=$(pum_bin)
 start_cluster
 WORK=$(mktemp -d)
 trap 'stop_cluster; rm -rf "$WORK"' EXIT
-mkdir "$WORK/deltas"
-for i in $(seq 1 "$D"); do
-    printf 'CREATE TABLE t_%d (id integer PRIMARY KEY, label text NOT NULL);\nCREATE INDEX t_%d_label_idx ON t_%d (label);\n' \
-        "$i" "$i" "$i" >"$WORK/deltas/delta_1.0.$i.sql"
-done
+write_table_deltas "$WORK/deltas" "$D"
 for fleet in one eight; do
     for i in $(seq -w 1 "$N"); do
         createdb -h "$PGHOST" "${fleet}_$i"

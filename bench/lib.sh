@@ -74,6 +74,16 @@ pum_bin() {
     echo "$root/target/release/pum"
 }
 
+# DIR/delta_1.0.1.sql … delta_1.0.N.sql, each creating a table and an index.
+write_table_deltas() {
+    local dir=$1 n=$2 i
+    mkdir -p "$dir"
+    for i in $(seq 1 "$n"); do
+        printf 'CREATE TABLE t_%d (id integer PRIMARY KEY, label text NOT NULL);\nCREATE INDEX t_%d_label_idx ON t_%d (label);\n' \
+            "$i" "$i" "$i" >"$dir/delta_1.0.$i.sql"
+    done
+}
+
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
 

@@ -12,11 +12,7 @@ PUM=$(pum_bin)
 start_cluster
 WORK=$(mktemp -d)
 trap 'stop_cluster; rm -rf "$WORK"' EXIT
-mkdir "$WORK/deltas"
-for i in $(seq 1 "$N"); do
-    printf 'CREATE TABLE t_%d (id integer PRIMARY KEY, label text NOT NULL);\nCREATE INDEX t_%d_label_idx ON t_%d (label);\n' \
-        "$i" "$i" "$i" >"$WORK/deltas/delta_1.0.$i.sql"
-done
+write_table_deltas "$WORK/deltas" "$N"
 # The floor: one psql session, BEGIN/COMMIT around each file.
 for i in $(seq 1 "$N"); do
     printf 'BEGIN;\n\\i %s/deltas/delta_1.0.%d.sql\nCOMMIT;\n' "$WORK" "$i"
