@@ -152,6 +152,16 @@ type Seen = BTreeMap<(u32, String), (Instant, Option<Instant>)>;
 pub struct Watcher {
     client: Client,
     stmt: postgres::Statement,
+    /// What the last unit's end read: the next unit starts from it rather
+    /// than reading the same again (nothing runs between two units).
+    carried: Option<Carried>,
+}
+
+/// The relations and the counters as a unit's end found them.
+struct Carried {
+    relations: BTreeMap<u32, Relation>,
+    /// `None` inside an open transaction, where the counters are not read.
+    stats: Option<StatsMark>,
 }
 
 impl Watcher {
@@ -160,7 +170,11 @@ impl Watcher {
         let stmt = client
             .prepare(SAMPLE)
             .map_err(|e| Error::sql("preparing the lock sampler", e))?;
-        Ok(Watcher { client, stmt })
+        Ok(Watcher {
+            client,
+            stmt,
+            carried: None,
+        })
     }
 }
 
@@ -185,7 +199,7 @@ const SAMPLE: &str = "SELECT l.relation, l.mode FROM pg_catalog.pg_locks l \
 impl Measurer {
     /// Reads the relations and the WAL position on `client`, then starts
     /// sampling its backend's locks on `watcher`'s connection.
-    pub fn start(client: &mut Client, watcher: Watcher) -> Result<Measurer> {
+    pub fn start(client: &mut Client, mut watcher: Watcher) -> Result<Measurer> {
         // One round trip for the session, the WAL position and the version.
         let row = client
             .query_one(
@@ -197,8 +211,20 @@ impl Measurer {
         let pid: i32 = row.get(0);
         let lsn: String = row.get(1);
         let flush = measure_stats::can_force_flush(row.get(2));
-        let stats = measure_stats::mark(client, flush)?;
-        let before = relations(client)?;
+        let (before, stats) = match watcher.carried.take() {
+            Some(Carried {
+                relations,
+                stats: Some(stats),
+            }) => (relations, stats),
+            Some(Carried {
+                relations,
+                stats: None,
+            }) => (relations, measure_stats::mark(client, flush)?),
+            None => {
+                let stats = measure_stats::mark(client, flush)?;
+                (relations(client)?, stats)
+            }
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
         let sampler = std::thread::spawn(move || {
@@ -221,13 +247,30 @@ impl Measurer {
     pub fn finish(mut self, client: &mut Client) -> (Option<Watcher>, Result<Measured>) {
         let ended = Instant::now();
         match self.stop_sampler() {
-            Some((watcher, Ok(seen))) => (Some(watcher), self.compare(client, seen, ended)),
+            Some((mut watcher, Ok(seen))) => {
+                let measured = self
+                    .compare(client, seen, ended)
+                    .map(|(measured, carried)| {
+                        watcher.carried = Some(carried);
+                        measured
+                    });
+                (Some(watcher), measured)
+            }
             Some((_, Err(e))) => (None, Err(e)),
-            None => (None, self.compare(client, Seen::new(), ended)),
+            None => (
+                None,
+                self.compare(client, Seen::new(), ended)
+                    .map(|(measured, _)| measured),
+            ),
         }
     }
 
-    fn compare(&self, client: &mut Client, seen: Seen, ended: Instant) -> Result<Measured> {
+    fn compare(
+        &self,
+        client: &mut Client,
+        seen: Seen,
+        ended: Instant,
+    ) -> Result<(Measured, Carried)> {
         let wal_bytes = crate::db::wal_since(client, &self.lsn)?;
         let after = relations(client)?;
         let name = |oid: u32| {
@@ -273,18 +316,24 @@ impl Measurer {
             .filter(|(oid, r)| r.kind as u8 == b'i' && !self.before.contains_key(oid))
             .map(|(_, r)| r.name.clone())
             .collect();
-        Ok(Measured {
+        let end = self.stats_at_end(client)?;
+        let measured = Measured {
             wal_bytes,
             locks,
             rewrites,
             indexes_built,
-            stats: self.stats_since(client)?,
-        })
+            stats: end.as_ref().map(|mark| mark.since(&self.stats)),
+        };
+        let carried = Carried {
+            relations: after,
+            stats: end,
+        };
+        Ok((measured, carried))
     }
 
-    /// The counters' change, unless the unit's transaction is still open:
-    /// a backend reports its counters only between transactions.
-    fn stats_since(&self, client: &mut Client) -> Result<Option<StatsDelta>> {
+    /// The counters at the unit's end, unless its transaction is still
+    /// open: a backend reports its counters only between transactions.
+    fn stats_at_end(&self, client: &mut Client) -> Result<Option<StatsMark>> {
         // Outside a transaction block each statement is its own
         // transaction, so its start is the statement's start.
         // (The simple protocol: the extended one restarts the statement's
@@ -297,9 +346,7 @@ impl Measurer {
         if in_block {
             return Ok(None);
         }
-        Ok(Some(
-            measure_stats::mark(client, self.flush)?.since(&self.stats),
-        ))
+        Ok(Some(measure_stats::mark(client, self.flush)?))
     }
 
     fn stop_sampler(&mut self) -> Option<Sampled> {
